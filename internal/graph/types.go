@@ -1,0 +1,159 @@
+package graph
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// OData type names of the assignment payloads. The casing is Graph's own and
+// must be sent exactly so.
+const (
+	TypeGroupAssignment  = "#microsoft.graph.mobileAppProvisioningConfigGroupAssignment"
+	TypeTargetAssignment = "#microsoft.graph.iosLobAppProvisioningConfigurationAssignment"
+
+	TargetGroup                          = "#microsoft.graph.groupAssignmentTarget"
+	TargetExclusionGroup                 = "#microsoft.graph.exclusionGroupAssignmentTarget"
+	TargetAllDevices                     = "#microsoft.graph.allDevicesAssignmentTarget"
+	TargetAllLicensedUsers               = "#microsoft.graph.allLicensedUsersAssignmentTarget"
+	TargetConfigurationManagerCollection = "#microsoft.graph.configurationManagerCollectionAssignmentTarget"
+
+	FilterTypeNone    = "none"
+	FilterTypeInclude = "include"
+	FilterTypeExclude = "exclude"
+)
+
+// Configuration is an iosLobAppProvisioningConfiguration as far as the
+// provider needs it.
+type Configuration struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+}
+
+// GroupAssignment is one entry of groupAssignments
+// (appProvisioningConfigurationGroupAssignments on assign).
+type GroupAssignment struct {
+	ID            string
+	TargetGroupID string
+}
+
+func (g GroupAssignment) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		ODataType     string `json:"@odata.type"`
+		TargetGroupID string `json:"targetGroupId"`
+	}{TypeGroupAssignment, g.TargetGroupID})
+}
+
+func (g *GroupAssignment) UnmarshalJSON(b []byte) error {
+	var wire struct {
+		ID            string `json:"id"`
+		TargetGroupID string `json:"targetGroupId"`
+	}
+	if err := json.Unmarshal(b, &wire); err != nil {
+		return err
+	}
+	*g = GroupAssignment{ID: wire.ID, TargetGroupID: wire.TargetGroupID}
+	return nil
+}
+
+// TargetAssignment is one entry of assignments
+// (iOSLobAppProvisioningConfigAssignments on assign).
+type TargetAssignment struct {
+	ID     string `json:"-"`
+	Target Target `json:"target"`
+}
+
+func (a TargetAssignment) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		ODataType string `json:"@odata.type"`
+		Target    Target `json:"target"`
+	}{TypeTargetAssignment, a.Target})
+}
+
+func (a *TargetAssignment) UnmarshalJSON(b []byte) error {
+	var wire struct {
+		ID     string `json:"id"`
+		Target Target `json:"target"`
+	}
+	if err := json.Unmarshal(b, &wire); err != nil {
+		return err
+	}
+	*a = TargetAssignment{ID: wire.ID, Target: wire.Target}
+	return nil
+}
+
+// Target is a deviceAndAppManagementAssignmentTarget. ODataType is kept as
+// Graph sent it, known or not, so that callers can refuse types they do not
+// understand instead of dropping them.
+type Target struct {
+	ODataType    string
+	GroupID      string // group and exclusion group targets
+	CollectionID string // configuration manager collection targets
+	FilterID     string // "" is sent as null
+	FilterType   string // "" is sent as "none"
+}
+
+// MarshalJSON writes only the properties that exist on the target's type:
+// Graph rejects groupId on an allDevicesAssignmentTarget, for instance.
+func (t Target) MarshalJSON() ([]byte, error) {
+	m := map[string]any{
+		"@odata.type": t.ODataType,
+		"deviceAndAppManagementAssignmentFilterId":   nil,
+		"deviceAndAppManagementAssignmentFilterType": FilterTypeNone,
+	}
+	if t.FilterID != "" {
+		m["deviceAndAppManagementAssignmentFilterId"] = t.FilterID
+	}
+	if t.FilterType != "" {
+		m["deviceAndAppManagementAssignmentFilterType"] = t.FilterType
+	}
+	switch t.ODataType {
+	case TargetGroup, TargetExclusionGroup:
+		m["groupId"] = t.GroupID
+	case TargetConfigurationManagerCollection:
+		m["collectionId"] = t.CollectionID
+	case TargetAllDevices, TargetAllLicensedUsers:
+	default:
+		return nil, fmt.Errorf("unsupported assignment target type %q", t.ODataType)
+	}
+	return json.Marshal(m)
+}
+
+func (t *Target) UnmarshalJSON(b []byte) error {
+	var wire struct {
+		ODataType    string  `json:"@odata.type"`
+		GroupID      string  `json:"groupId"`
+		CollectionID string  `json:"collectionId"`
+		FilterID     *string `json:"deviceAndAppManagementAssignmentFilterId"`
+		FilterType   string  `json:"deviceAndAppManagementAssignmentFilterType"`
+	}
+	if err := json.Unmarshal(b, &wire); err != nil {
+		return err
+	}
+	*t = Target{
+		ODataType:    wire.ODataType,
+		GroupID:      wire.GroupID,
+		CollectionID: wire.CollectionID,
+		FilterType:   wire.FilterType,
+	}
+	if wire.FilterID != nil {
+		t.FilterID = *wire.FilterID
+	}
+	if t.FilterType == "" {
+		t.FilterType = FilterTypeNone
+	}
+	return nil
+}
+
+// Assignments is the whole assignment set of one configuration.
+type Assignments struct {
+	Groups  []GroupAssignment
+	Targets []TargetAssignment
+}
+
+// assignRequest is the body of POST {base}/assign. Both collections are
+// always present: assign replaces the whole set, so an absent collection
+// would mean "empty" to Graph anyway and we say so explicitly.
+type assignRequest struct {
+	Groups  []GroupAssignment  `json:"appProvisioningConfigurationGroupAssignments"`
+	Targets []TargetAssignment `json:"iOSLobAppProvisioningConfigAssignments"`
+}
