@@ -1,0 +1,203 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
+)
+
+type assignmentModel struct {
+	ID              types.String   `tfsdk:"id"`
+	ConfigurationID guidValue      `tfsdk:"configuration_id"`
+	Groups          types.Set      `tfsdk:"group"`
+	Targets         types.Set      `tfsdk:"target"`
+	Timeouts        timeouts.Value `tfsdk:"timeouts"`
+}
+
+type groupModel struct {
+	GroupID guidValue `tfsdk:"group_id"`
+}
+
+type targetModel struct {
+	Type         types.String `tfsdk:"type"`
+	GroupID      guidValue    `tfsdk:"group_id"`
+	CollectionID types.String `tfsdk:"collection_id"`
+	FilterID     guidValue    `tfsdk:"filter_id"`
+	FilterType   types.String `tfsdk:"filter_type"`
+}
+
+var (
+	groupObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
+		"group_id": guidType{},
+	}}
+	targetObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
+		"type":          types.StringType,
+		"group_id":      guidType{},
+		"collection_id": types.StringType,
+		"filter_id":     guidType{},
+		"filter_type":   types.StringType,
+	}}
+)
+
+// targetKinds maps the `type` words users write to Graph's target types.
+var targetKinds = []struct {
+	name      string
+	odataType string
+	needs     string // the id attribute this kind requires, if any
+}{
+	{"group", graph.TargetGroup, "group_id"},
+	{"exclusion_group", graph.TargetExclusionGroup, "group_id"},
+	{"all_devices", graph.TargetAllDevices, ""},
+	{"all_licensed_users", graph.TargetAllLicensedUsers, ""},
+	{"configuration_manager_collection", graph.TargetConfigurationManagerCollection, "collection_id"},
+}
+
+func targetTypeNames() []string {
+	names := make([]string, len(targetKinds))
+	for i, k := range targetKinds {
+		names[i] = k.name
+	}
+	return names
+}
+
+func odataTypeOf(name string) (string, bool) {
+	for _, k := range targetKinds {
+		if k.name == name {
+			return k.odataType, true
+		}
+	}
+	return "", false
+}
+
+func targetNameOf(odataType string) (string, bool) {
+	for _, k := range targetKinds {
+		if strings.EqualFold(k.odataType, odataType) {
+			return k.name, true
+		}
+	}
+	return "", false
+}
+
+// expandAssignments turns the planned blocks into the body of an assign call.
+func expandAssignments(ctx context.Context, m assignmentModel) (graph.Assignments, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var groups []groupModel
+	var targets []targetModel
+	diags.Append(m.Groups.ElementsAs(ctx, &groups, false)...)
+	diags.Append(m.Targets.ElementsAs(ctx, &targets, false)...)
+	if diags.HasError() {
+		return graph.Assignments{}, diags
+	}
+
+	a := graph.Assignments{
+		Groups:  make([]graph.GroupAssignment, 0, len(groups)),
+		Targets: make([]graph.TargetAssignment, 0, len(targets)),
+	}
+	for _, g := range groups {
+		a.Groups = append(a.Groups, graph.GroupAssignment{TargetGroupID: g.GroupID.ValueString()})
+	}
+	for _, t := range targets {
+		odataType, ok := odataTypeOf(t.Type.ValueString())
+		if !ok { // validation refuses this at plan time; never send a guess
+			diags.AddError("Unsupported target type", fmt.Sprintf("target type %q is not one of %s.", t.Type.ValueString(), strings.Join(targetTypeNames(), ", ")))
+			continue
+		}
+		a.Targets = append(a.Targets, graph.TargetAssignment{Target: graph.Target{
+			ODataType:    odataType,
+			GroupID:      t.GroupID.ValueString(),
+			CollectionID: t.CollectionID.ValueString(),
+			FilterID:     t.FilterID.ValueString(),
+			FilterType:   t.FilterType.ValueString(),
+		}})
+	}
+	return a, diags
+}
+
+// flattenAssignments turns what Graph holds into the `group` and `target`
+// sets. A target type the provider does not know is an error: leaving it
+// out of state would make the next apply delete it.
+func flattenAssignments(ctx context.Context, a *graph.Assignments) (types.Set, types.Set, diag.Diagnostics) {
+	var diags diag.Diagnostics
+
+	groups := make([]groupModel, 0, len(a.Groups))
+	for _, g := range a.Groups {
+		groups = append(groups, groupModel{GroupID: newGUIDValue(g.TargetGroupID)})
+	}
+
+	targets := make([]targetModel, 0, len(a.Targets))
+	var unknown []string
+	for _, ta := range a.Targets {
+		t := ta.Target
+		name, ok := targetNameOf(t.ODataType)
+		if !ok {
+			unknown = append(unknown, t.ODataType)
+			continue
+		}
+		tm := targetModel{
+			Type:         types.StringValue(name),
+			GroupID:      newGUIDNull(),
+			CollectionID: types.StringNull(),
+			FilterID:     newGUIDNull(),
+			FilterType:   types.StringNull(),
+		}
+		switch t.ODataType {
+		case graph.TargetGroup, graph.TargetExclusionGroup:
+			tm.GroupID = newGUIDValue(t.GroupID)
+		case graph.TargetConfigurationManagerCollection:
+			tm.CollectionID = types.StringValue(t.CollectionID)
+		}
+		// Graph reports "no filter" as type none; the configuration says it
+		// by leaving both filter attributes out.
+		if t.FilterType != "" && t.FilterType != graph.FilterTypeNone {
+			tm.FilterType = types.StringValue(t.FilterType)
+			if t.FilterID != "" {
+				tm.FilterID = newGUIDValue(t.FilterID)
+			}
+		}
+		targets = append(targets, tm)
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		diags.AddError("Unsupported assignment target type",
+			fmt.Sprintf("The configuration has assignments whose target type this provider does not know: %s. "+
+				"Managing it would remove them on the next apply, so the provider stops instead. "+
+				"Upgrade the provider, or remove those assignments in the Intune portal.", strings.Join(unknown, ", ")))
+	}
+
+	groupSet, d := types.SetValueFrom(ctx, groupObjectType, groups)
+	diags.Append(d...)
+	targetSet, d := types.SetValueFrom(ctx, targetObjectType, targets)
+	diags.Append(d...)
+	return groupSet, targetSet, diags
+}
+
+// elementsWithModels pairs each set element with its decoded model, so that
+// validation errors can point at the element (path.AtSetValue).
+func elementsWithModels[T any](ctx context.Context, set types.Set) ([]attr.Value, []T, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if set.IsNull() || set.IsUnknown() {
+		return nil, nil, nil
+	}
+	var values []attr.Value
+	var models []T
+	for _, el := range set.Elements() {
+		obj, ok := el.(basetypes.ObjectValue)
+		if !ok || obj.IsUnknown() || obj.IsNull() {
+			continue
+		}
+		var m T
+		diags.Append(obj.As(ctx, &m, basetypes.ObjectAsOptions{})...)
+		values = append(values, el)
+		models = append(models, m)
+	}
+	return values, models, diags
+}

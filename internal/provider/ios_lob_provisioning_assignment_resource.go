@@ -1,0 +1,286 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
+)
+
+var (
+	_ resource.Resource                   = &iosLobProvisioningAssignmentResource{}
+	_ resource.ResourceWithConfigure      = &iosLobProvisioningAssignmentResource{}
+	_ resource.ResourceWithImportState    = &iosLobProvisioningAssignmentResource{}
+	_ resource.ResourceWithValidateConfig = &iosLobProvisioningAssignmentResource{}
+)
+
+const (
+	defaultWriteTimeout = 10 * time.Minute
+	defaultReadTimeout  = 5 * time.Minute
+)
+
+func newIOSLobProvisioningAssignmentResource() resource.Resource {
+	return &iosLobProvisioningAssignmentResource{}
+}
+
+type iosLobProvisioningAssignmentResource struct {
+	client *graph.Client
+}
+
+func (r *iosLobProvisioningAssignmentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_ios_lob_provisioning_assignment"
+}
+
+func (r *iosLobProvisioningAssignmentResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The whole assignment set of one iOS LOB app provisioning configuration: its legacy `group` " +
+			"assignments and its `target` assignments. Create and update replace the set with the planned blocks; " +
+			"destroy leaves the configuration with no assignments.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The configuration id.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"configuration_id": schema.StringAttribute{
+				Required:            true,
+				CustomType:          guidType{},
+				MarkdownDescription: "The id (GUID) of the iOS LOB app provisioning configuration. Changing it replaces the resource.",
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.RequiresReplaceIf(func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+						// A change of case only names the same configuration.
+						resp.RequiresReplace = !strings.EqualFold(req.StateValue.ValueString(), req.PlanValue.ValueString())
+					}, "Changing to another configuration replaces the resource.", "Changing to another configuration replaces the resource."),
+				},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"group": schema.SetNestedBlock{
+				MarkdownDescription: "A legacy group assignment (`appProvisioningConfigurationGroupAssignments`).",
+				NestedObject: schema.NestedBlockObject{
+					Attributes: map[string]schema.Attribute{
+						"group_id": schema.StringAttribute{
+							Required:            true,
+							CustomType:          guidType{},
+							MarkdownDescription: "The Entra group id (`targetGroupId`).",
+						},
+					},
+				},
+			},
+			"target": schema.SetNestedBlock{
+				MarkdownDescription: "An assignment target (`iOSLobAppProvisioningConfigAssignments`).",
+				NestedObject: schema.NestedBlockObject{
+					Attributes: map[string]schema.Attribute{
+						"type": schema.StringAttribute{
+							Required: true,
+							MarkdownDescription: "One of `group` (Included groups), `exclusion_group` (Excluded groups), `all_devices`, " +
+								"`all_licensed_users` (All users) or `configuration_manager_collection`.",
+							Validators: []validator.String{stringvalidator.OneOf(targetTypeNames()...)},
+						},
+						"group_id": schema.StringAttribute{
+							Optional:            true,
+							CustomType:          guidType{},
+							MarkdownDescription: "The Entra group id. Required for `group` and `exclusion_group`, refused for the other types.",
+						},
+						"collection_id": schema.StringAttribute{
+							Optional:            true,
+							MarkdownDescription: "The Configuration Manager collection id. Required for `configuration_manager_collection`, refused for the other types.",
+							Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+						},
+						"filter_id": schema.StringAttribute{
+							Optional:            true,
+							CustomType:          guidType{},
+							MarkdownDescription: "The id of an assignment filter. Needs `filter_type`; refused on `exclusion_group`.",
+						},
+						"filter_type": schema.StringAttribute{
+							Optional:            true,
+							MarkdownDescription: "`include` or `exclude`: whether the filter selects or removes devices. Needs `filter_id`.",
+							Validators:          []validator.String{stringvalidator.OneOf(graph.FilterTypeInclude, graph.FilterTypeExclude)},
+						},
+					},
+				},
+			},
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *iosLobProvisioningAssignmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil { // validation runs before the provider is configured
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider.", req.ProviderData))
+		return
+	}
+	r.client = data.client
+}
+
+func (r *iosLobProvisioningAssignmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan assignmentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultWriteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	resp.Diagnostics.Append(r.assign(ctx, plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ID = types.StringValue(plan.ConfigurationID.ValueString())
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *iosLobProvisioningAssignmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state assignmentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	id := state.ID.ValueString()
+	current, err := r.client.GetAssignments(ctx, id)
+	if graph.IsNotFound(err) {
+		// Deleted out of band: forget it, and the next plan creates it again.
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to read provisioning configuration assignments", graphErrorDetail(err, id, "read the assignments of"))
+		return
+	}
+	groups, targets, diags := flattenAssignments(ctx, current)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	state.ConfigurationID = newGUIDValue(id)
+	state.Groups = groups
+	state.Targets = targets
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *iosLobProvisioningAssignmentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan assignmentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultWriteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	resp.Diagnostics.Append(r.assign(ctx, plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *iosLobProvisioningAssignmentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state assignmentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultWriteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	id := state.ID.ValueString()
+	err := r.client.Assign(ctx, id, graph.Assignments{})
+	if err != nil && !graph.IsNotFound(err) { // a deleted configuration has no assignments left to remove
+		resp.Diagnostics.AddError("Unable to remove provisioning configuration assignments", graphErrorDetail(err, id, "remove the assignments of"))
+	}
+}
+
+func (r *iosLobProvisioningAssignmentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if !isGUID(req.ID) {
+		resp.Diagnostics.AddError("Invalid import id",
+			fmt.Sprintf("Import takes the configuration id, a GUID such as 00000000-0000-0000-0000-000000000000; got %q.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("configuration_id"), newGUIDValue(req.ID))...)
+}
+
+// ValidateConfig refuses, at plan time, what Graph would refuse at apply
+// time or what would silently mean something else.
+func (r *iosLobProvisioningAssignmentResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg assignmentModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(validateGroups(ctx, cfg.Groups)...)
+	resp.Diagnostics.Append(validateTargets(ctx, cfg.Targets)...)
+}
+
+// assign posts the planned set, replacing whatever the configuration had.
+func (r *iosLobProvisioningAssignmentResource) assign(ctx context.Context, plan assignmentModel) diag.Diagnostics {
+	a, diags := expandAssignments(ctx, plan)
+	if diags.HasError() {
+		return diags
+	}
+	id := plan.ConfigurationID.ValueString()
+	if err := r.client.Assign(ctx, id, a); err != nil {
+		diags.AddError("Unable to assign provisioning configuration", graphErrorDetail(err, id, "assign"))
+	}
+	return diags
+}
+
+// graphErrorDetail says what happened and what to do about it, keeping the
+// Graph request-id that Microsoft support asks for.
+func graphErrorDetail(err error, configurationID, action string) string {
+	detail := fmt.Sprintf("Could not %s configuration %s: %s", action, configurationID, err)
+	var ge *graph.Error
+	switch {
+	case errors.As(err, &ge) && ge.StatusCode == http.StatusNotFound:
+		detail += "\n\nNo iOS LOB app provisioning configuration has this id in the tenant. Check configuration_id."
+	case errors.As(err, &ge) && ge.StatusCode == http.StatusUnauthorized:
+		detail += "\n\nGraph did not accept the access token. Check tenant_id, the credentials, and the environment or endpoint settings."
+	case errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden:
+		detail += "\n\nThe identity lacks permission. Grant the application permission DeviceManagementApps.ReadWrite.All on Microsoft Graph, with admin consent."
+	case errors.Is(err, context.DeadlineExceeded):
+		detail += "\n\nThe operation ran out of time (Graph may be throttling). Raise the limit in the resource's timeouts block."
+	}
+	return detail
+}

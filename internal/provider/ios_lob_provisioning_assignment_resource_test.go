@@ -1,0 +1,521 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
+)
+
+const resourceName = "intune_ios_lob_provisioning_assignment.test"
+
+// accTest runs in parallel against the emulator, where every test has its
+// own configuration, and serially against a live tenant, where they share one.
+func accTest(t *testing.T, tc resource.TestCase) {
+	t.Helper()
+	tc.ProtoV6ProviderFactories = testAccProtoV6ProviderFactories
+	if tc.PreCheck == nil {
+		tc.PreCheck = func() { testAccPreCheck(t) }
+	}
+	if liveMode() {
+		resource.Test(t, tc)
+		return
+	}
+	resource.ParallelTest(t, tc)
+}
+
+func TestAccAssignment_basic(t *testing.T) {
+	f := newFixture(t, 2)
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+resource "intune_ios_lob_provisioning_assignment" "test" {
+  configuration_id = %q
+  group {
+    group_id = %q
+  }
+  target {
+    type     = "group"
+    group_id = %q
+  }
+}`, f.ConfigurationID, f.Groups[0], f.Groups[1]),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("id"), knownvalue.StringExact(f.ConfigurationID)),
+				statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("group"), knownvalue.SetExact([]knownvalue.Check{
+					knownvalue.ObjectExact(map[string]knownvalue.Check{"group_id": knownvalue.StringExact(f.Groups[0])}),
+				})),
+				statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("target"), knownvalue.SetExact([]knownvalue.Check{
+					targetCheck("group", f.Groups[1], "", "", ""),
+				})),
+			},
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionCreate)},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			Check: checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, []graphfake.Target{
+				{ODataType: "#microsoft.graph.groupAssignmentTarget", GroupID: f.Groups[1], FilterType: "none"},
+			}),
+		}},
+	})
+}
+
+func TestAccAssignment_everyTargetTypeAndFilters(t *testing.T) {
+	f := newFixture(t, 3)
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+resource "intune_ios_lob_provisioning_assignment" "test" {
+  configuration_id = %[1]q
+  target {
+    type        = "group"
+    group_id    = %[2]q
+    filter_id   = %[5]q
+    filter_type = "include"
+  }
+  target {
+    type     = "exclusion_group"
+    group_id = %[3]q
+  }
+  target {
+    type        = "all_devices"
+    filter_id   = %[5]q
+    filter_type = "exclude"
+  }
+  target {
+    type = "all_licensed_users"
+  }
+  target {
+    type          = "configuration_manager_collection"
+    collection_id = "SMS00001"
+  }
+}`, f.ConfigurationID, f.Groups[0], f.Groups[1], f.Groups[2], f.FilterID),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("group"), knownvalue.SetExact([]knownvalue.Check{})),
+				statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("target"), knownvalue.SetExact([]knownvalue.Check{
+					targetCheck("group", f.Groups[0], "", f.FilterID, "include"),
+					targetCheck("exclusion_group", f.Groups[1], "", "", ""),
+					targetCheck("all_devices", "", "", f.FilterID, "exclude"),
+					targetCheck("all_licensed_users", "", "", "", ""),
+					targetCheck("configuration_manager_collection", "", "SMS00001", "", ""),
+				})),
+			},
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			Check: checkEmulatorHolds(f.ConfigurationID, nil, []graphfake.Target{
+				{ODataType: "#microsoft.graph.groupAssignmentTarget", GroupID: f.Groups[0], FilterID: f.FilterID, FilterType: "include"},
+				{ODataType: "#microsoft.graph.exclusionGroupAssignmentTarget", GroupID: f.Groups[1], FilterType: "none"},
+				{ODataType: "#microsoft.graph.allDevicesAssignmentTarget", FilterID: f.FilterID, FilterType: "exclude"},
+				{ODataType: "#microsoft.graph.allLicensedUsersAssignmentTarget", FilterType: "none"},
+				{ODataType: "#microsoft.graph.configurationManagerCollectionAssignmentTarget", CollectionID: "SMS00001", FilterType: "none"},
+			}),
+		}},
+	})
+}
+
+func TestAccAssignment_updateAddsAndRemoves(t *testing.T) {
+	f := newFixture(t, 4)
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
+		Steps: []resource.TestStep{
+			{
+				Config: groupsConfig(f.ConfigurationID, []string{f.Groups[0], f.Groups[1]}, []string{f.Groups[2]}),
+				Check:  checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0], f.Groups[1]}, groupTargets(f.Groups[2])),
+			},
+			{
+				// Drop a group, add another; swap the target group.
+				Config: groupsConfig(f.ConfigurationID, []string{f.Groups[1], f.Groups[3]}, []string{f.Groups[0]}),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[1], f.Groups[3]}, groupTargets(f.Groups[0])),
+			},
+			{
+				// Nothing at all: the configuration keeps no assignments.
+				Config: groupsConfig(f.ConfigurationID, nil, nil),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("group"), knownvalue.SetExact([]knownvalue.Check{})),
+					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("target"), knownvalue.SetExact([]knownvalue.Check{})),
+				},
+				Check: checkEmulatorHolds(f.ConfigurationID, nil, nil),
+			},
+		},
+	})
+}
+
+func TestAccAssignment_import(t *testing.T) {
+	f := newFixture(t, 3)
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config: groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1], f.Groups[2]}),
+			},
+			{
+				ResourceName:            resourceName,
+				ImportState:             true,
+				ImportStateId:           f.ConfigurationID,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+			{
+				ResourceName:  resourceName,
+				ImportState:   true,
+				ImportStateId: "not-a-guid",
+				ExpectError:   regexp.MustCompile(`Import takes the configuration id, a GUID`),
+			},
+		},
+	})
+}
+
+// Users paste GUIDs from the portal in upper case; Graph answers in lower
+// case. Neither a refresh nor a re-plan may show a difference.
+func TestAccAssignment_upperCaseGUIDs(t *testing.T) {
+	f := newFixture(t, 2)
+	upper := strings.ToUpper
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
+		Steps: []resource.TestStep{{
+			Config: groupsConfig(upper(f.ConfigurationID), []string{upper(f.Groups[0])}, []string{upper(f.Groups[1])}),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("group"), knownvalue.SetExact([]knownvalue.Check{
+					knownvalue.ObjectExact(map[string]knownvalue.Check{"group_id": knownvalue.StringExact(upper(f.Groups[0]))}),
+				})),
+			},
+			Check: checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])),
+		}},
+	})
+}
+
+func TestAccAssignment_driftIsShownAndRepaired(t *testing.T) {
+	needsEmulator(t)
+	f := newFixture(t, 3)
+	config := groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1]})
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				// Someone edits the assignments in the portal.
+				PreConfig: func() {
+					err := emulator.SetAssignments(f.ConfigurationID, []string{f.Groups[2]}, []graphfake.Target{
+						{ODataType: "#microsoft.graph.allDevicesAssignmentTarget", FilterType: "none"},
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])),
+			},
+		},
+	})
+}
+
+func TestAccAssignment_configurationDeletedOutOfBand(t *testing.T) {
+	needsEmulator(t)
+	f := newFixture(t, 1)
+	config := groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, nil)
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig:          func() { emulator.DeleteConfiguration(f.ConfigurationID) },
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionCreate),
+					},
+				},
+			},
+		},
+	})
+}
+
+func TestAccAssignment_unknownTargetTypeIsAnError(t *testing.T) {
+	needsEmulator(t)
+	f := newFixture(t, 1)
+	config := groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, nil)
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					err := emulator.SetAssignments(f.ConfigurationID, []string{f.Groups[0]}, []graphfake.Target{
+						{ODataType: "#microsoft.graph.someFutureAssignmentTarget", FilterType: "none"},
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:      config,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Unsupported assignment target type.*someFutureAssignmentTarget`),
+			},
+			{
+				// The unknown assignment is still there: nothing was dropped.
+				PreConfig: func() {
+					_, targets, _ := emulator.Assignments(f.ConfigurationID)
+					if len(targets) != 1 || !strings.Contains(targets[0].ODataType, "someFuture") {
+						t.Errorf("emulator holds %+v", targets)
+					}
+					// Let the test's destroy run cleanly.
+					if err := emulator.SetAssignments(f.ConfigurationID, []string{f.Groups[0]}, nil); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+			},
+		},
+	})
+}
+
+// One provider process gets one token and shares it among its resources.
+// This test is not parallel, so Go runs it before the parallel ones start
+// and the emulator's counters are its own.
+func TestAccAssignment_oneTokenForManyResources(t *testing.T) {
+	needsEmulator(t)
+	const n = 12
+	var b strings.Builder
+	var ids []string
+	for i := 0; i < n; i++ {
+		f := newFixture(t, 1)
+		ids = append(ids, f.ConfigurationID)
+		fmt.Fprintf(&b, `
+resource "intune_ios_lob_provisioning_assignment" "r%d" {
+  configuration_id = %q
+  group {
+    group_id = %q
+  }
+}
+`, i, f.ConfigurationID, f.Groups[0])
+	}
+	tokensBefore := emulator.TokenRequests()
+	emulator.ResetRequests()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: b.String(),
+			// Check runs right after the apply: so far only the apply's
+			// provider process has called Graph (the plan before it had
+			// nothing to refresh).
+			Check: func(*terraform.State) error {
+				assigns := 0
+				for _, r := range emulator.Requests() {
+					if r.Method == "POST" && strings.HasSuffix(r.Path, "/assign") {
+						assigns++
+					}
+				}
+				if assigns != n {
+					return fmt.Errorf("%d assign calls, want %d", assigns, n)
+				}
+				if got := emulator.TokenRequests() - tokensBefore; got != 1 {
+					return fmt.Errorf("%d token requests for %d resources in one apply, want 1", got, n)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// Bad input fails at plan time, with a message that names the attribute,
+// before anything reaches Graph.
+func TestAccAssignment_invalidInputIsRefusedAtPlan(t *testing.T) {
+	f := newFixture(t, 2)
+	g0, g1, filter := f.Groups[0], f.Groups[1], f.FilterID
+	cases := []struct {
+		name, body, want string
+	}{
+		{"malformed configuration_id", `configuration_id = "not-a-guid"`, `configuration_id must be a GUID`},
+		{"malformed group_id", fmt.Sprintf(`configuration_id = %q
+  group {
+    group_id = "1234"
+  }`, f.ConfigurationID), `group_id must be a GUID`},
+		{"unknown target type", fmt.Sprintf(`configuration_id = %q
+  target {
+    type = "everyone"
+  }`, f.ConfigurationID), `(?s)type.*value must be one of`},
+		{"group target without group_id", fmt.Sprintf(`configuration_id = %q
+  target {
+    type = "group"
+  }`, f.ConfigurationID), `(?s)Missing group_id.*needs group_id`},
+		{"group_id where none belongs", fmt.Sprintf(`configuration_id = %q
+  target {
+    type     = "all_devices"
+    group_id = %q
+  }`, f.ConfigurationID, g0), `(?s)Unexpected group_id.*belongs only to targets`},
+		{"filter on an exclusion", fmt.Sprintf(`configuration_id = %q
+  target {
+    type        = "exclusion_group"
+    group_id    = %q
+    filter_id   = %q
+    filter_type = "include"
+  }`, f.ConfigurationID, g0, filter), `(?s)Filter on an exclusion`},
+		{"filter_id without filter_type", fmt.Sprintf(`configuration_id = %q
+  target {
+    type      = "all_devices"
+    filter_id = %q
+  }`, f.ConfigurationID, filter), `(?s)Missing filter_type`},
+		{"bad filter_type", fmt.Sprintf(`configuration_id = %q
+  target {
+    type        = "all_devices"
+    filter_id   = %q
+    filter_type = "sometimes"
+  }`, f.ConfigurationID, filter), `(?s)filter_type.*value must be one of`},
+		{"same group twice", fmt.Sprintf(`configuration_id = %q
+  group {
+    group_id = %q
+  }
+  group {
+    group_id = %q
+  }`, f.ConfigurationID, g0, strings.ToUpper(g0)), `(?s)Duplicate group`},
+		{"group both included and excluded", fmt.Sprintf(`configuration_id = %q
+  target {
+    type     = "group"
+    group_id = %q
+  }
+  target {
+    type     = "exclusion_group"
+    group_id = %q
+  }`, f.ConfigurationID, g1, g1), `(?s)Duplicate target.*more than once`},
+		{"collection without collection_id", fmt.Sprintf(`configuration_id = %q
+  target {
+    type = "configuration_manager_collection"
+  }`, f.ConfigurationID), `(?s)Missing collection_id`},
+		{"malformed filter_id", fmt.Sprintf(`configuration_id = %q
+  target {
+    type        = "all_devices"
+    filter_id   = "filter-1"
+    filter_type = "include"
+  }`, f.ConfigurationID), `filter_id must be a GUID`},
+	}
+	var steps []resource.TestStep
+	for _, c := range cases {
+		steps = append(steps, resource.TestStep{
+			Config:      fmt.Sprintf("resource \"intune_ios_lob_provisioning_assignment\" \"test\" {\n  %s\n}\n", c.body),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(c.want),
+		})
+	}
+	accTest(t, resource.TestCase{
+		Steps: steps,
+		CheckDestroy: func(*terraform.State) error {
+			if emulator == nil {
+				return nil
+			}
+			for _, r := range emulator.Requests() {
+				if strings.Contains(r.Path, f.ConfigurationID) || strings.Contains(r.Path, "not-a-guid") {
+					return fmt.Errorf("invalid input reached the emulator: %s %s", r.Method, r.Path)
+				}
+			}
+			return nil
+		},
+	})
+}
+
+func groupsConfig(configurationID string, groups, targetGroups []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "resource \"intune_ios_lob_provisioning_assignment\" \"test\" {\n  configuration_id = %q\n", configurationID)
+	for _, g := range groups {
+		fmt.Fprintf(&b, "  group {\n    group_id = %q\n  }\n", g)
+	}
+	for _, g := range targetGroups {
+		fmt.Fprintf(&b, "  target {\n    type     = \"group\"\n    group_id = %q\n  }\n", g)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func groupTargets(ids ...string) []graphfake.Target {
+	var ts []graphfake.Target
+	for _, id := range ids {
+		ts = append(ts, graphfake.Target{ODataType: "#microsoft.graph.groupAssignmentTarget", GroupID: id, FilterType: "none"})
+	}
+	return ts
+}
+
+func targetCheck(kind, groupID, collectionID, filterID, filterType string) knownvalue.Check {
+	orNull := func(s string) knownvalue.Check {
+		if s == "" {
+			return knownvalue.Null()
+		}
+		return knownvalue.StringExact(s)
+	}
+	return knownvalue.ObjectExact(map[string]knownvalue.Check{
+		"type":          knownvalue.StringExact(kind),
+		"group_id":      orNull(groupID),
+		"collection_id": orNull(collectionID),
+		"filter_id":     orNull(filterID),
+		"filter_type":   orNull(filterType),
+	})
+}
+
+// checkEmulatorHolds compares the emulator's collections with what the
+// configuration planned, order aside.
+func checkEmulatorHolds(configurationID string, groups []string, targets []graphfake.Target) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if emulator == nil {
+			return nil
+		}
+		gotGroups, gotTargets, ok := emulator.Assignments(configurationID)
+		if !ok {
+			return fmt.Errorf("configuration %s does not exist in the emulator", configurationID)
+		}
+		if g, w := sortedStrings(gotGroups), sortedStrings(lower(groups)); g != w {
+			return fmt.Errorf("groupAssignments = %s, want %s", g, w)
+		}
+		if g, w := targetsKey(gotTargets), targetsKey(targets); g != w {
+			return fmt.Errorf("assignments = %s, want %s", g, w)
+		}
+		return nil
+	}
+}
+
+func checkCollectionsEmpty(configurationID string) resource.TestCheckFunc {
+	return checkEmulatorHolds(configurationID, nil, nil)
+}
+
+func lower(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}
+
+func sortedStrings(ss []string) string {
+	c := append([]string(nil), ss...)
+	sort.Strings(c)
+	return "[" + strings.Join(c, " ") + "]"
+}
+
+func targetsKey(ts []graphfake.Target) string {
+	keys := make([]string, len(ts))
+	for i, t := range ts {
+		keys[i] = strings.ToLower(fmt.Sprintf("%s|%s|%s|%s|%s", t.ODataType, t.GroupID, t.CollectionID, t.FilterID, t.FilterType))
+	}
+	return sortedStrings(keys)
+}
