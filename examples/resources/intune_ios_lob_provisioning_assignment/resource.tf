@@ -22,9 +22,4 @@ resource "intune_ios_lob_provisioning_assignment" "sales" {
     type     = "exclusion_group"
     group_id = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091"
   }
-
-  timeouts {
-    create = "10m"
-    update = "10m"
-  }
 }

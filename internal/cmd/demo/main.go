@@ -222,6 +222,9 @@ func readURL(r interface{ Read([]byte) (int, error) }) (string, error) {
 
 func runTerraform(terraform, dir string, env []string, args ...string) (int, error) {
 	fmt.Printf("$ terraform %s\n", strings.Join(args, " "))
+	if fi, err := os.Stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice == 0 {
+		args = append(args, "-no-color") // a log file, not a terminal
+	}
 	cmd := exec.Command(terraform, args...)
 	cmd.Dir, cmd.Env = dir, env
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr

@@ -1,0 +1,245 @@
+// Package graphfake is an in-memory emulator of the slice of Microsoft Graph
+// (beta, Intune iOS LOB app provisioning configurations) and of the Entra ID
+// token service that the provider talks to.
+//
+// It serves HTTPS with a freshly generated CA, so clients go through the same
+// TLS, token, paging and error-handling code they use against the real
+// services. One URL is both the Graph endpoint and the Entra authority host.
+// It imports nothing from the provider on purpose: it models the services,
+// not the provider's idea of them.
+package graphfake
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Defaults used when the matching Options field is zero.
+const (
+	DefaultTenantID      = "11111111-1111-1111-1111-111111111111"
+	DefaultClientID      = "22222222-2222-2222-2222-222222222222"
+	DefaultClientSecret  = "graphfake-secret"
+	DefaultPageSize      = 100
+	DefaultAddr          = "127.0.0.1:0"
+	DefaultTokenLifetime = time.Hour
+)
+
+// Options configures a Server. The zero value is usable.
+type Options struct {
+	TenantID      string        // default DefaultTenantID
+	ClientID      string        // default DefaultClientID
+	ClientSecret  string        // default DefaultClientSecret
+	PageSize      int           // items per page of collection reads; 0 means 100
+	Addr          string        // listen address; "" means "127.0.0.1:0"
+	TokenLifetime time.Duration // default 1h
+
+	// OnRequest, if set, is called after every request has been answered
+	// (for example to log it). It runs on the request's goroutine.
+	OnRequest func(Request)
+}
+
+func (o Options) withDefaults() Options {
+	if o.TenantID == "" {
+		o.TenantID = DefaultTenantID
+	}
+	if o.ClientID == "" {
+		o.ClientID = DefaultClientID
+	}
+	if o.ClientSecret == "" {
+		o.ClientSecret = DefaultClientSecret
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = DefaultPageSize
+	}
+	if o.Addr == "" {
+		o.Addr = DefaultAddr
+	}
+	if o.TokenLifetime <= 0 {
+		o.TokenLifetime = DefaultTokenLifetime
+	}
+	return o
+}
+
+// Server is a running emulator. All methods are safe for concurrent use.
+type Server struct {
+	opts     Options
+	url      string
+	caPEM    []byte
+	caPool   *x509.CertPool
+	client   *http.Client
+	httpSrv  *http.Server
+	listener net.Listener
+
+	mu          sync.Mutex // guards everything below
+	pageSize    int
+	configs     map[string]*configuration // keyed by lowercase id
+	tokens      map[string]issuedToken    // keyed by access token
+	tokenGrants int
+	requests    []Request
+	faults      []*faultRule
+}
+
+// Start listens on opts.Addr and serves HTTPS until Close.
+func Start(opts Options) (*Server, error) {
+	opts = opts.withDefaults()
+
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("graphfake: listen on %s: %w", opts.Addr, err)
+	}
+	host := advertisedHost(opts.Addr)
+	port := ln.Addr().(*net.TCPAddr).Port
+
+	now := time.Now()
+	ca, err := newCertificateAuthority(now)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	leaf, err := ca.issueServerCertificate(now, host)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+
+	s := &Server{
+		opts:     opts,
+		url:      "https://" + net.JoinHostPort(host, strconv.Itoa(port)),
+		caPEM:    ca.certPEM,
+		caPool:   x509.NewCertPool(),
+		listener: ln,
+		pageSize: opts.PageSize,
+		configs:  map[string]*configuration{},
+		tokens:   map[string]issuedToken{},
+	}
+	s.caPool.AddCert(ca.cert)
+
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = &tls.Config{RootCAs: s.caPool, MinVersion: tls.VersionTLS12}
+	s.client = &http.Client{Transport: transport}
+
+	s.httpSrv = &http.Server{
+		Handler:           s,
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{leaf}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	// ServeTLS (rather than Serve on a TLS listener) also enables HTTP/2, like the real services.
+	go func() { _ = s.httpSrv.ServeTLS(ln, "", "") }()
+	return s, nil
+}
+
+// advertisedHost is the host put in URL(): wildcard listen addresses are
+// reached through loopback, which the certificate always covers.
+func advertisedHost(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
+		return "127.0.0.1"
+	}
+	return host
+}
+
+// Close stops the server and drops open connections.
+func (s *Server) Close() {
+	_ = s.httpSrv.Close()
+	s.client.CloseIdleConnections()
+}
+
+// URL is "https://host:port" with no trailing slash. It is both the Graph
+// endpoint and the Entra authority host.
+func (s *Server) URL() string { return s.url }
+
+// TenantID is the only tenant the token service knows.
+func (s *Server) TenantID() string { return s.opts.TenantID }
+
+// ClientID is the only application the token service knows.
+func (s *Server) ClientID() string { return s.opts.ClientID }
+
+// ClientSecret is the secret of ClientID.
+func (s *Server) ClientSecret() string { return s.opts.ClientSecret }
+
+// CACertPEM is the PEM of the CA that signed the server certificate.
+func (s *Server) CACertPEM() []byte { return append([]byte(nil), s.caPEM...) }
+
+// WriteCACert writes the CA certificate as PEM, for out-of-process clients
+// (for example through SSL_CERT_FILE).
+func (s *Server) WriteCACert(path string) error {
+	return os.WriteFile(path, s.caPEM, 0o644)
+}
+
+// HTTPClient returns a client that trusts the server's CA. It satisfies
+// azcore's policy.Transporter, so it can be used as ClientOptions.Transport.
+func (s *Server) HTTPClient() *http.Client { return s.client }
+
+// SetPageSize changes the number of items per page of collection reads;
+// n <= 0 restores the default of 100.
+func (s *Server) SetPageSize(n int) {
+	if n <= 0 {
+		n = DefaultPageSize
+	}
+	s.mu.Lock()
+	s.pageSize = n
+	s.mu.Unlock()
+}
+
+// ServeHTTP is the front door: correlation headers, fault injection,
+// routing to Entra or Graph, then the request log.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &statusRecorder{ResponseWriter: w}
+	clientRequestID := r.Header.Get("client-request-id")
+	if clientRequestID == "" {
+		clientRequestID = newGUID()
+	}
+	// Error writers read these back from the response headers, so no
+	// per-request state needs to be threaded through the handlers.
+	rec.Header().Set("request-id", newGUID())
+	rec.Header().Set("client-request-id", clientRequestID)
+
+	_, _, isEntra := entraRoute(r.URL.Path)
+	switch fault, ok := s.takeFault(r, isEntra); {
+	case ok:
+		s.writeFault(rec, r, fault, isEntra)
+	case isEntra:
+		s.serveEntra(rec, r)
+	default:
+		s.serveGraph(rec, r)
+	}
+
+	s.record(r, rec.statusCode())
+}
+
+// statusRecorder remembers the status code for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer (flush, hijack).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (r *statusRecorder) statusCode() int {
+	if r.status == 0 {
+		return http.StatusOK
+	}
+	return r.status
+}

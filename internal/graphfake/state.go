@@ -1,0 +1,219 @@
+package graphfake
+
+import (
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Target is one entry of a configuration's target assignments.
+type Target struct {
+	ODataType    string // full type, e.g. "#microsoft.graph.groupAssignmentTarget"
+	GroupID      string
+	CollectionID string
+	FilterID     string // "" means null
+	FilterType   string // "none" | "include" | "exclude"
+}
+
+// configuration is one iosLobAppProvisioningConfiguration and its two
+// assignment collections.
+type configuration struct {
+	id               string
+	displayName      string
+	created          time.Time
+	groupAssignments []groupAssignment
+	assignments      []targetAssignment
+}
+
+type groupAssignment struct {
+	id            string
+	targetGroupID string
+}
+
+type targetAssignment struct {
+	id     string
+	target Target
+}
+
+// AddConfiguration seeds a configuration with empty collections. The id
+// should be a GUID (Graph URLs with anything else are rejected); it is stored
+// lowercase. Adding an existing id replaces it.
+func (s *Server) AddConfiguration(id, displayName string) {
+	id = strings.ToLower(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.configs[id] = &configuration{id: id, displayName: displayName, created: time.Now().UTC()}
+}
+
+// DeleteConfiguration removes a configuration out of band, as an admin
+// deleting it in the portal would.
+func (s *Server) DeleteConfiguration(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.configs, strings.ToLower(id))
+}
+
+// SetAssignments replaces both collections out of band. Unlike the assign
+// action it accepts any ODataType, to simulate the portal or a newer API
+// creating a target type a client does not know.
+func (s *Server) SetAssignments(id string, groupIDs []string, targets []Target) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cfg, ok := s.configs[strings.ToLower(id)]
+	if !ok {
+		return fmt.Errorf("graphfake: configuration %q does not exist", id)
+	}
+	cfg.replaceAssignments(groupIDs, targets)
+	return nil
+}
+
+// Assignments returns the current collections of a configuration, with GUIDs
+// lowercase and an empty FilterType reported as "none". ok is false if the
+// configuration does not exist.
+func (s *Server) Assignments(id string) (groupIDs []string, targets []Target, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cfg, ok := s.configs[strings.ToLower(id)]
+	if !ok {
+		return nil, nil, false
+	}
+	groupIDs = make([]string, 0, len(cfg.groupAssignments))
+	for _, g := range cfg.groupAssignments {
+		groupIDs = append(groupIDs, g.targetGroupID)
+	}
+	targets = make([]Target, 0, len(cfg.assignments))
+	for _, a := range cfg.assignments {
+		targets = append(targets, a.target)
+	}
+	return groupIDs, targets, true
+}
+
+// replaceAssignments implements assign's replace semantics. Every entry gets
+// a new id, as Intune assigns its own.
+func (c *configuration) replaceAssignments(groupIDs []string, targets []Target) {
+	c.groupAssignments = make([]groupAssignment, 0, len(groupIDs))
+	for _, g := range groupIDs {
+		c.groupAssignments = append(c.groupAssignments, groupAssignment{id: newGUID(), targetGroupID: strings.ToLower(g)})
+	}
+	c.assignments = make([]targetAssignment, 0, len(targets))
+	for _, t := range targets {
+		t.GroupID = strings.ToLower(t.GroupID)
+		t.FilterID = strings.ToLower(t.FilterID)
+		if t.FilterType == "" {
+			t.FilterType = "none"
+		}
+		c.assignments = append(c.assignments, targetAssignment{id: newGUID(), target: t})
+	}
+}
+
+// configurationJSON is the entity as Graph returns it.
+type configurationJSON struct {
+	Context              string    `json:"@odata.context"`
+	ODataType            string    `json:"@odata.type"`
+	ID                   string    `json:"id"`
+	DisplayName          string    `json:"displayName"`
+	Description          *string   `json:"description"`
+	CreatedDateTime      time.Time `json:"createdDateTime"`
+	LastModifiedDateTime time.Time `json:"lastModifiedDateTime"`
+	Version              int       `json:"version"`
+	PayloadFileName      string    `json:"payloadFileName"`
+	ExpirationDateTime   time.Time `json:"expirationDateTime"`
+	RoleScopeTagIDs      []string  `json:"roleScopeTagIds"`
+}
+
+// entityJSON renders the configuration; the caller fills in @odata.context.
+// Assignments live in their own collections, so assign changes none of this.
+func (c *configuration) entityJSON() configurationJSON {
+	return configurationJSON{
+		ODataType:            configurationODataType,
+		ID:                   c.id,
+		DisplayName:          c.displayName,
+		CreatedDateTime:      c.created,
+		LastModifiedDateTime: c.created,
+		Version:              1,
+		PayloadFileName:      "graphfake.mobileprovision",
+		ExpirationDateTime:   c.created.AddDate(1, 0, 0),
+		RoleScopeTagIDs:      []string{"0"},
+	}
+}
+
+type assignmentJSON struct {
+	ODataType string     `json:"@odata.type"`
+	ID        string     `json:"id"`
+	Target    targetJSON `json:"target"`
+}
+
+// targetJSON carries groupId or collectionId only when set: valid targets of
+// the known types have exactly the one their type defines, and unknown types
+// (from SetAssignments) show whatever they were given.
+type targetJSON struct {
+	ODataType    string  `json:"@odata.type"`
+	FilterID     *string `json:"deviceAndAppManagementAssignmentFilterId"`
+	FilterType   string  `json:"deviceAndAppManagementAssignmentFilterType"`
+	GroupID      string  `json:"groupId,omitempty"`
+	CollectionID string  `json:"collectionId,omitempty"`
+}
+
+type groupAssignmentJSON struct {
+	ODataType     string `json:"@odata.type"`
+	ID            string `json:"id"`
+	TargetGroupID string `json:"targetGroupId"`
+}
+
+func (c *configuration) assignmentsJSON() []any {
+	out := make([]any, 0, len(c.assignments))
+	for _, a := range c.assignments {
+		t := targetJSON{
+			ODataType:    a.target.ODataType,
+			FilterType:   a.target.FilterType,
+			GroupID:      a.target.GroupID,
+			CollectionID: a.target.CollectionID,
+		}
+		if a.target.FilterID != "" {
+			t.FilterID = &a.target.FilterID
+		}
+		out = append(out, assignmentJSON{ODataType: assignmentODataType, ID: a.id, Target: t})
+	}
+	return out
+}
+
+func (c *configuration) groupAssignmentsJSON() []any {
+	out := make([]any, 0, len(c.groupAssignments))
+	for _, g := range c.groupAssignments {
+		out = append(out, groupAssignmentJSON{ODataType: groupAssignmentODataType, ID: g.id, TargetGroupID: g.targetGroupID})
+	}
+	return out
+}
+
+// IsGUID reports whether s is a GUID in the 8-4-4-4-12 form, any case, as
+// Graph requires for configuration, group and filter ids.
+func IsGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			isHex := '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+			if !isHex {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// newGUID returns a random (version 4) GUID, lowercase like Graph's.
+func newGUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails, per crypto/rand
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
