@@ -3,11 +3,13 @@ package graph
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // OData type names of the assignment payloads. The casing is Graph's own and
 // must be sent exactly so.
 const (
+	TypeConfiguration    = "#microsoft.graph.iosLobAppProvisioningConfiguration"
 	TypeGroupAssignment  = "#microsoft.graph.mobileAppProvisioningConfigGroupAssignment"
 	TypeTargetAssignment = "#microsoft.graph.iosLobAppProvisioningConfigurationAssignment"
 
@@ -22,11 +24,22 @@ const (
 	FilterTypeExclude = "exclude"
 )
 
-// Configuration is an iosLobAppProvisioningConfiguration as far as the
-// provider needs it.
+// Configuration is an iosLobAppProvisioningConfiguration.
 type Configuration struct {
-	ID          string `json:"id"`
-	DisplayName string `json:"displayName"`
+	ID              string `json:"id"`
+	DisplayName     string `json:"displayName"`
+	Description     string `json:"description"` // null reads as ""
+	PayloadFileName string `json:"payloadFileName"`
+	// Payload is the profile, base64 as Graph sent it (Edm.Binary); "" when
+	// the call did not ask for it.
+	Payload string `json:"payload"`
+	// ExpirationDateTime is nil when Graph sent null; Intune also reports an
+	// unset value as 0001-01-01T00:00:00Z, which IsZero recognises.
+	ExpirationDateTime   *time.Time `json:"expirationDateTime"`
+	RoleScopeTagIDs      []string   `json:"roleScopeTagIds"`
+	CreatedDateTime      time.Time  `json:"createdDateTime"`
+	LastModifiedDateTime time.Time  `json:"lastModifiedDateTime"`
+	Version              int32      `json:"version"`
 }
 
 // GroupAssignment is one entry of groupAssignments
