@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,12 +34,13 @@ const (
 	segmentAssignQualified  = "microsoft.graph.assign"
 )
 
-// parseConfigurationPath splits {configurationsPath}/{id}[/{segment}].
-// Graph matches URL segments case-insensitively, so this does too.
+// parseConfigurationPath splits {configurationsPath}[/{id}[/{segment}]];
+// id is "" for the collection itself. Graph matches URL segments
+// case-insensitively, so this does too.
 func parseConfigurationPath(path string) (id, segment string, ok bool) {
 	want := strings.Split(strings.Trim(configurationsPath, "/"), "/")
 	segs := strings.Split(strings.Trim(path, "/"), "/")
-	if len(segs) != len(want)+1 && len(segs) != len(want)+2 {
+	if len(segs) < len(want) || len(segs) > len(want)+2 {
 		return "", "", false
 	}
 	for i, w := range want {
@@ -46,7 +48,9 @@ func parseConfigurationPath(path string) (id, segment string, ok bool) {
 			return "", "", false
 		}
 	}
-	id = segs[len(want)]
+	if len(segs) > len(want) {
+		id = segs[len(want)]
+	}
 	if len(segs) == len(want)+2 {
 		segment = strings.ToLower(segs[len(want)+1])
 	}
@@ -64,7 +68,11 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	id, segment, ok := parseConfigurationPath(r.URL.Path)
 	if !ok {
 		s.writeGraphError(w, r, &graphError{status: http.StatusNotFound, code: "ResourceNotFound",
-			message: fmt.Sprintf("No resource matches '%s'; graphfake serves %s/{id} and its assignments, groupAssignments and assign.", r.URL.Path, configurationsPath)})
+			message: fmt.Sprintf("No resource matches '%s'; graphfake serves %s, %s/{id} and its assignments, groupAssignments and assign.", r.URL.Path, configurationsPath, configurationsPath)})
+		return
+	}
+	if id == "" {
+		s.serveConfigurations(w, r)
 		return
 	}
 	if !IsGUID(id) {
@@ -75,9 +83,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 
 	switch segment {
 	case "":
-		if s.allowMethod(w, r, http.MethodGet) {
-			s.getConfiguration(w, r, id)
-		}
+		s.serveConfiguration(w, r, id)
 	case segmentAssignments:
 		if s.allowMethod(w, r, http.MethodGet) {
 			s.listCollection(w, r, id, "assignments", (*configuration).assignmentsJSON)
@@ -96,33 +102,16 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// allowMethod answers 405 unless the request uses method. Only the calls the
-// provider needs exist; anything else (PATCH, DELETE, ...) is a client bug here.
-func (s *Server) allowMethod(w http.ResponseWriter, r *http.Request, method string) bool {
-	if r.Method == method {
+// allowMethod answers 405 unless the request uses one of methods. Only the
+// calls the provider needs exist; anything else is a client bug here.
+func (s *Server) allowMethod(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	if slices.Contains(methods, r.Method) {
 		return true
 	}
-	w.Header().Set("Allow", method)
+	w.Header().Set("Allow", strings.Join(methods, ", "))
 	s.writeGraphError(w, r, &graphError{status: http.StatusMethodNotAllowed, code: "MethodNotAllowed",
-		message: fmt.Sprintf("The HTTP method '%s' is not allowed on '%s'; use %s.", r.Method, r.URL.Path, method)})
+		message: fmt.Sprintf("The HTTP method '%s' is not allowed on '%s'; use %s.", r.Method, r.URL.Path, strings.Join(methods, " or "))})
 	return false
-}
-
-func (s *Server) getConfiguration(w http.ResponseWriter, r *http.Request, id string) {
-	s.mu.Lock()
-	cfg, ok := s.configs[id]
-	var body configurationJSON
-	if ok {
-		body = cfg.entityJSON()
-	}
-	s.mu.Unlock()
-
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	body.Context = s.url + "/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations/$entity"
-	writeGraphJSON(w, http.StatusOK, body)
 }
 
 // collectionPage is one page of a collection read.

@@ -19,9 +19,18 @@ type Target struct {
 // configuration is one iosLobAppProvisioningConfiguration and its two
 // assignment collections.
 type configuration struct {
-	id               string
-	displayName      string
-	created          time.Time
+	id              string
+	seq             int64 // creation order, the order lists return
+	displayName     string
+	description     string // "" is reported as null
+	payloadFileName string
+	payload         []byte
+	expiration      time.Time // zero is reported as Intune does, 0001-01-01T00:00:00Z
+	roleScopeTagIDs []string
+	created         time.Time
+	lastModified    time.Time
+	version         int
+
 	groupAssignments []groupAssignment
 	assignments      []targetAssignment
 }
@@ -43,7 +52,19 @@ func (s *Server) AddConfiguration(id, displayName string) {
 	id = strings.ToLower(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.configs[id] = &configuration{id: id, displayName: displayName, created: time.Now().UTC()}
+	now := time.Now().UTC()
+	s.configs[id] = &configuration{
+		id:              id,
+		seq:             configurationSeq.Add(1),
+		displayName:     displayName,
+		payloadFileName: "graphfake.mobileprovision",
+		payload:         []byte("graphfake provisioning profile"),
+		expiration:      now.AddDate(1, 0, 0),
+		roleScopeTagIDs: []string{"0"},
+		created:         now,
+		lastModified:    now,
+		version:         1,
+	}
 }
 
 // DeleteConfiguration removes a configuration out of band, as an admin
@@ -109,7 +130,7 @@ func (c *configuration) replaceAssignments(groupIDs []string, targets []Target) 
 
 // configurationJSON is the entity as Graph returns it.
 type configurationJSON struct {
-	Context              string    `json:"@odata.context"`
+	Context              string    `json:"@odata.context,omitempty"`
 	ODataType            string    `json:"@odata.type"`
 	ID                   string    `json:"id"`
 	DisplayName          string    `json:"displayName"`
@@ -118,6 +139,7 @@ type configurationJSON struct {
 	LastModifiedDateTime time.Time `json:"lastModifiedDateTime"`
 	Version              int       `json:"version"`
 	PayloadFileName      string    `json:"payloadFileName"`
+	Payload              []byte    `json:"payload"` // encoding/json writes standard base64, as Graph does for Edm.Binary
 	ExpirationDateTime   time.Time `json:"expirationDateTime"`
 	RoleScopeTagIDs      []string  `json:"roleScopeTagIds"`
 }
@@ -125,17 +147,22 @@ type configurationJSON struct {
 // entityJSON renders the configuration; the caller fills in @odata.context.
 // Assignments live in their own collections, so assign changes none of this.
 func (c *configuration) entityJSON() configurationJSON {
-	return configurationJSON{
+	e := configurationJSON{
 		ODataType:            configurationODataType,
 		ID:                   c.id,
 		DisplayName:          c.displayName,
 		CreatedDateTime:      c.created,
-		LastModifiedDateTime: c.created,
-		Version:              1,
-		PayloadFileName:      "graphfake.mobileprovision",
-		ExpirationDateTime:   c.created.AddDate(1, 0, 0),
-		RoleScopeTagIDs:      []string{"0"},
+		LastModifiedDateTime: c.lastModified,
+		Version:              c.version,
+		PayloadFileName:      c.payloadFileName,
+		Payload:              c.payload,
+		ExpirationDateTime:   c.expiration,
+		RoleScopeTagIDs:      append([]string{}, c.roleScopeTagIDs...), // never null
 	}
+	if c.description != "" {
+		e.Description = &c.description
+	}
+	return e
 }
 
 type assignmentJSON struct {

@@ -1,0 +1,317 @@
+package graphfake
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+const createBody = `{
+  "@odata.type": "#microsoft.graph.iosLobAppProvisioningConfiguration",
+  "displayName": "Sales",
+  "description": "Sales apps",
+  "payloadFileName": "sales.mobileprovision",
+  "payload": "cGF5bG9hZA==",
+  "expirationDateTime": "2027-01-31T01:00:00+01:00",
+  "roleScopeTagIds": ["0", "7"]
+}`
+
+func decodeEntity(t *testing.T, r response) map[string]any {
+	t.Helper()
+	var e map[string]any
+	if err := json.Unmarshal(r.body, &e); err != nil {
+		t.Fatalf("body %s: %v", r.body, err)
+	}
+	return e
+}
+
+func TestCreateConfiguration(t *testing.T) {
+	s := startServer(t, Options{})
+	token := requestToken(t, s)
+
+	r := graphCall(t, s, token, http.MethodPost, configurationsPath, createBody)
+	if r.status != http.StatusCreated {
+		t.Fatalf("status %d, body %s", r.status, r.body)
+	}
+	e := decodeEntity(t, r)
+	id, _ := e["id"].(string)
+	if !IsGUID(id) {
+		t.Fatalf("id %q", id)
+	}
+	if got := r.header.Get("Location"); got != fmt.Sprintf("%s%s('%s')", s.URL(), configurationsPath, id) {
+		t.Errorf("Location = %q", got)
+	}
+	want := map[string]any{
+		"@odata.type":        configurationODataType,
+		"displayName":        "Sales",
+		"description":        "Sales apps",
+		"payloadFileName":    "sales.mobileprovision",
+		"payload":            "cGF5bG9hZA==",
+		"expirationDateTime": "2027-01-31T00:00:00Z", // stored in UTC
+		"version":            float64(1),
+	}
+	for k, v := range want {
+		if e[k] != v {
+			t.Errorf("%s = %#v, want %#v", k, e[k], v)
+		}
+	}
+	if tags := fmt.Sprint(e["roleScopeTagIds"]); tags != "[0 7]" {
+		t.Errorf("roleScopeTagIds = %s", tags)
+	}
+	if e["createdDateTime"] != e["lastModifiedDateTime"] || e["createdDateTime"] == nil {
+		t.Errorf("timestamps %v / %v", e["createdDateTime"], e["lastModifiedDateTime"])
+	}
+
+	// The entity reads back the same, and the test helpers see it.
+	got := decodeEntity(t, graphCall(t, s, token, http.MethodGet, configPath(id), ""))
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("GET: %s = %#v, want %#v", k, got[k], v)
+		}
+	}
+	st, ok := s.Configuration(strings.ToUpper(id))
+	if !ok || string(st.Payload) != "payload" || st.Version != 1 {
+		t.Errorf("Configuration(%s) = %+v, %v", id, st, ok)
+	}
+}
+
+func TestCreateConfigurationDefaults(t *testing.T) {
+	s := startServer(t, Options{})
+	token := requestToken(t, s)
+	r := graphCall(t, s, token, http.MethodPost, configurationsPath,
+		`{"displayName":"Minimal","payloadFileName":"p.XML","payload":"cGF5bG9hZA=="}`)
+	if r.status != http.StatusCreated {
+		t.Fatalf("status %d, body %s", r.status, r.body)
+	}
+	e := decodeEntity(t, r)
+	// What Intune reports for what was not given.
+	if e["description"] != nil || e["expirationDateTime"] != "0001-01-01T00:00:00Z" || fmt.Sprint(e["roleScopeTagIds"]) != "[0]" {
+		t.Errorf("defaults: description %#v, expirationDateTime %#v, roleScopeTagIds %#v", e["description"], e["expirationDateTime"], e["roleScopeTagIds"])
+	}
+}
+
+func TestCreateConfigurationValidation(t *testing.T) {
+	s := startServer(t, Options{})
+	token := requestToken(t, s)
+	before := len(s.Configurations())
+
+	tests := []struct {
+		name, body, wantMessage string
+	}{
+		{"empty", ``, "Empty Payload"},
+		{"not an object", `[]`, "Invalid JSON"},
+		{"duplicate property", `{"displayName":"a","displayName":"b","payloadFileName":"p.xml","payload":"cGF5"}`, "duplicate"},
+		{"no displayName", `{"payloadFileName":"p.xml","payload":"cGF5"}`, "displayName is required"},
+		{"blank displayName", `{"displayName":"  ","payloadFileName":"p.xml","payload":"cGF5"}`, "displayName is required"},
+		{"null displayName", `{"displayName":null,"payloadFileName":"p.xml","payload":"cGF5"}`, "does not allow null"},
+		{"no payloadFileName", `{"displayName":"a","payload":"cGF5"}`, "payloadFileName is required"},
+		{"no payload", `{"displayName":"a","payloadFileName":"p.xml"}`, "payload is required"},
+		{"empty payload", `{"displayName":"a","payloadFileName":"p.xml","payload":""}`, "payload is required"},
+		{"payload not base64", `{"displayName":"a","payloadFileName":"p.xml","payload":"***"}`, "Edm.Binary"},
+		{"payload not a string", `{"displayName":"a","payloadFileName":"p.xml","payload":[1,2]}`, "base64 string"},
+		{"wrong file name", `{"displayName":"a","payloadFileName":"p.plist","payload":"cGF5"}`, "must end in .mobileprovision or .xml"},
+		{"bad date", `{"displayName":"a","payloadFileName":"p.xml","payload":"cGF5","expirationDateTime":"next year"}`, "Edm.DateTimeOffset"},
+		{"tags not strings", `{"displayName":"a","payloadFileName":"p.xml","payload":"cGF5","roleScopeTagIds":[0]}`, "array of strings"},
+		{"unknown property", `{"displayName":"a","payloadFileName":"p.xml","payload":"cGF5","color":"red"}`, "The property 'color' does not exist"},
+		{"wrong type", `{"@odata.type":"#microsoft.graph.iosMobileAppConfiguration","displayName":"a","payloadFileName":"p.xml","payload":"cGF5"}`, "not valid here"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.body == "" { // graphCall sends no Content-Type without a body
+				req, _ := http.NewRequest(http.MethodPost, s.URL()+configurationsPath, strings.NewReader(""))
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := s.HTTPClient().Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var e graphErrorBody
+				decodeResponse(t, resp, http.StatusBadRequest, &e)
+				if !strings.Contains(e.Error.Message, tt.wantMessage) {
+					t.Errorf("message %q lacks %q", e.Error.Message, tt.wantMessage)
+				}
+				return
+			}
+			r := graphCall(t, s, token, http.MethodPost, configurationsPath, tt.body)
+			e := parseGraphError(t, r)
+			if r.status != http.StatusBadRequest || e.Error.Code != "BadRequest" || !strings.Contains(e.Error.Message, tt.wantMessage) {
+				t.Errorf("status %d, error %+v; want 400 mentioning %q", r.status, e.Error, tt.wantMessage)
+			}
+		})
+	}
+	if got := len(s.Configurations()); got != before {
+		t.Errorf("rejected creates left %d configurations, want %d", got, before)
+	}
+}
+
+func TestCreateConfigurationNeedsJSONAndBoundsTheBody(t *testing.T) {
+	s := startServer(t, Options{})
+	token := requestToken(t, s)
+
+	req, _ := http.NewRequest(http.MethodPost, s.URL()+configurationsPath, strings.NewReader(createBody))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "text/plain")
+	resp, err := s.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e graphErrorBody
+	decodeResponse(t, resp, http.StatusUnsupportedMediaType, &e)
+
+	huge := fmt.Sprintf(`{"displayName":"a","payloadFileName":"p.xml","payload":"%s"}`, strings.Repeat("QUJD", maxConfigurationBody/4+1))
+	r := graphCall(t, s, token, http.MethodPost, configurationsPath, huge)
+	if pe := parseGraphError(t, r); r.status != http.StatusRequestEntityTooLarge || pe.Error.Code != "RequestEntityTooLarge" {
+		t.Errorf("status %d, %+v", r.status, pe.Error)
+	}
+}
+
+func TestUpdateConfiguration(t *testing.T) {
+	s := startServer(t, Options{})
+	token := requestToken(t, s)
+	id := decodeEntity(t, graphCall(t, s, token, http.MethodPost, configurationsPath, createBody))["id"].(string)
+	before, _ := s.Configuration(id)
+
+	// Only the payload: everything else stays.
+	r := graphCall(t, s, token, http.MethodPatch, configPath(id), `{"@odata.type":"#microsoft.graph.iosLobAppProvisioningConfiguration","payload":"bmV3"}`)
+	if r.status != http.StatusNoContent || len(r.body) != 0 {
+		t.Fatalf("status %d, body %s", r.status, r.body)
+	}
+	after, _ := s.Configuration(id)
+	if string(after.Payload) != "new" || after.DisplayName != "Sales" || after.Description != "Sales apps" || after.Version != before.Version+1 ||
+		!after.LastModified.After(before.LastModified) || !after.Created.Equal(before.Created) || !after.Expiration.Equal(before.Expiration) {
+		t.Errorf("after a payload-only PATCH: %+v (before %+v)", after, before)
+	}
+
+	// null clears a nullable property; read-only ones are ignored.
+	r = graphCall(t, s, token, http.MethodPatch, configPath(id), `{"description":null,"expirationDateTime":null,"roleScopeTagIds":[],"version":99,"id":"x"}`)
+	if r.status != http.StatusNoContent {
+		t.Fatalf("status %d, body %s", r.status, r.body)
+	}
+	e := decodeEntity(t, graphCall(t, s, token, http.MethodGet, configPath(id), ""))
+	if e["description"] != nil || e["expirationDateTime"] != "0001-01-01T00:00:00Z" || fmt.Sprint(e["roleScopeTagIds"]) != "[0]" || e["version"] != float64(3) || e["id"] != id {
+		t.Errorf("after clearing: %v", e)
+	}
+
+	// A rejected PATCH changes nothing.
+	for _, body := range []string{`{"displayName":""}`, `{"payloadFileName":"x.txt"}`, `{"payload":""}`, `{"nope":1}`} {
+		r = graphCall(t, s, token, http.MethodPatch, configPath(id), body)
+		if r.status != http.StatusBadRequest {
+			t.Errorf("PATCH %s: status %d", body, r.status)
+		}
+	}
+	if st, _ := s.Configuration(id); st.Version != 3 || st.DisplayName != "Sales" {
+		t.Errorf("rejected PATCHes changed the configuration: %+v", st)
+	}
+
+	missing := "0badc0de-0000-0000-0000-000000000000"
+	r = graphCall(t, s, token, http.MethodPatch, configPath(missing), `{"displayName":"x"}`)
+	if pe := parseGraphError(t, r); r.status != http.StatusNotFound || pe.Error.Code != "ResourceNotFound" {
+		t.Errorf("PATCH missing: %d %+v", r.status, pe.Error)
+	}
+}
+
+func TestDeleteConfiguration(t *testing.T) {
+	s := startServer(t, Options{})
+	token := requestToken(t, s)
+	if r := graphCall(t, s, token, http.MethodDelete, configPath(strings.ToUpper(testConfigID)), ""); r.status != http.StatusNoContent {
+		t.Fatalf("status %d, body %s", r.status, r.body)
+	}
+	for _, call := range []struct{ method, path string }{
+		{http.MethodGet, configPath(testConfigID)},
+		{http.MethodDelete, configPath(testConfigID)},
+		{http.MethodGet, configPath(testConfigID) + "/assignments"},
+	} {
+		r := graphCall(t, s, token, call.method, call.path, "")
+		if e := parseGraphError(t, r); r.status != http.StatusNotFound || e.Error.Code != "ResourceNotFound" {
+			t.Errorf("%s %s after delete: %d %+v", call.method, call.path, r.status, e.Error)
+		}
+	}
+}
+
+func TestListConfigurationsPagesInCreationOrderWithSelect(t *testing.T) {
+	s := startServer(t, Options{PageSize: 2})
+	token := requestToken(t, s)
+	names := []string{"Test profile"} // seeded by startServer
+	for i := 0; i < 4; i++ {
+		name := fmt.Sprintf("profile %d", i)
+		names = append(names, name)
+		body := fmt.Sprintf(`{"displayName":%q,"payloadFileName":"p.xml","payload":"cGF5bG9hZA=="}`, name)
+		if r := graphCall(t, s, token, http.MethodPost, configurationsPath, body); r.status != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+	}
+
+	var got []string
+	pages := 0
+	next := configurationsPath + "?$select=id,displayName,version"
+	for next != "" {
+		r := graphCall(t, s, token, http.MethodGet, next, "")
+		if r.status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", next, r.status, r.body)
+		}
+		var page struct {
+			Context  string           `json:"@odata.context"`
+			Value    []map[string]any `json:"value"`
+			NextLink string           `json:"@odata.nextLink"`
+		}
+		if err := json.Unmarshal(r.body, &page); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(page.Context, "iosLobAppProvisioningConfigurations(id,displayName,version)") {
+			t.Errorf("@odata.context = %q", page.Context)
+		}
+		for _, e := range page.Value {
+			if _, has := e["payload"]; has {
+				t.Errorf("$select without payload returned it: %v", e)
+			}
+			if _, has := e["description"]; has {
+				t.Errorf("unselected description returned: %v", e)
+			}
+			got = append(got, e["displayName"].(string))
+		}
+		if page.NextLink != "" && !strings.Contains(page.NextLink, "%24select=id%2CdisplayName%2Cversion") {
+			t.Errorf("nextLink %q lost $select", page.NextLink)
+		}
+		next = page.NextLink
+		pages++
+	}
+	if strings.Join(got, "|") != strings.Join(names, "|") || pages != 3 {
+		t.Errorf("%d pages of %v, want 3 pages of %v", pages, got, names)
+	}
+
+	// Without $select every property is there.
+	r := graphCall(t, s, token, http.MethodGet, configurationsPath, "")
+	var page struct {
+		Value []map[string]any `json:"value"`
+	}
+	_ = json.Unmarshal(r.body, &page)
+	if len(page.Value) != 2 || page.Value[0]["payload"] == nil {
+		t.Errorf("full page: %s", r.body)
+	}
+}
+
+func TestEditConfigurationOutOfBand(t *testing.T) {
+	s := startServer(t, Options{})
+	err := s.EditConfiguration(testConfigID, func(c *ConfigurationState) {
+		c.Payload = []byte("edited in the portal")
+		c.ID = "ignored"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := requestToken(t, s)
+	e := decodeEntity(t, graphCall(t, s, token, http.MethodGet, configPath(testConfigID), ""))
+	if e["payload"] != base64.StdEncoding.EncodeToString([]byte("edited in the portal")) || e["version"] != float64(2) || e["id"] != testConfigID {
+		t.Errorf("after edit: %v", e)
+	}
+	if err := s.EditConfiguration("0badc0de-0000-0000-0000-000000000000", func(*ConfigurationState) {}); err == nil {
+		t.Error("editing a missing configuration succeeded")
+	}
+	if !time.Now().After(s.Configurations()[0].LastModified) {
+		t.Error("lastModified in the future")
+	}
+}
