@@ -19,8 +19,9 @@ import (
 
 const resourceName = "intune_ios_lob_provisioning_assignment.test"
 
-// accTest runs in parallel against the emulator, where every test has its
-// own configuration, and serially against a live tenant, where they share one.
+// accTest runs in parallel against the emulator and serially against a live
+// tenant, to stay well inside Intune's write throttling limits. Every test
+// has a configuration of its own in both.
 func accTest(t *testing.T, tc resource.TestCase) {
 	t.Helper()
 	tc.ProtoV6ProviderFactories = testAccProtoV6ProviderFactories
@@ -72,6 +73,7 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
 
 func TestAccAssignment_everyTargetTypeAndFilters(t *testing.T) {
 	f := newFixture(t, 3)
+	needsFilter(t, f)
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{{

@@ -68,7 +68,7 @@ func (p *intuneProvider) Metadata(_ context.Context, _ provider.MetadataRequest,
 
 func (p *intuneProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manages who receives Intune iOS line-of-business app provisioning configurations, through Microsoft Graph. " +
+		MarkdownDescription: "Manages Intune iOS line-of-business app provisioning configurations and who receives them, through Microsoft Graph. " +
 			"Every setting is optional and falls back to the environment variable named in its description; an explicit value wins.",
 		Attributes: map[string]schema.Attribute{
 			"tenant_id": schema.StringAttribute{
@@ -195,11 +195,15 @@ func (p *intuneProvider) Configure(ctx context.Context, req provider.ConfigureRe
 func (p *intuneProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		newIOSLobProvisioningAssignmentResource,
+		newIOSLobProvisioningConfigurationResource,
 	}
 }
 
 func (p *intuneProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		newIOSLobProvisioningConfigurationDataSource,
+		newIOSLobProvisioningConfigurationsDataSource,
+	}
 }
 
 // stringSetting is the attribute's value, else the first environment

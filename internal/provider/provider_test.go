@@ -1,16 +1,21 @@
 package provider
 
 import (
+	"context"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
+	"github.com/intunetf/terraform-provider-intune/internal/auth"
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 )
 
@@ -80,6 +85,9 @@ type fixture struct {
 	ConfigurationID string
 	Groups          []string
 	FilterID        string
+	// realFilter says FilterID names a filter that exists; a test that
+	// applies a filter needs one (see needsFilter).
+	realFilter bool
 }
 
 func testAccPreCheck(t *testing.T) {
@@ -94,35 +102,57 @@ func testAccPreCheck(t *testing.T) {
 	}
 }
 
-// newFixture seeds a fresh configuration in the emulator, or reads the
-// live tenant's fixture ids (INTUNE_ACC_CONFIGURATION_ID, INTUNE_ACC_GROUP_IDS
-// comma-separated, at least n of them, INTUNE_ACC_FILTER_ID).
+// newFixture gives a test a configuration of its own and groups ids. In the
+// emulator it seeds the configuration and makes up ids. Live, it creates a
+// configuration through Graph (deleted when the test ends) and reads group
+// ids from INTUNE_ACC_GROUP_IDS (comma-separated, at least groups of them)
+// and an optional filter id from INTUNE_ACC_FILTER_ID.
 func newFixture(t *testing.T, groups int) fixture {
 	t.Helper()
 	if liveMode() {
-		f := fixture{
-			ConfigurationID: os.Getenv("INTUNE_ACC_CONFIGURATION_ID"),
-			FilterID:        os.Getenv("INTUNE_ACC_FILTER_ID"),
+		testAccPreCheck(t)
+		f := fixture{FilterID: os.Getenv("INTUNE_ACC_FILTER_ID")}
+		f.realFilter = f.FilterID != ""
+		if !f.realFilter {
+			f.FilterID = uuid.NewString() // only ever used in configurations refused at plan time
 		}
-		for _, g := range strings.Split(os.Getenv("INTUNE_ACC_GROUP_IDS"), ",") {
-			if g = strings.TrimSpace(g); g != "" {
-				f.Groups = append(f.Groups, g)
-			}
-		}
-		if f.ConfigurationID == "" || len(f.Groups) < groups || f.FilterID == "" {
-			t.Skipf("live acceptance test: set INTUNE_ACC_CONFIGURATION_ID, INTUNE_ACC_FILTER_ID and at least %d ids in INTUNE_ACC_GROUP_IDS", groups)
-		}
+		f.Groups = liveGroups(t, groups)
+		f.ConfigurationID = createLiveConfiguration(t)
 		return f
 	}
 	if emulator == nil {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
-	f := fixture{ConfigurationID: uuid.NewString(), FilterID: uuid.NewString()}
+	f := fixture{ConfigurationID: uuid.NewString(), FilterID: uuid.NewString(), realFilter: true}
 	for i := 0; i < groups; i++ {
 		f.Groups = append(f.Groups, uuid.NewString())
 	}
 	emulator.AddConfiguration(f.ConfigurationID, "acceptance "+t.Name())
 	return f
+}
+
+// liveGroups reads n group ids from INTUNE_ACC_GROUP_IDS, or skips.
+func liveGroups(t *testing.T, n int) []string {
+	t.Helper()
+	var groups []string
+	for _, g := range strings.Split(os.Getenv("INTUNE_ACC_GROUP_IDS"), ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			groups = append(groups, g)
+		}
+	}
+	if len(groups) < n {
+		t.Skipf("live acceptance test: needs at least %d Entra group ids in INTUNE_ACC_GROUP_IDS, comma-separated (has %d)", n, len(groups))
+	}
+	return groups[:n]
+}
+
+// needsFilter skips a live test that applies an assignment filter when the
+// tenant has not named one.
+func needsFilter(t *testing.T, f fixture) {
+	t.Helper()
+	if !f.realFilter {
+		t.Skip("live acceptance test: set INTUNE_ACC_FILTER_ID to an iOS assignment filter id to run it")
+	}
 }
 
 // needsEmulator skips tests that reach into the emulator (out-of-band
@@ -132,4 +162,83 @@ func needsEmulator(t *testing.T) {
 	if emulator == nil {
 		t.Skip("this test needs the Graph emulator (it is skipped in live mode and without TF_ACC=1)")
 	}
+}
+
+// testPayload is the profile live tests upload: INTUNE_ACC_PAYLOAD_FILE if
+// set (a real .mobileprovision, should the tenant insist on one), else a
+// small generated XML plist; in the emulator, any bytes do. It returns the
+// payload file name and the content in base64.
+func testPayload(t *testing.T, marker string) (fileName, payload string) {
+	t.Helper()
+	if path := os.Getenv("INTUNE_ACC_PAYLOAD_FILE"); liveMode() && path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("INTUNE_ACC_PAYLOAD_FILE: %v", err)
+		}
+		return filepath.Base(path), base64.StdEncoding.EncodeToString(b)
+	}
+	plist := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0"><dict><key>Name</key><string>terraform-provider-intune acceptance %s</string></dict></plist>
+`, marker)
+	return "acceptance.xml", base64.StdEncoding.EncodeToString([]byte(plist))
+}
+
+var (
+	liveClientOnce sync.Once
+	liveClientVal  *graph.Client
+	liveClientErr  error
+)
+
+// liveGraph is a Graph client for the live tenant, configured from the same
+// ARM_* variables as the provider, for fixtures and destroy checks.
+func liveGraph(t *testing.T) *graph.Client {
+	t.Helper()
+	liveClientOnce.Do(func() {
+		cloud, err := auth.ResolveCloud(os.Getenv("ARM_ENVIRONMENT"), os.Getenv("ARM_MSGRAPH_ENDPOINT"), os.Getenv("ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST"))
+		if err != nil {
+			liveClientErr = err
+			return
+		}
+		cred, err := auth.NewCredential(auth.Settings{
+			TenantID:             os.Getenv("ARM_TENANT_ID"),
+			ClientID:             os.Getenv("ARM_CLIENT_ID"),
+			ClientIDFilePath:     os.Getenv("ARM_CLIENT_ID_FILE_PATH"),
+			ClientSecret:         os.Getenv("ARM_CLIENT_SECRET"),
+			ClientSecretFilePath: os.Getenv("ARM_CLIENT_SECRET_FILE_PATH"),
+			Cloud:                cloud,
+		})
+		if err != nil {
+			liveClientErr = err
+			return
+		}
+		liveClientVal, liveClientErr = graph.New(cloud.GraphEndpoint, cred, &graph.Options{ApplicationID: "terraform-provider-intune-acctest"})
+	})
+	if liveClientErr != nil {
+		t.Fatalf("live acceptance test: building a Graph client from ARM_* settings: %v", liveClientErr)
+	}
+	return liveClientVal
+}
+
+// createLiveConfiguration creates a configuration for one test and deletes
+// it (with its assignments) when the test ends.
+func createLiveConfiguration(t *testing.T) string {
+	t.Helper()
+	client := liveGraph(t)
+	fileName, payload := testPayload(t, t.Name())
+	name := "tf-acc " + t.Name() + " " + uuid.NewString()[:8]
+	cfg, err := client.CreateConfiguration(context.Background(), graph.ConfigurationInput{
+		DisplayName:     &name,
+		PayloadFileName: &fileName,
+		Payload:         &payload,
+	})
+	if err != nil {
+		t.Fatalf("live acceptance test: creating the fixture configuration: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := client.DeleteConfiguration(context.Background(), cfg.ID); err != nil && !graph.IsNotFound(err) {
+			t.Errorf("deleting fixture configuration %s: %v", cfg.ID, err)
+		}
+	})
+	return cfg.ID
 }

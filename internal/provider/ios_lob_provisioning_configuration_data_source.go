@@ -1,0 +1,254 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
+)
+
+var (
+	_ datasource.DataSource                     = &iosLobProvisioningConfigurationDataSource{}
+	_ datasource.DataSourceWithConfigure        = &iosLobProvisioningConfigurationDataSource{}
+	_ datasource.DataSourceWithConfigValidators = &iosLobProvisioningConfigurationDataSource{}
+)
+
+func newIOSLobProvisioningConfigurationDataSource() datasource.DataSource {
+	return &iosLobProvisioningConfigurationDataSource{}
+}
+
+type iosLobProvisioningConfigurationDataSource struct {
+	client *graph.Client
+}
+
+type configurationDataSourceModel struct {
+	ID                   guidValue      `tfsdk:"id"`
+	DisplayName          types.String   `tfsdk:"display_name"`
+	Description          types.String   `tfsdk:"description"`
+	PayloadFileName      types.String   `tfsdk:"payload_file_name"`
+	Payload              types.String   `tfsdk:"payload"`
+	ExpirationDateTime   rfc3339Value   `tfsdk:"expiration_date_time"`
+	RoleScopeTagIDs      types.Set      `tfsdk:"role_scope_tag_ids"`
+	CreatedDateTime      types.String   `tfsdk:"created_date_time"`
+	LastModifiedDateTime types.String   `tfsdk:"last_modified_date_time"`
+	Version              types.Int64    `tfsdk:"version"`
+	Groups               types.Set      `tfsdk:"group"`
+	Targets              types.Set      `tfsdk:"target"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (d *iosLobProvisioningConfigurationDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_ios_lob_provisioning_configuration"
+}
+
+func (d *iosLobProvisioningConfigurationDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "One iOS LOB app provisioning configuration, found by `id` or by its exact `display_name`, " +
+			"with its profile and its current `group` and `target` assignments.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				CustomType:          guidType{},
+				MarkdownDescription: "The configuration id (a GUID). Give this or `display_name`.",
+			},
+			"display_name": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: "The configuration's name, compared exactly (case included). Give this or `id`; " +
+					"exactly one configuration must have it, or the read fails saying how many do.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"description": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The description, null when there is none.",
+			},
+			"payload_file_name": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The file name of the profile.",
+			},
+			"payload": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The profile's content, base64.",
+			},
+			"expiration_date_time": schema.StringAttribute{
+				Computed:            true,
+				CustomType:          rfc3339Type{},
+				MarkdownDescription: "When the profile expires (RFC 3339), null when unset.",
+			},
+			"role_scope_tag_ids": schema.SetAttribute{
+				Computed:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "Ids of the configuration's scope tags.",
+			},
+			"created_date_time": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "When the configuration was created (RFC 3339).",
+			},
+			"last_modified_date_time": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "When the configuration was last changed (RFC 3339).",
+			},
+			"version": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "The version Intune gives the configuration.",
+			},
+			"group": schema.SetNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "The legacy group assignments, as the `group` blocks of `intune_ios_lob_provisioning_assignment`.",
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"group_id": schema.StringAttribute{Computed: true, CustomType: guidType{}, MarkdownDescription: "The Entra group id."},
+					},
+				},
+			},
+			"target": schema.SetNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "The assignment targets, as the `target` blocks of `intune_ios_lob_provisioning_assignment`.",
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"type":          schema.StringAttribute{Computed: true, MarkdownDescription: "`group`, `exclusion_group`, `all_devices`, `all_licensed_users` or `configuration_manager_collection`."},
+						"group_id":      schema.StringAttribute{Computed: true, CustomType: guidType{}, MarkdownDescription: "The Entra group id, for group targets."},
+						"collection_id": schema.StringAttribute{Computed: true, MarkdownDescription: "The Configuration Manager collection id."},
+						"filter_id":     schema.StringAttribute{Computed: true, CustomType: guidType{}, MarkdownDescription: "The assignment filter id, if any."},
+						"filter_type":   schema.StringAttribute{Computed: true, MarkdownDescription: "`include` or `exclude`, with `filter_id`."},
+					},
+				},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx),
+		},
+	}
+}
+
+func (d *iosLobProvisioningConfigurationDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("display_name")),
+	}
+}
+
+func (d *iosLobProvisioningConfigurationDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider.", req.ProviderData))
+		return
+	}
+	d.client = data.client
+}
+
+func (d *iosLobProvisioningConfigurationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var cfg configurationDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := cfg.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	id := cfg.ID.ValueString()
+	if cfg.ID.IsNull() {
+		var ok bool
+		if id, ok = d.findByName(ctx, cfg.DisplayName.ValueString(), resp); !ok {
+			return
+		}
+	}
+
+	found, assignments, err := d.client.GetConfigurationWithAssignments(ctx, id)
+	if err != nil {
+		detail := configurationErrorDetail(err, id, "read")
+		if graph.IsNotFound(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "Provisioning configuration not found", detail+" Check id.")
+			return
+		}
+		resp.Diagnostics.AddError("Unable to read provisioning configuration", detail)
+		return
+	}
+	v, diags := flattenConfiguration(ctx, found)
+	resp.Diagnostics.Append(diags...)
+	groups, targets, diags := flattenAssignments(ctx, assignments)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if cfg.ID.IsNull() {
+		cfg.ID = newGUIDValue(found.ID)
+	}
+	cfg.DisplayName = v.DisplayName
+	cfg.Description = v.Description
+	cfg.PayloadFileName = v.PayloadFileName
+	cfg.Payload = types.StringNull() // when Graph does not send it
+	if found.Payload != "" {
+		cfg.Payload = types.StringValue(found.Payload)
+	}
+	cfg.ExpirationDateTime = v.ExpirationDateTime
+	cfg.RoleScopeTagIDs = v.RoleScopeTagIDs
+	cfg.CreatedDateTime = v.CreatedDateTime
+	cfg.LastModifiedDateTime = v.LastModifiedDateTime
+	cfg.Version = v.Version
+	cfg.Groups = groups
+	cfg.Targets = targets
+	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}
+
+// findByName returns the id of the one configuration named name. Graph
+// documents $filter on this entity for id only, so the list (every page,
+// without payloads) is filtered here.
+func (d *iosLobProvisioningConfigurationDataSource) findByName(ctx context.Context, name string, resp *datasource.ReadResponse) (string, bool) {
+	all, err := d.client.ListConfigurations(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to list provisioning configurations", configurationErrorDetail(err, "", "list"))
+		return "", false
+	}
+	var exact, otherCase []graph.Configuration
+	for _, c := range all {
+		switch {
+		case c.DisplayName == name:
+			exact = append(exact, c)
+		case strings.EqualFold(c.DisplayName, name):
+			otherCase = append(otherCase, c)
+		}
+	}
+	switch len(exact) {
+	case 1:
+		return exact[0].ID, true
+	case 0:
+		detail := fmt.Sprintf("No iOS LOB app provisioning configuration is named %q (0 matches among %d; names are compared exactly, case included).", name, len(all))
+		if len(otherCase) > 0 {
+			detail += fmt.Sprintf(" %d differ only in case: %s.", len(otherCase), describeConfigurations(otherCase))
+		}
+		detail += " Check display_name, or list names with the intune_ios_lob_provisioning_configurations data source."
+		resp.Diagnostics.AddAttributeError(path.Root("display_name"), "Provisioning configuration not found", detail)
+	default:
+		resp.Diagnostics.AddAttributeError(path.Root("display_name"), "Ambiguous provisioning configuration name",
+			fmt.Sprintf("%d iOS LOB app provisioning configurations are named %q: %s. Look one up by id instead, or rename them so that names are unique.",
+				len(exact), name, describeConfigurations(exact)))
+	}
+	return "", false
+}
+
+func describeConfigurations(cs []graph.Configuration) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = fmt.Sprintf("%q (id %s)", c.DisplayName, c.ID)
+	}
+	return strings.Join(parts, ", ")
+}

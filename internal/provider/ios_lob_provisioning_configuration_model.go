@@ -1,0 +1,145 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
+)
+
+// What the configuration resource and both data sources share: the
+// conversion of Graph's entity to attribute values, and plan-time checks.
+
+// configurationValues are the attributes every view of a configuration has.
+type configurationValues struct {
+	DisplayName          types.String
+	Description          types.String
+	PayloadFileName      types.String
+	ExpirationDateTime   rfc3339Value
+	RoleScopeTagIDs      types.Set
+	CreatedDateTime      types.String
+	LastModifiedDateTime types.String
+	Version              types.Int64
+}
+
+func flattenConfiguration(ctx context.Context, cfg *graph.Configuration) (configurationValues, diag.Diagnostics) {
+	v := configurationValues{
+		DisplayName:          types.StringValue(cfg.DisplayName),
+		Description:          types.StringNull(),
+		PayloadFileName:      types.StringValue(cfg.PayloadFileName),
+		ExpirationDateTime:   newRFC3339Null(),
+		CreatedDateTime:      timestampValue(cfg.CreatedDateTime),
+		LastModifiedDateTime: timestampValue(cfg.LastModifiedDateTime),
+		Version:              types.Int64Value(int64(cfg.Version)),
+	}
+	// Graph has no empty description, only null; the schema refuses "".
+	if cfg.Description != "" {
+		v.Description = types.StringValue(cfg.Description)
+	}
+	// Intune reports "not set" as null or as 0001-01-01T00:00:00Z.
+	if cfg.ExpirationDateTime != nil && !cfg.ExpirationDateTime.IsZero() {
+		v.ExpirationDateTime = newRFC3339Time(*cfg.ExpirationDateTime)
+	}
+	tags := cfg.RoleScopeTagIDs
+	if tags == nil {
+		tags = []string{}
+	}
+	var diags diag.Diagnostics
+	v.RoleScopeTagIDs, diags = types.SetValueFrom(ctx, types.StringType, tags)
+	return v, diags
+}
+
+func timestampValue(t time.Time) types.String {
+	if t.IsZero() {
+		return types.StringNull()
+	}
+	return types.StringValue(t.UTC().Format(time.RFC3339Nano))
+}
+
+// samePayload reports whether two base64 strings hold the same bytes, so
+// that Graph re-encoding a profile (another padding, say) is not a change.
+func samePayload(a, b string) bool {
+	if a == b {
+		return true
+	}
+	da, errA := decodeBase64Leniently(a)
+	db, errB := decodeBase64Leniently(b)
+	return errA == nil && errB == nil && bytes.Equal(da, db)
+}
+
+func decodeBase64Leniently(s string) ([]byte, error) {
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+		return b, nil
+	}
+	return base64.RawStdEncoding.DecodeString(s)
+}
+
+// payloadFileNameSuffixes are the files Intune accepts for a configuration.
+var payloadFileNameSuffixes = []string{".mobileprovision", ".xml"}
+
+type payloadFileNameValidator struct{}
+
+func (payloadFileNameValidator) Description(context.Context) string {
+	return "must end in .mobileprovision or .xml"
+}
+
+func (v payloadFileNameValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (payloadFileNameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	name := req.ConfigValue.ValueString()
+	lower := strings.ToLower(name)
+	for _, suffix := range payloadFileNameSuffixes {
+		if strings.HasSuffix(lower, suffix) && len(lower) > len(suffix) {
+			return
+		}
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid payload file name",
+		fmt.Sprintf("%s must be a file name ending in .mobileprovision (an Apple provisioning profile) or .xml, such as \"sales.mobileprovision\"; got %q.", req.Path, name))
+}
+
+type base64PayloadValidator struct{}
+
+func (base64PayloadValidator) Description(context.Context) string {
+	return "must be standard base64, as filebase64() produces"
+}
+
+func (v base64PayloadValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+// ValidateString never echoes the value: a profile is tens of kilobytes.
+func (base64PayloadValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := graph.CheckBase64(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid payload",
+			fmt.Sprintf("%s must be the profile's content in standard base64, as filebase64(\"sales.mobileprovision\") gives it, but %s.", req.Path, err))
+	}
+}
+
+// configurationSummaryModel is one element of the list data source.
+type configurationSummaryModel struct {
+	ID                   types.String `tfsdk:"id"`
+	DisplayName          types.String `tfsdk:"display_name"`
+	Description          types.String `tfsdk:"description"`
+	PayloadFileName      types.String `tfsdk:"payload_file_name"`
+	ExpirationDateTime   rfc3339Value `tfsdk:"expiration_date_time"`
+	RoleScopeTagIDs      types.Set    `tfsdk:"role_scope_tag_ids"`
+	CreatedDateTime      types.String `tfsdk:"created_date_time"`
+	LastModifiedDateTime types.String `tfsdk:"last_modified_date_time"`
+	Version              types.Int64  `tfsdk:"version"`
+}

@@ -1,0 +1,373 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
+)
+
+var (
+	_ resource.Resource                = &iosLobProvisioningConfigurationResource{}
+	_ resource.ResourceWithConfigure   = &iosLobProvisioningConfigurationResource{}
+	_ resource.ResourceWithImportState = &iosLobProvisioningConfigurationResource{}
+)
+
+func newIOSLobProvisioningConfigurationResource() resource.Resource {
+	return &iosLobProvisioningConfigurationResource{}
+}
+
+type iosLobProvisioningConfigurationResource struct {
+	client *graph.Client
+}
+
+type configurationResourceModel struct {
+	ID                   types.String   `tfsdk:"id"`
+	DisplayName          types.String   `tfsdk:"display_name"`
+	Description          types.String   `tfsdk:"description"`
+	PayloadFileName      types.String   `tfsdk:"payload_file_name"`
+	Payload              types.String   `tfsdk:"payload"`
+	ExpirationDateTime   rfc3339Value   `tfsdk:"expiration_date_time"`
+	RoleScopeTagIDs      types.Set      `tfsdk:"role_scope_tag_ids"`
+	CreatedDateTime      types.String   `tfsdk:"created_date_time"`
+	LastModifiedDateTime types.String   `tfsdk:"last_modified_date_time"`
+	Version              types.Int64    `tfsdk:"version"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
+}
+
+// roleScopeTagIDPattern: Intune's scope tag ids are decimal numbers ("0" is Default).
+var roleScopeTagIDPattern = regexp.MustCompile(`^[0-9]+$`)
+
+func (r *iosLobProvisioningConfigurationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_ios_lob_provisioning_configuration"
+}
+
+func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An iOS LOB app provisioning configuration: the `.mobileprovision` profile Intune pushes to " +
+			"devices so that in-house iOS apps keep running. Every attribute updates in place.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The configuration id (a GUID), which `intune_ios_lob_provisioning_assignment.configuration_id` takes.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"display_name": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "The name shown in the Intune portal.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"description": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "A description for admins. Leave it out rather than setting it to `\"\"`.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"payload_file_name": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "The file name of the profile, ending in `.mobileprovision` or `.xml`.",
+				Validators:          []validator.String{payloadFileNameValidator{}},
+			},
+			"payload": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "The profile's content in standard base64, typically `filebase64(\"sales.mobileprovision\")`. " +
+					"Changing it updates the configuration in place. A change made outside Terraform shows up as a diff.",
+				Validators: []validator.String{base64PayloadValidator{}},
+			},
+			"expiration_date_time": schema.StringAttribute{
+				Optional:   true,
+				Computed:   true,
+				CustomType: rfc3339Type{},
+				MarkdownDescription: "When the profile expires, as an RFC 3339 timestamp such as `2027-01-31T00:00:00Z`. " +
+					"The same instant written with another offset is not a change. Left out, it is whatever Intune reports (null when unset), " +
+					"and removing it from the configuration leaves the value in Intune as it is.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"role_scope_tag_ids": schema.SetAttribute{
+				Optional:    true,
+				Computed:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Ids of the Intune scope tags of the configuration, such as `[\"0\"]` (Default). " +
+					"Left out, Intune assigns the Default tag.",
+				Validators: []validator.Set{
+					setvalidator.SizeAtLeast(1),
+					setvalidator.ValueStringsAre(stringvalidator.RegexMatches(roleScopeTagIDPattern, `must be a scope tag id, a number such as "0" (Default)`)),
+				},
+				PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
+			},
+			"created_date_time": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "When the configuration was created (RFC 3339).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"last_modified_date_time": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "When the configuration was last changed (RFC 3339).",
+			},
+			"version": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "The version Intune gives the configuration; it goes up with each change.",
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *iosLobProvisioningConfigurationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil { // validation runs before the provider is configured
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider.", req.ProviderData))
+		return
+	}
+	r.client = data.client
+}
+
+func (r *iosLobProvisioningConfigurationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan configurationResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultWriteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	in, diags := configurationInput(ctx, plan, nil)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	created, err := r.client.CreateConfiguration(ctx, in)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to create provisioning configuration", configurationErrorDetail(err, "", "create"))
+		return
+	}
+	plan.ID = types.StringValue(created.ID)
+	resp.Diagnostics.Append(setComputed(ctx, &plan, created)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *iosLobProvisioningConfigurationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state configurationResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	id := state.ID.ValueString()
+	cfg, err := r.client.GetConfiguration(ctx, id)
+	if graph.IsNotFound(err) {
+		// Deleted out of band: forget it, and the next plan creates it again.
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to read provisioning configuration", configurationErrorDetail(err, id, "read"))
+		return
+	}
+	v, diags := flattenConfiguration(ctx, cfg)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	state.ID = types.StringValue(cfg.ID)
+	state.DisplayName = v.DisplayName
+	state.Description = v.Description
+	state.PayloadFileName = v.PayloadFileName
+	state.ExpirationDateTime = v.ExpirationDateTime
+	state.RoleScopeTagIDs = v.RoleScopeTagIDs
+	state.CreatedDateTime = v.CreatedDateTime
+	state.LastModifiedDateTime = v.LastModifiedDateTime
+	state.Version = v.Version
+	// Keep the configuration's spelling of the same bytes; an answer without
+	// a payload tells nothing about it, so the state keeps what it had.
+	if cfg.Payload != "" && !samePayload(state.Payload.ValueString(), cfg.Payload) {
+		state.Payload = types.StringValue(cfg.Payload)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *iosLobProvisioningConfigurationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state configurationResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultWriteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	id := state.ID.ValueString()
+	in, diags := configurationInput(ctx, plan, &state)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if in.DisplayName != nil || in.Description != nil || in.PayloadFileName != nil || in.Payload != nil ||
+		in.ExpirationDateTime != nil || in.RoleScopeTagIDs != nil { // else only timeouts changed
+		if err := r.client.UpdateConfiguration(ctx, id, in); err != nil {
+			resp.Diagnostics.AddError("Unable to update provisioning configuration", configurationErrorDetail(err, id, "update"))
+			return
+		}
+	}
+	// The new version and lastModifiedDateTime; the payload is not fetched
+	// again, since the plan has it.
+	current, err := r.client.GetConfigurationSummary(ctx, id)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to read provisioning configuration", configurationErrorDetail(err, id, "read the updated"))
+		return
+	}
+	plan.ID = state.ID
+	resp.Diagnostics.Append(setComputed(ctx, &plan, current)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *iosLobProvisioningConfigurationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state configurationResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultWriteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	id := state.ID.ValueString()
+	if err := r.client.DeleteConfiguration(ctx, id); err != nil && !graph.IsNotFound(err) { // already gone is what delete wants
+		resp.Diagnostics.AddError("Unable to delete provisioning configuration", configurationErrorDetail(err, id, "delete"))
+	}
+}
+
+func (r *iosLobProvisioningConfigurationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if !isGUID(req.ID) {
+		resp.Diagnostics.AddError("Invalid import id",
+			fmt.Sprintf("Import takes the configuration id, a GUID such as 00000000-0000-0000-0000-000000000000; got %q.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+}
+
+// configurationInput is the body for plan: everything on create (state
+// nil), only what changed on update, so that renaming a configuration does
+// not upload its profile again.
+func configurationInput(ctx context.Context, plan configurationResourceModel, state *configurationResourceModel) (graph.ConfigurationInput, diag.Diagnostics) {
+	var in graph.ConfigurationInput
+	var diags diag.Diagnostics
+	if state == nil || !plan.DisplayName.Equal(state.DisplayName) {
+		in.DisplayName = plan.DisplayName.ValueStringPointer()
+	}
+	if state == nil && !plan.Description.IsNull() || state != nil && !plan.Description.Equal(state.Description) {
+		d := plan.Description.ValueString() // null, on update, clears it
+		in.Description = &d
+	}
+	if state == nil || !plan.PayloadFileName.Equal(state.PayloadFileName) {
+		in.PayloadFileName = plan.PayloadFileName.ValueStringPointer()
+	}
+	if state == nil || !samePayload(plan.Payload.ValueString(), state.Payload.ValueString()) {
+		// ValueStringPointer points at a copy of the string header only: the
+		// profile's bytes are shared, never duplicated.
+		in.Payload = plan.Payload.ValueStringPointer()
+	}
+	if t, ok := plan.ExpirationDateTime.Time(); ok {
+		if prior, had := timeOf(state); !had || !prior.Equal(t) {
+			in.ExpirationDateTime = &t
+		}
+	}
+	if !plan.RoleScopeTagIDs.IsNull() && !plan.RoleScopeTagIDs.IsUnknown() &&
+		(state == nil || !plan.RoleScopeTagIDs.Equal(state.RoleScopeTagIDs)) {
+		var tags []string
+		diags.Append(plan.RoleScopeTagIDs.ElementsAs(ctx, &tags, false)...)
+		slices.Sort(tags)
+		in.RoleScopeTagIDs = tags
+	}
+	return in, diags
+}
+
+func timeOf(state *configurationResourceModel) (t time.Time, ok bool) {
+	if state == nil {
+		return t, false
+	}
+	return state.ExpirationDateTime.Time()
+}
+
+// setComputed fills what the plan left unknown from Graph's answer.
+func setComputed(ctx context.Context, m *configurationResourceModel, cfg *graph.Configuration) diag.Diagnostics {
+	v, diags := flattenConfiguration(ctx, cfg)
+	m.CreatedDateTime = v.CreatedDateTime
+	m.LastModifiedDateTime = v.LastModifiedDateTime
+	m.Version = v.Version
+	if m.ExpirationDateTime.IsUnknown() {
+		m.ExpirationDateTime = v.ExpirationDateTime
+	}
+	if m.RoleScopeTagIDs.IsUnknown() {
+		m.RoleScopeTagIDs = v.RoleScopeTagIDs
+	}
+	return diags
+}
+
+// configurationErrorDetail says what happened and what to do about it,
+// keeping the Graph request-id that Microsoft support asks for. Graph's
+// message is quoted, never the request body: it holds the whole profile.
+func configurationErrorDetail(err error, id, action string) string {
+	what := "the provisioning configuration"
+	if id != "" {
+		what = "provisioning configuration " + id
+	}
+	detail := fmt.Sprintf("Could not %s %s: %s", action, what, err)
+	var ge *graph.Error
+	switch {
+	case errors.As(err, &ge) && ge.StatusCode == http.StatusNotFound:
+		detail += "\n\nNo iOS LOB app provisioning configuration has this id in the tenant."
+	case errors.As(err, &ge) && ge.StatusCode == http.StatusBadRequest:
+		detail += "\n\nGraph refused the configuration. Check display_name, payload_file_name, payload and expiration_date_time against the message above."
+	case errors.As(err, &ge) && ge.StatusCode == http.StatusUnauthorized:
+		detail += "\n\nGraph did not accept the access token. Check tenant_id, the credentials, and the environment or endpoint settings."
+	case errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden:
+		detail += "\n\nThe identity lacks permission. Grant the application permission DeviceManagementApps.ReadWrite.All on Microsoft Graph, with admin consent."
+	case errors.Is(err, context.DeadlineExceeded):
+		detail += "\n\nThe operation ran out of time (Graph may be throttling). Raise the limit in the resource's timeouts block."
+	}
+	return detail
+}

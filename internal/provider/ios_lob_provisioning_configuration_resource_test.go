@@ -1,0 +1,449 @@
+package provider
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
+	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
+)
+
+const configurationResourceName = "intune_ios_lob_provisioning_configuration.test"
+
+// uniqueName keeps tests that share the emulator (or a tenant) from seeing
+// each other's configurations in name lookups.
+func uniqueName(t *testing.T) string {
+	return "tf-acc " + t.Name() + " " + uuid.NewString()[:8]
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// configurationConfig renders the resource; optional lines are passed as is.
+func configurationConfig(name, fileName, payload string, extra ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "resource \"intune_ios_lob_provisioning_configuration\" \"test\" {\n  display_name      = %q\n  payload_file_name = %q\n  payload           = %q\n", name, fileName, payload)
+	for _, e := range extra {
+		fmt.Fprintf(&b, "  %s\n", e)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
+	name := uniqueName(t)
+	fileName, payload := testPayload(t, name)
+	_, payload2 := testPayload(t, name+" renewed")
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	sameCreated := statecheck.CompareValue(compare.ValuesSame())
+	versionMoves := statecheck.CompareValue(compare.ValuesDiffer())
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkConfigurationsGone(t),
+		Steps: []resource.TestStep{
+			{
+				Config: configurationConfig(name, fileName, payload,
+					`description          = "Sales apps"`,
+					// Graph answers in UTC; the same instant must not diff.
+					`expiration_date_time = "2027-01-31T01:00:00+01:00"`,
+					`role_scope_tag_ids   = ["0"]`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionCreate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(configurationResourceName, tfjsonpath.New("id")),
+					sameCreated.AddStateValue(configurationResourceName, tfjsonpath.New("created_date_time")),
+					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("id"), knownvalue.StringRegexp(guidPattern)),
+					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("description"), knownvalue.StringExact("Sales apps")),
+					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("payload"), knownvalue.StringExact(payload)),
+					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact("2027-01-31T01:00:00+01:00")),
+					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("role_scope_tag_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("0")})),
+					versionMoves.AddStateValue(configurationResourceName, tfjsonpath.New("version")),
+					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("created_date_time"), knownvalue.NotNull()),
+				},
+				Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
+					want := time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)
+					if c.DisplayName != name || c.Description != "Sales apps" || c.PayloadFileName != fileName || b64(string(c.Payload)) != payload || !c.Expiration.Equal(want) {
+						return fmt.Errorf("emulator holds %+v", c)
+					}
+					return nil
+				}),
+			},
+			{
+				// A renewed profile: only the payload changes, in place.
+				Config: configurationConfig(name, fileName, payload2,
+					`description          = "Sales apps"`,
+					`expiration_date_time = "2027-01-31T01:00:00+01:00"`,
+					`role_scope_tag_ids   = ["0"]`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("payload"), knownvalue.StringExact(payload2)),
+						plancheck.ExpectUnknownValue(configurationResourceName, tfjsonpath.New("version")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(configurationResourceName, tfjsonpath.New("id")),
+					sameCreated.AddStateValue(configurationResourceName, tfjsonpath.New("created_date_time")),
+					versionMoves.AddStateValue(configurationResourceName, tfjsonpath.New("version")),
+				},
+				Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
+					if b64(string(c.Payload)) != payload2 || c.Version != 2 || c.DisplayName != name {
+						return fmt.Errorf("emulator holds %+v", c)
+					}
+					return nil
+				}),
+			},
+			{
+				// Rename and drop the description (cleared in Graph, not kept).
+				Config: configurationConfig(name+" v2", fileName, payload2,
+					`expiration_date_time = "2027-01-31T00:00:00Z"`,
+					`role_scope_tag_ids   = ["0"]`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(configurationResourceName, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("description"), knownvalue.Null()),
+				},
+				Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
+					if c.DisplayName != name+" v2" || c.Description != "" || b64(string(c.Payload)) != payload2 {
+						return fmt.Errorf("emulator holds %+v", c)
+					}
+					return nil
+				}),
+			},
+			{
+				ResourceName:            configurationResourceName,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+			{
+				ResourceName:  configurationResourceName,
+				ImportState:   true,
+				ImportStateId: "sales",
+				ExpectError:   regexp.MustCompile(`Import takes the configuration id, a GUID`),
+			},
+		},
+	})
+}
+
+// Left out, expiration_date_time and role_scope_tag_ids are what Intune
+// reports, and do not diff.
+func TestAccConfiguration_computedDefaults(t *testing.T) {
+	name := uniqueName(t)
+	fileName, payload := testPayload(t, name)
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkConfigurationsGone(t),
+		Steps: []resource.TestStep{
+			{
+				Config: configurationConfig(name, fileName, payload),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("description"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("role_scope_tag_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("0")})),
+				},
+			},
+			{
+				// Setting the computed attributes later is an in-place update.
+				Config: configurationConfig(name, fileName, payload, `expiration_date_time = "2028-06-30T12:00:00Z"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact("2028-06-30T12:00:00Z")),
+				},
+			},
+		},
+	})
+}
+
+func TestAccConfiguration_deletedOutOfBand(t *testing.T) {
+	needsEmulator(t)
+	name := uniqueName(t)
+	fileName, payload := testPayload(t, name)
+	config := configurationConfig(name, fileName, payload)
+	var firstID string
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkConfigurationsGone(t),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					firstID = s.RootModule().Resources[configurationResourceName].Primary.ID
+					return nil
+				},
+			},
+			{
+				// An admin deletes it in the portal: the refresh forgets it
+				// and the plan creates it again.
+				PreConfig:          func() { emulator.DeleteConfiguration(firstID) },
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionCreate),
+					},
+				},
+			},
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					id := s.RootModule().Resources[configurationResourceName].Primary.ID
+					if id == firstID {
+						return fmt.Errorf("the configuration was not created again")
+					}
+					if _, ok := emulator.Configuration(id); !ok {
+						return fmt.Errorf("configuration %s is not in the emulator", id)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// A profile replaced in the portal shows as a payload diff, which apply undoes.
+func TestAccConfiguration_payloadChangedOutOfBand(t *testing.T) {
+	needsEmulator(t)
+	name := uniqueName(t)
+	fileName, payload := testPayload(t, name)
+	config := configurationConfig(name, fileName, payload)
+	var id string
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkConfigurationsGone(t),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources[configurationResourceName].Primary.ID
+					return nil
+				},
+			},
+			{
+				PreConfig: func() {
+					if err := emulator.EditConfiguration(id, func(c *graphfake.ConfigurationState) { c.Payload = []byte("uploaded in the portal") }); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("payload"), knownvalue.StringExact(payload)),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
+					if b64(string(c.Payload)) != payload {
+						return fmt.Errorf("payload is %q after apply", c.Payload)
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}
+
+// The configuration and its assignments, created together and destroyed
+// together: what a live tenant needs no fixture for.
+func TestAccConfiguration_assignedThenDestroyed(t *testing.T) {
+	f := newGroups(t, 2)
+	name := uniqueName(t)
+	fileName, payload := testPayload(t, name)
+	config := configurationConfig(name, fileName, payload) + fmt.Sprintf(`
+resource "intune_ios_lob_provisioning_assignment" "test" {
+  configuration_id = intune_ios_lob_provisioning_configuration.test.id
+  group {
+    group_id = %q
+  }
+  target {
+    type     = "group"
+    group_id = %q
+  }
+}
+`, f[0], f[1])
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkConfigurationsGone(t),
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.CompareValuePairs(configurationResourceName, tfjsonpath.New("id"), resourceName, tfjsonpath.New("configuration_id"), compare.ValuesSame()),
+			},
+			Check: func(s *terraform.State) error {
+				id := s.RootModule().Resources[configurationResourceName].Primary.ID
+				return checkEmulatorHolds(id, []string{f[0]}, groupTargets(f[1]))(s)
+			},
+		}},
+	})
+}
+
+// Bad input fails at plan time with an error naming the attribute.
+func TestAccConfiguration_invalidInputIsRefusedAtPlan(t *testing.T) {
+	ok := b64("profile")
+	cases := []struct {
+		name, config, want string
+	}{
+		{"file name suffix", configurationConfig("x", "sales.plist", ok), `(?s)payload_file_name must be a file name ending in .mobileprovision.*"sales.plist"`},
+		{"file name only a suffix", configurationConfig("x", ".xml", ok), `payload_file_name must be a file name ending`},
+		{"payload not base64", configurationConfig("x", "a.xml", "not base64!"), `(?s)payload must be the profile's content in standard base64.*offset 3`},
+		{"payload unpadded", configurationConfig("x", "a.xml", "cHJvZmlsZQ"), `(?s)payload must be.*padded`},
+		{"payload empty", configurationConfig("x", "a.xml", ""), `(?s)payload must be.*empty`},
+		{"expiration not RFC 3339", configurationConfig("x", "a.xml", ok, `expiration_date_time = "31/01/2027"`), `(?s)expiration_date_time must be an RFC 3339 timestamp.*"31/01/2027"`},
+		{"empty display name", configurationConfig("", "a.xml", ok), `(?s)display_name.*at least 1`},
+		{"empty description", configurationConfig("x", "a.xml", ok, `description = ""`), `(?s)description.*at least 1`},
+		{"scope tag not a number", configurationConfig("x", "a.xml", ok, `role_scope_tag_ids = ["Default"]`), `(?s)role_scope_tag_ids.*must be a scope tag id`},
+	}
+	var steps []resource.TestStep
+	for _, c := range cases {
+		steps = append(steps, resource.TestStep{Config: c.config, PlanOnly: true, ExpectError: regexp.MustCompile(c.want)})
+	}
+	accTest(t, resource.TestCase{Steps: steps})
+}
+
+// Renaming must not upload the profile again; a payload change must.
+func TestConfigurationInputSendsOnlyChanges(t *testing.T) {
+	ctx := context.Background()
+	tags, _ := types.SetValueFrom(ctx, types.StringType, []string{"0"})
+	exp := newRFC3339Time(time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC))
+	state := configurationResourceModel{
+		DisplayName: types.StringValue("a"), Description: types.StringValue("d"), PayloadFileName: types.StringValue("a.xml"),
+		Payload: types.StringValue(b64("one")), ExpirationDateTime: exp, RoleScopeTagIDs: tags,
+	}
+
+	create, _ := configurationInput(ctx, state, nil)
+	if create.DisplayName == nil || create.Payload == nil || create.PayloadFileName == nil || create.Description == nil || create.ExpirationDateTime == nil || create.RoleScopeTagIDs == nil {
+		t.Errorf("create leaves something out: %+v", create)
+	}
+
+	rename := state
+	rename.DisplayName = types.StringValue("b")
+	rename.Description = types.StringNull()
+	rename.ExpirationDateTime = rfc3339Value{StringValue: types.StringValue("2027-01-31T09:00:00+09:00")} // same instant
+	in, _ := configurationInput(ctx, rename, &state)
+	if in.DisplayName == nil || *in.DisplayName != "b" || in.Description == nil || *in.Description != "" {
+		t.Errorf("rename: %+v", in)
+	}
+	if in.Payload != nil || in.PayloadFileName != nil || in.ExpirationDateTime != nil || in.RoleScopeTagIDs != nil {
+		t.Errorf("rename sends unchanged fields: %+v", in)
+	}
+
+	renew := state
+	renew.Payload = types.StringValue(b64("two"))
+	in, _ = configurationInput(ctx, renew, &state)
+	if in.Payload == nil || *in.Payload != b64("two") || in.DisplayName != nil || in.Description != nil {
+		t.Errorf("payload change: %+v", in)
+	}
+}
+
+func TestRFC3339SemanticEquality(t *testing.T) {
+	ctx := context.Background()
+	v := func(s string) rfc3339Value { return rfc3339Value{StringValue: types.StringValue(s)} }
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"2027-01-31T01:00:00+01:00", "2027-01-31T00:00:00Z", true},
+		{"2027-01-31T00:00:00.000Z", "2027-01-31T00:00:00Z", true},
+		{"2027-01-31T00:00:01Z", "2027-01-31T00:00:00Z", false},
+		{"garbage", "2027-01-31T00:00:00Z", false},
+	} {
+		if got, _ := v(c.a).StringSemanticEquals(ctx, v(c.b)); got != c.want {
+			t.Errorf("%s vs %s: %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+func TestSamePayload(t *testing.T) {
+	if !samePayload("cGF5bG9hZA==", "cGF5bG9hZA") || samePayload("cGF5bG9hZA==", "cGF5bG9hZQ==") || samePayload("", "cGF5bG9hZA==") {
+		t.Error("samePayload compares the wrong thing")
+	}
+}
+
+// newGroups is group ids for tests that create their own configuration.
+func newGroups(t *testing.T, n int) []string {
+	t.Helper()
+	if liveMode() {
+		return liveGroups(t, n)
+	}
+	if emulator == nil {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	var ids []string
+	for i := 0; i < n; i++ {
+		ids = append(ids, uuid.NewString())
+	}
+	return ids
+}
+
+// checkEmulatorConfiguration runs check on the emulator's copy of the
+// configuration in state; it passes live.
+func checkEmulatorConfiguration(check func(graphfake.ConfigurationState) error) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		if emulator == nil {
+			return nil
+		}
+		rs, ok := s.RootModule().Resources[configurationResourceName]
+		if !ok {
+			return fmt.Errorf("%s is not in state", configurationResourceName)
+		}
+		c, ok := emulator.Configuration(rs.Primary.ID)
+		if !ok {
+			return fmt.Errorf("configuration %s is not in the emulator", rs.Primary.ID)
+		}
+		return check(c)
+	}
+}
+
+// checkConfigurationsGone makes sure destroy deleted every configuration the
+// test created, in the emulator or in the live tenant.
+func checkConfigurationsGone(t *testing.T) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		for _, rs := range s.RootModule().Resources {
+			if rs.Type != "intune_ios_lob_provisioning_configuration" {
+				continue
+			}
+			if emulator != nil {
+				if _, ok := emulator.Configuration(rs.Primary.ID); ok {
+					return fmt.Errorf("configuration %s still exists after destroy", rs.Primary.ID)
+				}
+				continue
+			}
+			if !liveMode() {
+				continue
+			}
+			_, err := liveGraph(t).GetConfigurationSummary(context.Background(), rs.Primary.ID)
+			if err == nil {
+				return fmt.Errorf("configuration %s still exists after destroy", rs.Primary.ID)
+			}
+			if !graph.IsNotFound(err) {
+				return err
+			}
+		}
+		return nil
+	}
+}

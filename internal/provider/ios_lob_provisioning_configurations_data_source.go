@@ -1,0 +1,151 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
+)
+
+var (
+	_ datasource.DataSource              = &iosLobProvisioningConfigurationsDataSource{}
+	_ datasource.DataSourceWithConfigure = &iosLobProvisioningConfigurationsDataSource{}
+)
+
+func newIOSLobProvisioningConfigurationsDataSource() datasource.DataSource {
+	return &iosLobProvisioningConfigurationsDataSource{}
+}
+
+type iosLobProvisioningConfigurationsDataSource struct {
+	client *graph.Client
+}
+
+type configurationsDataSourceModel struct {
+	DisplayNamePrefix types.String                `tfsdk:"display_name_prefix"`
+	IDs               []types.String              `tfsdk:"ids"`
+	Configurations    []configurationSummaryModel `tfsdk:"configurations"`
+	Timeouts          timeouts.Value              `tfsdk:"timeouts"`
+}
+
+func (d *iosLobProvisioningConfigurationsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_ios_lob_provisioning_configurations"
+}
+
+func (d *iosLobProvisioningConfigurationsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Every iOS LOB app provisioning configuration of the tenant (all pages), optionally only those whose " +
+			"name starts with `display_name_prefix`. Profiles are not included; read one with the " +
+			"`intune_ios_lob_provisioning_configuration` data source.",
+		Attributes: map[string]schema.Attribute{
+			"display_name_prefix": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Only configurations whose `display_name` starts with this, compared without regard to case.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"ids": schema.ListAttribute{
+				Computed:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "The ids of the configurations found, in the order of `configurations`.",
+			},
+			"configurations": schema.ListNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "The configurations found, ordered by `display_name`, then `id`.",
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"id":                      schema.StringAttribute{Computed: true, MarkdownDescription: "The configuration id."},
+						"display_name":            schema.StringAttribute{Computed: true, MarkdownDescription: "The name."},
+						"description":             schema.StringAttribute{Computed: true, MarkdownDescription: "The description, null when there is none."},
+						"payload_file_name":       schema.StringAttribute{Computed: true, MarkdownDescription: "The file name of the profile."},
+						"expiration_date_time":    schema.StringAttribute{Computed: true, CustomType: rfc3339Type{}, MarkdownDescription: "When the profile expires (RFC 3339), null when unset."},
+						"role_scope_tag_ids":      schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Ids of the scope tags."},
+						"created_date_time":       schema.StringAttribute{Computed: true, MarkdownDescription: "When it was created (RFC 3339)."},
+						"last_modified_date_time": schema.StringAttribute{Computed: true, MarkdownDescription: "When it was last changed (RFC 3339)."},
+						"version":                 schema.Int64Attribute{Computed: true, MarkdownDescription: "The version Intune gives it."},
+					},
+				},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx),
+		},
+	}
+}
+
+func (d *iosLobProvisioningConfigurationsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider.", req.ProviderData))
+		return
+	}
+	d.client = data.client
+}
+
+func (d *iosLobProvisioningConfigurationsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var cfg configurationsDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := cfg.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	all, err := d.client.ListConfigurations(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to list provisioning configurations", configurationErrorDetail(err, "", "list"))
+		return
+	}
+	// Client-side, because Graph documents $filter on this entity for id only.
+	prefix := strings.ToLower(cfg.DisplayNamePrefix.ValueString())
+	var matched []graph.Configuration
+	for _, c := range all {
+		if strings.HasPrefix(strings.ToLower(c.DisplayName), prefix) {
+			matched = append(matched, c)
+		}
+	}
+	sort.SliceStable(matched, func(i, j int) bool {
+		if matched[i].DisplayName != matched[j].DisplayName {
+			return matched[i].DisplayName < matched[j].DisplayName
+		}
+		return matched[i].ID < matched[j].ID
+	})
+
+	cfg.IDs = make([]types.String, 0, len(matched))
+	cfg.Configurations = make([]configurationSummaryModel, 0, len(matched))
+	for i := range matched {
+		v, diags := flattenConfiguration(ctx, &matched[i])
+		resp.Diagnostics.Append(diags...)
+		cfg.IDs = append(cfg.IDs, types.StringValue(matched[i].ID))
+		cfg.Configurations = append(cfg.Configurations, configurationSummaryModel{
+			ID:                   types.StringValue(matched[i].ID),
+			DisplayName:          v.DisplayName,
+			Description:          v.Description,
+			PayloadFileName:      v.PayloadFileName,
+			ExpirationDateTime:   v.ExpirationDateTime,
+			RoleScopeTagIDs:      v.RoleScopeTagIDs,
+			CreatedDateTime:      v.CreatedDateTime,
+			LastModifiedDateTime: v.LastModifiedDateTime,
+			Version:              v.Version,
+		})
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}
