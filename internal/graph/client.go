@@ -1,5 +1,5 @@
 // Package graph is a small typed client for the Microsoft Graph (beta) calls
-// that manage the assignments of an iOS LOB app provisioning configuration.
+// that manage iOS LOB app provisioning configurations and their assignments.
 //
 // It is built on azcore's runtime.Pipeline: the bearer-token policy asks the
 // credential for "{endpoint}/.default" and caches the token, the retry policy
@@ -131,12 +131,13 @@ func (c *Client) ListTargetAssignments(ctx context.Context, id string) ([]Target
 
 // GetAssignments reads the configuration and both of its collections. The
 // three reads run concurrently, so a refresh costs one round trip of latency.
-// A 404 from any of them means the configuration is gone.
+// A 404 from any of them means the configuration is gone. The configuration
+// is read without its payload: only its existence matters here.
 func (c *Client) GetAssignments(ctx context.Context, id string) (*Assignments, error) {
 	var a Assignments
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		_, err := c.GetConfiguration(gctx, id)
+		_, err := c.GetConfigurationSummary(gctx, id)
 		return err
 	})
 	g.Go(func() (err error) {

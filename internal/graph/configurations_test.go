@@ -266,3 +266,24 @@ func BenchmarkCreateConfiguration1MiB(b *testing.B) {
 		}
 	}
 }
+
+// A refresh of assignments only needs to know the configuration exists; it
+// must not download the profile each time.
+func TestGetAssignmentsDoesNotAskForThePayload(t *testing.T) {
+	var entitySelect atomic.Value
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "ssignments") {
+			fmt.Fprint(w, `{"value":[]}`)
+			return
+		}
+		entitySelect.Store(r.URL.Query().Get("$select"))
+		fmt.Fprintf(w, `{"id":%q}`, testConfigurationID)
+	})
+	if _, err := c.GetAssignments(context.Background(), testConfigurationID); err != nil {
+		t.Fatal(err)
+	}
+	sel, _ := entitySelect.Load().(string)
+	if sel != summarySelect {
+		t.Errorf("$select = %q, want every property but payload", sel)
+	}
+}
