@@ -107,10 +107,11 @@ func (c *configuration) state() ConfigurationState {
 // touch records a change the way Intune does: a new lastModifiedDateTime
 // and the next version.
 func (c *configuration) touch() {
-	c.lastModified = time.Now().UTC()
-	if !c.lastModified.After(c.created) {
-		c.lastModified = c.created.Add(time.Microsecond)
+	now := time.Now().UTC()
+	if !now.After(c.lastModified) { // a coarse clock must not make a change look older
+		now = c.lastModified.Add(time.Microsecond)
 	}
+	c.lastModified = now
 	c.version++
 }
 
