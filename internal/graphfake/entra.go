@@ -2,8 +2,7 @@ package graphfake
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
+		"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -80,9 +79,10 @@ func (s *Server) serveEntra(w http.ResponseWriter, r *http.Request) {
 		s.serveOpenIDConfiguration(w)
 	case entraKeys:
 		// Access tokens are opaque, so there is nothing to verify with.
+		// (The keys of the emulated identity providers are at /oidc/keys.)
 		writeJSON(w, http.StatusOK, map[string]any{"keys": []any{}})
 	case entraToken:
-		s.serveToken(w, r)
+		s.serveToken(w, r, tenant)
 	}
 }
 
@@ -145,9 +145,10 @@ type issuedToken struct {
 	expires  time.Time
 }
 
-// serveToken dispatches on grant_type. Only client_credentials exists today;
-// other grants (JWT bearer, ...) are added as cases here.
-func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+// serveToken dispatches on grant_type. Applications (secret, certificate
+// and federated credentials alike) use client_credentials; other grants are
+// added as cases here.
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, tenant string) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 	if err := r.ParseForm(); err != nil {
 		s.writeEntraError(w, r, entraError{http.StatusBadRequest, "invalid_request", 900144,
@@ -160,25 +161,34 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	case "":
 		s.writeEntraError(w, r, missingParameter("grant_type"))
 	case "client_credentials":
-		s.grantClientCredentials(w, r, form)
+		s.grantClientCredentials(w, r, form, tenant)
 	default:
 		s.writeEntraError(w, r, entraError{http.StatusBadRequest, "unsupported_grant_type", 70003,
 			fmt.Sprintf("The app requested an unsupported grant type '%s'.", grant)})
 	}
 }
 
-func (s *Server) grantClientCredentials(w http.ResponseWriter, r *http.Request, form url.Values) {
+// grantClientCredentials is the client credentials grant: the application
+// proves who it is with a secret or a client assertion (certificate or
+// federated token) and gets a token for Graph.
+func (s *Server) grantClientCredentials(w http.ResponseWriter, r *http.Request, form url.Values, tenant string) {
 	clientID := form.Get("client_id")
 	if clientID == "" {
 		s.writeEntraError(w, r, missingParameter("client_id"))
 		return
 	}
-	if !strings.EqualFold(clientID, s.opts.ClientID) {
+	s.mu.Lock()
+	app := s.app(clientID)
+	s.mu.Unlock()
+	if app == nil {
 		s.writeEntraError(w, r, entraError{http.StatusBadRequest, "unauthorized_client", 700016,
 			fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", clientID, s.opts.TenantID)})
 		return
 	}
-	if e := s.authenticateClient(form); e != nil {
+	// The audience of a certificate assertion is the token endpoint the
+	// client was configured with; MSAL lowercases the tenant, Entra does not mind.
+	tokenEndpoint := s.url + "/" + tenant + "/oauth2/v2.0/token"
+	if e := s.authenticateClient(app, form, tokenEndpoint); e != nil {
 		s.writeEntraError(w, r, *e)
 		return
 	}
@@ -187,7 +197,7 @@ func (s *Server) grantClientCredentials(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 
-	token, lifetime := s.issueToken(s.opts.ClientID)
+	token, lifetime := s.issueToken(app.clientID)
 	seconds := int(lifetime / time.Second)
 	w.Header().Set("Cache-Control", "no-store, no-cache")
 	w.Header().Set("Pragma", "no-cache")
@@ -197,26 +207,6 @@ func (s *Server) grantClientCredentials(w http.ResponseWriter, r *http.Request, 
 		"ext_expires_in": seconds,
 		"access_token":   token,
 	})
-}
-
-// authenticateClient checks the client credential in the form. Certificate
-// and federated (OIDC) credentials arrive as client_assertion; they are the
-// place to extend when those flows are emulated.
-func (s *Server) authenticateClient(form url.Values) *entraError {
-	switch {
-	case form.Has("client_secret"):
-		if subtle.ConstantTimeCompare([]byte(form.Get("client_secret")), []byte(s.opts.ClientSecret)) != 1 {
-			return &entraError{http.StatusUnauthorized, "invalid_client", 7000215,
-				fmt.Sprintf("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", s.opts.ClientID)}
-		}
-		return nil
-	case form.Has("client_assertion"):
-		return &entraError{http.StatusUnauthorized, "invalid_client", 700027,
-			"Client assertion failed signature validation. (graphfake does not emulate client assertions yet.)"}
-	default:
-		return &entraError{http.StatusUnauthorized, "invalid_client", 7000218,
-			"The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}
-	}
 }
 
 // oidcScopes are added by MSAL to every request; Entra ignores them for
@@ -239,10 +229,17 @@ func (s *Server) checkScope(scope string) *entraError {
 		fmt.Sprintf("The provided value for the input parameter 'scope' is not valid. The scope '%s' is not valid. Client credential flows must request exactly '%s'.", scope, want)}
 }
 
-func (s *Server) issueToken(clientID string) (token string, lifetime time.Duration) {
+// randomToken is an unguessable opaque token.
+func randomToken() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // never fails, per crypto/rand
-	token = base64.RawURLEncoding.EncodeToString(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// issueToken grants an access token for Graph to a principal (an
+// application, a managed identity or a user).
+func (s *Server) issueToken(clientID string) (token string, lifetime time.Duration) {
+	token = randomToken()
 	lifetime = s.opts.TokenLifetime
 
 	s.mu.Lock()

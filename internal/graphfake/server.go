@@ -77,13 +77,25 @@ type Server struct {
 	httpSrv  *http.Server
 	listener net.Listener
 
-	mu          sync.Mutex // guards everything below
-	pageSize    int
-	configs     map[string]*configuration // keyed by lowercase id
-	tokens      map[string]issuedToken    // keyed by access token
-	tokenGrants int
-	requests    []Request
-	faults      []*faultRule
+	// Per-server secrets of the emulated platforms, fixed at Start.
+	githubRequestToken string
+	adoAccessToken     string
+	msiHeader          string
+
+	idpKeyOnce sync.Once
+	idpKey     *idpKey
+
+	mu                sync.Mutex // guards everything below
+	pageSize          int
+	configs           map[string]*configuration // keyed by lowercase id
+	apps              map[string]*application   // keyed by lowercase client id
+	managedIdentities map[string]bool           // user-assigned, keyed by lowercase client id
+	adoConnections    map[string]string         // service connection name by lowercase id
+	githubSubject     string
+	tokens            map[string]issuedToken // keyed by access token
+	tokenGrants       int
+	requests          []Request
+	faults            []*faultRule
 }
 
 // Start listens on opts.Addr and serves HTTPS until Close.
@@ -118,8 +130,17 @@ func Start(opts Options) (*Server, error) {
 		pageSize: opts.PageSize,
 		configs:  map[string]*configuration{},
 		tokens:   map[string]issuedToken{},
+
+		githubRequestToken: randomToken(),
+		adoAccessToken:     randomToken(),
+		msiHeader:          randomToken(),
+		apps:               map[string]*application{},
+		managedIdentities:  map[string]bool{},
+		adoConnections:     map[string]string{},
+		githubSubject:      DefaultGitHubSubject,
 	}
 	s.caPool.AddCert(ca.cert)
+	s.AddClientSecret(opts.ClientID, opts.ClientSecret)
 
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = &tls.Config{RootCAs: s.caPool, MinVersion: tls.VersionTLS12}
@@ -158,10 +179,11 @@ func (s *Server) URL() string { return s.url }
 // TenantID is the only tenant the token service knows.
 func (s *Server) TenantID() string { return s.opts.TenantID }
 
-// ClientID is the only application the token service knows.
+// ClientID is the application registered at Start, with ClientSecret.
+// AddApplication and the other Add* methods register more.
 func (s *Server) ClientID() string { return s.opts.ClientID }
 
-// ClientSecret is the secret of ClientID.
+// ClientSecret is the secret ClientID was registered with.
 func (s *Server) ClientSecret() string { return s.opts.ClientSecret }
 
 // CACertPEM is the PEM of the CA that signed the server certificate.
@@ -202,11 +224,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Header().Set("client-request-id", clientRequestID)
 
 	_, _, isEntra := entraRoute(r.URL.Path)
-	switch fault, ok := s.takeFault(r, isEntra); {
+	isIdentityProvider := isIdentityProviderPath(r.URL.Path)
+	// Identity endpoints count as Entra for faults: they fail only when asked for by path.
+	switch fault, ok := s.takeFault(r, isEntra || isIdentityProvider); {
 	case ok:
-		s.writeFault(rec, r, fault, isEntra)
+		s.writeFault(rec, r, fault, isEntra || isIdentityProvider)
 	case isEntra:
 		s.serveEntra(rec, r)
+	case isIdentityProvider:
+		s.serveIdentityProvider(rec, r)
 	default:
 		s.serveGraph(rec, r)
 	}
