@@ -2,7 +2,7 @@ package graphfake
 
 import (
 	"crypto/rand"
-		"encoding/base64"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"

@@ -28,10 +28,10 @@ const (
 	GitHubIssuer = "https://token.actions.githubusercontent.com"
 	// ADOOrganizationID is the emulated Azure DevOps organization; its
 	// issuer is "https://vstoken.dev.azure.com/" + ADOOrganizationID.
-	ADOOrganizationID = "7b7a9ef8-1d4b-4c2e-9a55-0e0c6a3f0d11"
-	ADOIssuer         = "https://vstoken.dev.azure.com/" + ADOOrganizationID
-	emulatedOrganization   = "intunetf"
-	emulatedProject        = "infrastructure"
+	ADOOrganizationID    = "7b7a9ef8-1d4b-4c2e-9a55-0e0c6a3f0d11"
+	ADOIssuer            = "https://vstoken.dev.azure.com/" + ADOOrganizationID
+	emulatedOrganization = "intunetf"
+	emulatedProject      = "infrastructure"
 
 	// DefaultGitHubSubject is the subject of GitHub ID tokens until SetGitHubSubject.
 	DefaultGitHubSubject = "repo:intunetf/infrastructure:ref:refs/heads/main"
