@@ -73,17 +73,3 @@ func TestValueAndFileMustAgree(t *testing.T) {
 		t.Error("missing file accepted")
 	}
 }
-
-func TestNothingConfiguredListsWhatWasTried(t *testing.T) {
-	_, err := NewCredential(Settings{Cloud: clouds["public"]})
-	if err == nil || !strings.Contains(err.Error(), "client secret: not configured") {
-		t.Fatalf("err = %v", err)
-	}
-}
-
-func TestConfiguredMethodReportsWhatIsMissing(t *testing.T) {
-	_, err := NewCredential(Settings{ClientSecret: "x", Cloud: clouds["public"]})
-	if err == nil || !strings.Contains(err.Error(), "tenant_id") || !strings.Contains(err.Error(), "client_id") {
-		t.Fatalf("err = %v", err)
-	}
-}

@@ -15,16 +15,29 @@ type Cloud struct {
 	Name          string
 	AuthorityHost string // with a trailing slash, as azidentity expects
 	GraphEndpoint string // without a trailing slash
+	// exchangeAudience is the audience Entra in this cloud requires of
+	// federated tokens; see TokenExchangeAudience.
+	exchangeAudience string
 }
 
 // Scope is the token scope for Graph in this cloud.
 func (c Cloud) Scope() string { return c.GraphEndpoint + "/.default" }
 
+// TokenExchangeAudience is the audience to request for an ID token that
+// Entra exchanges (workload identity federation), and so the audience of
+// the app's federated credential: each national cloud has its own.
+func (c Cloud) TokenExchangeAudience() string {
+	if c.exchangeAudience == "" {
+		return "api://AzureADTokenExchange"
+	}
+	return c.exchangeAudience
+}
+
 var clouds = map[string]Cloud{
-	"public":         {Name: "public", AuthorityHost: "https://login.microsoftonline.com/", GraphEndpoint: "https://graph.microsoft.com"},
-	"usgovernment":   {Name: "usgovernment", AuthorityHost: "https://login.microsoftonline.us/", GraphEndpoint: "https://graph.microsoft.us"},
-	"usgovernmentl5": {Name: "usgovernmentl5", AuthorityHost: "https://login.microsoftonline.us/", GraphEndpoint: "https://dod-graph.microsoft.us"},
-	"china":          {Name: "china", AuthorityHost: "https://login.chinacloudapi.cn/", GraphEndpoint: "https://microsoftgraph.chinacloudapi.cn"},
+	"public":         {Name: "public", AuthorityHost: "https://login.microsoftonline.com/", GraphEndpoint: "https://graph.microsoft.com", exchangeAudience: "api://AzureADTokenExchange"},
+	"usgovernment":   {Name: "usgovernment", AuthorityHost: "https://login.microsoftonline.us/", GraphEndpoint: "https://graph.microsoft.us", exchangeAudience: "api://AzureADTokenExchangeUSGov"},
+	"usgovernmentl5": {Name: "usgovernmentl5", AuthorityHost: "https://login.microsoftonline.us/", GraphEndpoint: "https://dod-graph.microsoft.us", exchangeAudience: "api://AzureADTokenExchangeUSGov"},
+	"china":          {Name: "china", AuthorityHost: "https://login.chinacloudapi.cn/", GraphEndpoint: "https://microsoftgraph.chinacloudapi.cn", exchangeAudience: "api://AzureADTokenExchangeChina"},
 }
 
 var cloudAliases = map[string]string{

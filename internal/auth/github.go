@@ -1,0 +1,81 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+)
+
+// githubTokenRequest asks the GitHub Actions runtime for an ID token
+// (ACTIONS_ID_TOKEN_REQUEST_URL with ACTIONS_ID_TOKEN_REQUEST_TOKEN as
+// bearer) for Entra's token-exchange audience. azidentity has no GitHub
+// credential; this is the documented request, sent through an azcore
+// pipeline for its retries and header redaction.
+type githubTokenRequest struct {
+	url      string
+	bearer   string
+	pipeline runtime.Pipeline
+}
+
+func newGitHubTokenRequest(requestURL, requestToken, audience string, transport policy.Transporter) (*githubTokenRequest, error) {
+	u, err := url.Parse(requestURL)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		// Not quoted: a pasted URL could carry a token.
+		return nil, errors.New("oidc_request_url (ACTIONS_ID_TOKEN_REQUEST_URL) must be an https URL")
+	}
+	// The URL GitHub hands out already has a query string (api-version).
+	q := u.Query()
+	q.Set("audience", audience)
+	u.RawQuery = q.Encode()
+	return &githubTokenRequest{
+		url:    u.String(),
+		bearer: requestToken,
+		pipeline: runtime.NewPipeline("terraform-provider-intune", "", runtime.PipelineOptions{}, &policy.ClientOptions{
+			Transport: transport,
+		}),
+	}, nil
+}
+
+// token fetches a fresh ID token; MSAL calls it whenever it needs a new access token.
+func (g *githubTokenRequest) token(ctx context.Context) (string, error) {
+	req, err := runtime.NewRequest(ctx, http.MethodGet, g.url)
+	if err != nil {
+		return "", err
+	}
+	req.Raw().Header.Set("Authorization", "Bearer "+g.bearer)
+	req.Raw().Header.Set("Accept", "application/json")
+	resp, err := g.pipeline.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("requesting an ID token from GitHub Actions: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", fmt.Errorf("reading the GitHub Actions ID token response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		// The body of an error carries a message, never a token.
+		return "", fmt.Errorf("GitHub Actions answered the ID token request with %s: %s", resp.Status, truncate(string(body), 512))
+	}
+	var doc struct {
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || doc.Value == "" {
+		return "", errors.New("GitHub Actions answered the ID token request without a token (expected JSON with a \"value\")")
+	}
+	return doc.Value, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
