@@ -1,10 +1,13 @@
 package graphfake
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha1" //nolint:gosec // x5t is defined as a SHA-1 thumbprint (RFC 7515); it identifies, it does not protect
 	"crypto/sha256"
 	"crypto/subtle"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -99,6 +102,30 @@ func (s *Server) AddFederatedCredential(clientID string, fc FederatedCredential)
 	defer s.mu.Unlock()
 	a := s.appOrNew(clientID)
 	a.federated = append(a.federated, fc)
+}
+
+// NewClientCertificate makes a self-signed RSA certificate and its key,
+// like the one `az ad app credential reset --create-cert` makes, valid for
+// a day; upload it with AddCertificate. For tests and demos.
+func NewClientCertificate(commonName string) (*x509.Certificate, *rsa.PrivateKey, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: randomSerial(),
+		Subject:      pkix.Name{CommonName: commonName},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	return cert, key, err
 }
 
 // authenticateClient checks the client credential in the form the way

@@ -269,24 +269,24 @@ func (s *Server) TokenRequests() int {
 	return s.tokenGrants
 }
 
-// bearerTokenProblem returns "" when the request carries a valid token, and
-// otherwise the message Graph would give.
-func (s *Server) bearerTokenProblem(r *http.Request) string {
+// bearerTokenProblem returns the principal (client id) the request's token
+// was issued to and "", or else the message Graph would give.
+func (s *Server) bearerTokenProblem(r *http.Request) (principal, problem string) {
 	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	token = strings.TrimSpace(token)
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return "Access token is empty."
+		return "", "Access token is empty."
 	}
 	s.mu.Lock()
 	issued, ok := s.tokens[token]
 	s.mu.Unlock()
 	switch {
 	case !ok:
-		return "Access token validation failure. Invalid audience."
+		return "", "Access token validation failure. Invalid audience."
 	case time.Now().After(issued.expires):
-		return "Lifetime validation failed, the token is expired."
+		return "", "Lifetime validation failed, the token is expired."
 	}
-	return ""
+	return issued.clientID, ""
 }
 
 // entraError is an OAuth error in Entra's format.

@@ -59,7 +59,11 @@ func parseConfigurationPath(path string) (id, segment string, ok bool) {
 
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	// Graph authenticates before it routes: even unknown paths answer 401.
-	if problem := s.bearerTokenProblem(r); problem != "" {
+	principal, problem := s.bearerTokenProblem(r)
+	if rec, ok := w.(*statusRecorder); ok {
+		rec.principal = principal
+	}
+	if problem != "" {
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="", authorization_uri="%s/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`, s.url))
 		s.writeGraphError(w, r, &graphError{status: http.StatusUnauthorized, code: "InvalidAuthenticationToken", message: problem})
 		return

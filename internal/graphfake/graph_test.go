@@ -511,9 +511,9 @@ func TestRequestLog(t *testing.T) {
 
 	want := []Request{
 		{Method: http.MethodPost, Path: "/" + s.TenantID() + "/oauth2/v2.0/token", Status: http.StatusOK},
-		{Method: http.MethodGet, Path: configPath(testConfigID) + "/assignments", RawQuery: "$top=5", Status: http.StatusOK},
+		{Method: http.MethodGet, Path: configPath(testConfigID) + "/assignments", RawQuery: "$top=5", Status: http.StatusOK, Principal: s.ClientID()},
 		{Method: http.MethodGet, Path: configPath(testConfigID), Status: http.StatusUnauthorized},
-		{Method: http.MethodPost, Path: configPath(testConfigID) + "/assign", Status: http.StatusBadRequest},
+		{Method: http.MethodPost, Path: configPath(testConfigID) + "/assign", Status: http.StatusBadRequest, Principal: s.ClientID()},
 	}
 	if got := s.Requests(); !reflect.DeepEqual(got, want) {
 		t.Errorf("log:\n got %+v\nwant %+v", got, want)

@@ -12,6 +12,9 @@ type Request struct {
 	Path     string
 	RawQuery string // with secret-bearing parameters redacted
 	Status   int
+	// Principal is the client id (application, managed identity or user)
+	// whose valid access token a Graph request carried; "" otherwise.
+	Principal string
 }
 
 // Requests returns a copy of the log: every request, token and Graph, in
@@ -29,8 +32,8 @@ func (s *Server) ResetRequests() {
 	s.requests = nil
 }
 
-func (s *Server) record(r *http.Request, status int) {
-	entry := Request{Method: r.Method, Path: r.URL.Path, RawQuery: redactQuery(r.URL.RawQuery), Status: status}
+func (s *Server) record(r *http.Request, status int, principal string) {
+	entry := Request{Method: r.Method, Path: r.URL.Path, RawQuery: redactQuery(r.URL.RawQuery), Status: status, Principal: principal}
 	s.mu.Lock()
 	s.requests = append(s.requests, entry)
 	s.mu.Unlock()

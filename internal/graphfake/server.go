@@ -237,13 +237,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveGraph(rec, r)
 	}
 
-	s.record(r, rec.statusCode())
+	s.record(r, rec.statusCode(), rec.principal)
 }
 
 // statusRecorder remembers the status code for the request log.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status    int
+	principal string // whose token a Graph request carried
 }
 
 func (r *statusRecorder) WriteHeader(code int) {

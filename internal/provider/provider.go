@@ -14,13 +14,16 @@ import (
 
 	azlog "github.com/Azure/azure-sdk-for-go/sdk/azcore/log"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/intunetf/terraform-provider-intune/internal/auth"
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
@@ -40,14 +43,26 @@ type intuneProvider struct {
 }
 
 type providerModel struct {
-	TenantID                 types.String   `tfsdk:"tenant_id"`
-	ClientID                 types.String   `tfsdk:"client_id"`
-	ClientIDFilePath         types.String   `tfsdk:"client_id_file_path"`
-	ClientSecret             types.String   `tfsdk:"client_secret"`
-	ClientSecretFilePath     types.String   `tfsdk:"client_secret_file_path"`
-	Environment              types.String   `tfsdk:"environment"`
-	Endpoint                 *endpointModel `tfsdk:"endpoint"`
-	DisableInstanceDiscovery types.Bool     `tfsdk:"disable_instance_discovery"`
+	TenantID                       types.String   `tfsdk:"tenant_id"`
+	ClientID                       types.String   `tfsdk:"client_id"`
+	ClientIDFilePath               types.String   `tfsdk:"client_id_file_path"`
+	ClientSecret                   types.String   `tfsdk:"client_secret"`
+	ClientSecretFilePath           types.String   `tfsdk:"client_secret_file_path"`
+	ClientCertificate              types.String   `tfsdk:"client_certificate"`
+	ClientCertificatePath          types.String   `tfsdk:"client_certificate_path"`
+	ClientCertificatePassword      types.String   `tfsdk:"client_certificate_password"`
+	UseOIDC                        types.Bool     `tfsdk:"use_oidc"`
+	OIDCToken                      types.String   `tfsdk:"oidc_token"`
+	OIDCTokenFilePath              types.String   `tfsdk:"oidc_token_file_path"`
+	OIDCRequestToken               types.String   `tfsdk:"oidc_request_token"`
+	OIDCRequestURL                 types.String   `tfsdk:"oidc_request_url"`
+	ADOPipelineServiceConnectionID types.String   `tfsdk:"ado_pipeline_service_connection_id"`
+	UseAKSWorkloadIdentity         types.Bool     `tfsdk:"use_aks_workload_identity"`
+	UseMSI                         types.Bool     `tfsdk:"use_msi"`
+	UseCLI                         types.Bool     `tfsdk:"use_cli"`
+	Environment                    types.String   `tfsdk:"environment"`
+	Endpoint                       *endpointModel `tfsdk:"endpoint"`
+	DisableInstanceDiscovery       types.Bool     `tfsdk:"disable_instance_discovery"`
 }
 
 type endpointModel struct {
@@ -69,19 +84,23 @@ func (p *intuneProvider) Metadata(_ context.Context, _ provider.MetadataRequest,
 func (p *intuneProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Manages Intune iOS line-of-business app provisioning configurations and who receives them, through Microsoft Graph. " +
-			"Every setting is optional and falls back to the environment variable named in its description; an explicit value wins.",
+			"Every setting is optional and falls back to the environment variables named in its description; an explicit value wins. " +
+			"Credentials are tried in this order: OIDC token, OIDC token file, OIDC token request (GitHub Actions or Azure DevOps), " +
+			"AKS workload identity, client secret, client certificate, managed identity, Azure CLI.",
 		Attributes: map[string]schema.Attribute{
 			"tenant_id": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "The Entra tenant (directory) id. Environment: `ARM_TENANT_ID`.",
 			},
 			"client_id": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "The client (application) id of the app registration or managed identity. Environment: `ARM_CLIENT_ID`.",
+				Optional: true,
+				MarkdownDescription: "The client (application) id of the app registration, or of a user-assigned managed identity with `use_msi`. " +
+					"Environment: `ARM_CLIENT_ID`.",
 			},
 			"client_id_file_path": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "A file holding the client id; it must agree with `client_id` when both are set. Environment: `ARM_CLIENT_ID_FILE_PATH`.",
+				Optional: true,
+				MarkdownDescription: "A file holding the client id, as HCP Terraform's `tfc_azure_dynamic_credentials` provides; it must agree with `client_id` when both are set. " +
+					"Environment: `ARM_CLIENT_ID_FILE_PATH`.",
 			},
 			"client_secret": schema.StringAttribute{
 				Optional:            true,
@@ -91,6 +110,69 @@ func (p *intuneProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			"client_secret_file_path": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "A file holding the client secret; it must agree with `client_secret` when both are set. Environment: `ARM_CLIENT_SECRET_FILE_PATH`.",
+			},
+			"client_certificate": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "A client certificate with its private key, uploaded (public part) to the app registration: a PKCS#12 (`.pfx`) bundle " +
+					"or PEM, base64-encoded; PEM may also be given as is. Environment: `ARM_CLIENT_CERTIFICATE`.",
+			},
+			"client_certificate_path": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "A PKCS#12 (`.pfx`/`.p12`) or PEM file holding the client certificate and its private key; it must agree with `client_certificate` when both are set. " +
+					"Environment: `ARM_CLIENT_CERTIFICATE_PATH`.",
+			},
+			"client_certificate_password": schema.StringAttribute{
+				Optional:            true,
+				Sensitive:           true,
+				MarkdownDescription: "The password of a PKCS#12 client certificate, if it has one. Environment: `ARM_CLIENT_CERTIFICATE_PASSWORD`.",
+			},
+			"use_oidc": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Request an OIDC token from the CI platform (GitHub Actions, or Azure DevOps with `ado_pipeline_service_connection_id`) " +
+					"and exchange it through the app's federated credential. A given `oidc_token` or `oidc_token_file_path` is used without it; " +
+					"`false` turns every OIDC method off. Environment: `ARM_USE_OIDC`.",
+			},
+			"oidc_token": schema.StringAttribute{
+				Optional:            true,
+				Sensitive:           true,
+				MarkdownDescription: "An OIDC ID token to exchange through the app's federated credential, e.g. HCP Terraform's workload identity token. Environment: `ARM_OIDC_TOKEN`.",
+			},
+			"oidc_token_file_path": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "A file holding the OIDC ID token, read again whenever a new access token is needed (so a rotated file is picked up); " +
+					"it must agree with `oidc_token` when both are set. Environment: `ARM_OIDC_TOKEN_FILE_PATH`.",
+			},
+			"oidc_request_token": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "The bearer token for the OIDC token request. Environment: `ARM_OIDC_REQUEST_TOKEN`, then " +
+					"`ACTIONS_ID_TOKEN_REQUEST_TOKEN` (GitHub Actions), then `SYSTEM_ACCESSTOKEN` (Azure DevOps).",
+			},
+			"oidc_request_url": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "The URL of the GitHub Actions OIDC token request. Environment: `ARM_OIDC_REQUEST_URL`, then `ACTIONS_ID_TOKEN_REQUEST_URL`. " +
+					"(Azure DevOps requests go to the pipeline's `SYSTEM_OIDCREQUESTURI`.)",
+			},
+			"ado_pipeline_service_connection_id": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "The id of the Azure DevOps service connection (workload identity federation) whose OIDC token to request; needs `use_oidc`. " +
+					"Environment: `ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID`, then `ARM_OIDC_AZURE_SERVICE_CONNECTION_ID`.",
+			},
+			"use_aks_workload_identity": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Use AKS workload identity: the token file in `AZURE_FEDERATED_TOKEN_FILE`, and `AZURE_CLIENT_ID`/`AZURE_TENANT_ID` " +
+					"when `client_id`/`tenant_id` are not set, all injected by the workload identity webhook. Environment: `ARM_USE_AKS_WORKLOAD_IDENTITY`.",
+			},
+			"use_msi": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Use the managed identity of the host (VM, App Service, Container Apps, Functions, Arc...): the system-assigned one, " +
+					"or the user-assigned one whose client id is `client_id`. Environment: `ARM_USE_MSI`.",
+			},
+			"use_cli": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Use the account signed in to the Azure CLI (`az login`) when no other method is configured. Defaults to `true`; " +
+					"skipped when no `az` is on `PATH`. Environment: `ARM_USE_CLI`.",
 			},
 			"environment": schema.StringAttribute{
 				Optional: true,
@@ -130,55 +212,18 @@ func (p *intuneProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if cfg.Endpoint == nil {
-		cfg.Endpoint = &endpointModel{}
-	}
-
-	// A setting that depends on a resource not yet created cannot be used to
-	// authenticate; say which one rather than failing later with a vague error.
-	for name, v := range map[string]types.String{
-		"tenant_id": cfg.TenantID, "client_id": cfg.ClientID, "client_id_file_path": cfg.ClientIDFilePath,
-		"client_secret": cfg.ClientSecret, "client_secret_file_path": cfg.ClientSecretFilePath, "environment": cfg.Environment,
-		"endpoint.microsoft_graph_endpoint":        cfg.Endpoint.MicrosoftGraphEndpoint,
-		"endpoint.active_directory_authority_host": cfg.Endpoint.ActiveDirectoryAuthorityHost,
-	} {
-		if v.IsUnknown() {
-			resp.Diagnostics.AddError("Unknown provider setting",
-				fmt.Sprintf("%s is not known until apply. The intune provider needs it to authenticate; set it from a value known at plan time or from its environment variable.", name))
-		}
-	}
+	settings, diags := authSettings(cfg)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-
-	disableDiscovery, err := boolSetting(cfg.DisableInstanceDiscovery, "ARM_DISABLE_INSTANCE_DISCOVERY")
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("disable_instance_discovery"), "Invalid provider setting", err.Error())
-		return
-	}
-	cloud, err := auth.ResolveCloud(
-		stringSetting(cfg.Environment, "ARM_ENVIRONMENT"),
-		stringSetting(cfg.Endpoint.MicrosoftGraphEndpoint, "ARM_MSGRAPH_ENDPOINT"),
-		stringSetting(cfg.Endpoint.ActiveDirectoryAuthorityHost, "ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST"),
-	)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid provider environment", err.Error())
-		return
-	}
-	cred, err := auth.NewCredential(auth.Settings{
-		TenantID:                 stringSetting(cfg.TenantID, "ARM_TENANT_ID"),
-		ClientID:                 stringSetting(cfg.ClientID, "ARM_CLIENT_ID"),
-		ClientIDFilePath:         stringSetting(cfg.ClientIDFilePath, "ARM_CLIENT_ID_FILE_PATH"),
-		ClientSecret:             stringSetting(cfg.ClientSecret, "ARM_CLIENT_SECRET"),
-		ClientSecretFilePath:     stringSetting(cfg.ClientSecretFilePath, "ARM_CLIENT_SECRET_FILE_PATH"),
-		Cloud:                    cloud,
-		DisableInstanceDiscovery: disableDiscovery,
-	})
+	cred, err := auth.NewCredential(settings)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to authenticate the intune provider", err.Error())
 		return
 	}
-	client, err := graph.New(cloud.GraphEndpoint, cred, &graph.Options{
+	tflog.Info(ctx, "intune provider authenticates with "+cred.Method(), map[string]any{"authentication_method": cred.Method()})
+	client, err := graph.New(settings.Cloud.GraphEndpoint, cred, &graph.Options{
 		ApplicationID: "terraform-provider-intune/" + p.version,
 	})
 	if err != nil {
@@ -190,6 +235,104 @@ func (p *intuneProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	data := &providerData{client: client}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+}
+
+// authSettings merges each authentication attribute with its environment
+// variables (the attribute wins) into the settings internal/auth takes.
+func authSettings(cfg providerModel) (auth.Settings, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if cfg.Endpoint == nil {
+		cfg.Endpoint = &endpointModel{}
+	}
+
+	// A setting that depends on a resource not yet created cannot be used to
+	// authenticate; say which one rather than failing later with a vague error.
+	for name, v := range map[string]attr.Value{
+		"tenant_id":                                cfg.TenantID,
+		"client_id":                                cfg.ClientID,
+		"client_id_file_path":                      cfg.ClientIDFilePath,
+		"client_secret":                            cfg.ClientSecret,
+		"client_secret_file_path":                  cfg.ClientSecretFilePath,
+		"client_certificate":                       cfg.ClientCertificate,
+		"client_certificate_path":                  cfg.ClientCertificatePath,
+		"client_certificate_password":              cfg.ClientCertificatePassword,
+		"use_oidc":                                 cfg.UseOIDC,
+		"oidc_token":                               cfg.OIDCToken,
+		"oidc_token_file_path":                     cfg.OIDCTokenFilePath,
+		"oidc_request_token":                       cfg.OIDCRequestToken,
+		"oidc_request_url":                         cfg.OIDCRequestURL,
+		"ado_pipeline_service_connection_id":       cfg.ADOPipelineServiceConnectionID,
+		"use_aks_workload_identity":                cfg.UseAKSWorkloadIdentity,
+		"use_msi":                                  cfg.UseMSI,
+		"use_cli":                                  cfg.UseCLI,
+		"environment":                              cfg.Environment,
+		"disable_instance_discovery":               cfg.DisableInstanceDiscovery,
+		"endpoint.microsoft_graph_endpoint":        cfg.Endpoint.MicrosoftGraphEndpoint,
+		"endpoint.active_directory_authority_host": cfg.Endpoint.ActiveDirectoryAuthorityHost,
+	} {
+		if v.IsUnknown() {
+			diags.AddError("Unknown provider setting",
+				fmt.Sprintf("%s is not known until apply. The intune provider needs it to authenticate; set it from a value known at plan time or from its environment variable.", name))
+		}
+	}
+	if diags.HasError() {
+		return auth.Settings{}, diags
+	}
+
+	bools := map[string]*bool{}
+	for _, b := range []struct {
+		attribute string
+		value     types.Bool
+		env       string
+		def       bool
+	}{
+		{"disable_instance_discovery", cfg.DisableInstanceDiscovery, "ARM_DISABLE_INSTANCE_DISCOVERY", false},
+		{"use_aks_workload_identity", cfg.UseAKSWorkloadIdentity, "ARM_USE_AKS_WORKLOAD_IDENTITY", false},
+		{"use_msi", cfg.UseMSI, "ARM_USE_MSI", false},
+		{"use_cli", cfg.UseCLI, "ARM_USE_CLI", true},
+	} {
+		v, err := boolSetting(b.value, b.env, b.def)
+		if err != nil {
+			diags.AddAttributeError(path.Root(b.attribute), "Invalid provider setting", err.Error())
+		}
+		bools[b.attribute] = &v
+	}
+	useOIDC, err := optionalBoolSetting(cfg.UseOIDC, "ARM_USE_OIDC")
+	if err != nil {
+		diags.AddAttributeError(path.Root("use_oidc"), "Invalid provider setting", err.Error())
+	}
+	if diags.HasError() {
+		return auth.Settings{}, diags
+	}
+
+	cloud, err := auth.ResolveCloud(
+		stringSetting(cfg.Environment, "ARM_ENVIRONMENT"),
+		stringSetting(cfg.Endpoint.MicrosoftGraphEndpoint, "ARM_MSGRAPH_ENDPOINT"),
+		stringSetting(cfg.Endpoint.ActiveDirectoryAuthorityHost, "ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST"),
+	)
+	if err != nil {
+		diags.AddError("Invalid provider environment", err.Error())
+		return auth.Settings{}, diags
+	}
+	settings := auth.Settings{
+		TenantID:                  stringSetting(cfg.TenantID, "ARM_TENANT_ID"),
+		ClientCertificatePassword: stringSetting(cfg.ClientCertificatePassword, "ARM_CLIENT_CERTIFICATE_PASSWORD"),
+		UseOIDC:                   useOIDC,
+		OIDCRequestToken:          stringSetting(cfg.OIDCRequestToken, "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "SYSTEM_ACCESSTOKEN"),
+		OIDCRequestURL:            stringSetting(cfg.OIDCRequestURL, "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"),
+		ADOServiceConnectionID:    stringSetting(cfg.ADOPipelineServiceConnectionID, "ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID", "ARM_OIDC_AZURE_SERVICE_CONNECTION_ID"),
+		UseAKSWorkloadIdentity:    *bools["use_aks_workload_identity"],
+		UseMSI:                    *bools["use_msi"],
+		UseCLI:                    *bools["use_cli"],
+		Cloud:                     cloud,
+		DisableInstanceDiscovery:  *bools["disable_instance_discovery"],
+	}
+	settings.ClientID, settings.ClientIDFilePath = pairSetting(cfg.ClientID, cfg.ClientIDFilePath, "ARM_CLIENT_ID", "ARM_CLIENT_ID_FILE_PATH")
+	settings.ClientSecret, settings.ClientSecretFilePath = pairSetting(cfg.ClientSecret, cfg.ClientSecretFilePath, "ARM_CLIENT_SECRET", "ARM_CLIENT_SECRET_FILE_PATH")
+	settings.ClientCertificate, settings.ClientCertificatePath = pairSetting(cfg.ClientCertificate, cfg.ClientCertificatePath, "ARM_CLIENT_CERTIFICATE", "ARM_CLIENT_CERTIFICATE_PATH")
+	settings.OIDCToken, settings.OIDCTokenFilePath = pairSetting(cfg.OIDCToken, cfg.OIDCTokenFilePath, "ARM_OIDC_TOKEN", "ARM_OIDC_TOKEN_FILE_PATH")
+
+	return settings, diags
 }
 
 func (p *intuneProvider) Resources(context.Context) []func() resource.Resource {
@@ -220,19 +363,44 @@ func stringSetting(v types.String, envs ...string) string {
 	return ""
 }
 
-func boolSetting(v types.Bool, env string) (bool, error) {
+// pairSetting resolves a value and its file path (client_id and
+// client_id_file_path, ...) as one setting: when the configuration sets
+// either, the environment is not consulted for the pair. This lets an
+// aliased provider use its own files (HCP Terraform's
+// tfc_azure_dynamic_credentials) while ARM_CLIENT_ID and ARM_OIDC_TOKEN
+// hold the default configuration's values.
+func pairSetting(value, file types.String, valueEnv, fileEnv string) (string, string) {
+	if value.ValueString() != "" || file.ValueString() != "" {
+		return value.ValueString(), file.ValueString()
+	}
+	return os.Getenv(valueEnv), os.Getenv(fileEnv)
+}
+
+// boolSetting is the attribute's value, else the environment variable's,
+// else def.
+func boolSetting(v types.Bool, env string, def bool) (bool, error) {
+	b, err := optionalBoolSetting(v, env)
+	if b == nil {
+		return def, err
+	}
+	return *b, err
+}
+
+// optionalBoolSetting is like boolSetting, with nil for "not set".
+func optionalBoolSetting(v types.Bool, env string) (*bool, error) {
 	if !v.IsNull() && !v.IsUnknown() {
-		return v.ValueBool(), nil
+		b := v.ValueBool()
+		return &b, nil
 	}
 	s := strings.TrimSpace(os.Getenv(env))
 	if s == "" {
-		return false, nil
+		return nil, nil
 	}
 	b, err := strconv.ParseBool(s)
 	if err != nil {
-		return false, fmt.Errorf("%s must be true or false, got %q", env, s)
+		return nil, fmt.Errorf("%s must be true or false, got %q", env, s)
 	}
-	return b, nil
+	return &b, nil
 }
 
 var forwardAzureLogsOnce sync.Once
