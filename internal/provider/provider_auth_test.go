@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -12,6 +13,9 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -465,4 +469,58 @@ func TestAccAuth_nothingConfigured(t *testing.T) {
 				`Azure CLI: not configured: use_cli is true, but no az executable was found\s+on\s+PATH`),
 		}},
 	})
+}
+
+// The provider examples in the docs name only attributes the schema has,
+// and the pipeline examples only environment variables the provider reads.
+func TestProviderExamplesUseKnownSettings(t *testing.T) {
+	var schemaResp fwprovider.SchemaResponse
+	New("test")().Schema(context.Background(), fwprovider.SchemaRequest{}, &schemaResp)
+	known := map[string]bool{"alias": true}
+	for name := range schemaResp.Schema.Attributes {
+		known[name] = true
+	}
+	files, err := filepath.Glob("../../examples/provider/*")
+	if err != nil || len(files) < 5 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	envNames := map[string]bool{"SYSTEM_ACCESSTOKEN": true}
+	for _, e := range authEnv {
+		envNames[e] = true
+	}
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(file, ".yml") {
+			for _, name := range regexp.MustCompile(`\bARM_[A-Z_]+\b`).FindAllString(string(src), -1) {
+				if !envNames[name] {
+					t.Errorf("%s: %s is not read by the provider", file, name)
+				}
+			}
+			continue
+		}
+		f, diags := hclparse.NewParser().ParseHCL(src, file)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %v", file, diags)
+		}
+		content, _, _ := f.Body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "provider", LabelNames: []string{"name"}}}})
+		providers := 0
+		for _, block := range content.Blocks {
+			if block.Labels[0] != "intune" {
+				continue
+			}
+			providers++
+			attrs, _ := block.Body.JustAttributes()
+			for name := range attrs {
+				if !known[name] {
+					t.Errorf("%s: provider attribute %q is not in the schema", file, name)
+				}
+			}
+		}
+		if providers == 0 {
+			t.Errorf("%s: no provider \"intune\" block", file)
+		}
+	}
 }
