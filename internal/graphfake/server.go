@@ -1,6 +1,9 @@
 // Package graphfake is an in-memory emulator of the slice of Microsoft Graph
 // (beta, Intune iOS LOB app provisioning configurations) and of the Entra ID
-// token service that the provider talks to.
+// token service that the provider talks to, together with the identity
+// endpoints the provider's authentication methods use: the GitHub Actions
+// and Azure DevOps OIDC token endpoints, an App Service style managed
+// identity endpoint, and (as a script) the Azure CLI.
 //
 // It serves HTTPS with a freshly generated CA, so clients go through the same
 // TLS, token, paging and error-handling code they use against the real
