@@ -1,6 +1,5 @@
-# Take over the assignments a configuration already has (Terraform v1.5.0 and
-# later). The next apply replaces them with the resource's blocks, and the
-# plan shows the difference first.
+# Take over a configuration that already has assignments: the plan shows them,
+# and the apply replaces them with the resource's blocks.
 import {
   to = intune_ios_lob_provisioning_assignment.sales
   id = "00000000-0000-0000-0000-000000000001"
