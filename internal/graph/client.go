@@ -157,7 +157,7 @@ func (c *Client) GetAssignments(ctx context.Context, id string) (*Assignments, e
 // Assign replaces the whole assignment set of a configuration. It is
 // idempotent, which is what makes retrying it after a dropped connection safe.
 func (c *Client) Assign(ctx context.Context, id string, a Assignments) error {
-	body := assignRequest{Groups: a.Groups, Targets: a.Targets}
+	body := assignRequest(a)
 	if body.Groups == nil {
 		body.Groups = []GroupAssignment{}
 	}

@@ -232,10 +232,10 @@ func TestRetryStopsAtTheContextDeadline(t *testing.T) {
 
 func TestOversizedResponseIsRefused(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`{"value":[`))
+		_, _ = w.Write([]byte(`{"value":[`))
 		chunk := []byte(strings.Repeat(" ", 1<<20))
 		for i := 0; i < maxResponseBytes>>20+1; i++ {
-			w.Write(chunk)
+			_, _ = w.Write(chunk)
 		}
 	})
 	_, err := c.ListGroupAssignments(context.Background(), "00000000-0000-0000-0000-000000000001")

@@ -302,10 +302,8 @@ func TestAccAssignment_oneTokenForManyResources(t *testing.T) {
 	needsEmulator(t)
 	const n = 12
 	var b strings.Builder
-	var ids []string
 	for i := 0; i < n; i++ {
 		f := newFixture(t, 1)
-		ids = append(ids, f.ConfigurationID)
 		fmt.Fprintf(&b, `
 resource "intune_ios_lob_provisioning_assignment" "r%d" {
   configuration_id = %q
