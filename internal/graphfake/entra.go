@@ -302,7 +302,7 @@ func missingParameter(name string) entraError {
 		fmt.Sprintf("The request body must contain the following parameter: '%s'.", name)}
 }
 
-func (s *Server) writeEntraError(w http.ResponseWriter, _ *http.Request, e entraError) {
+func (s *Server) writeEntraError(w http.ResponseWriter, r *http.Request, e entraError) {
 	traceID := w.Header().Get("request-id")
 	correlationID := w.Header().Get("client-request-id")
 	timestamp := time.Now().UTC().Format("2006-01-02 15:04:05Z")

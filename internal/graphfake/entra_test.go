@@ -30,7 +30,7 @@ func clientSecretCredential(t *testing.T, s *Server, secret string) *azidentity.
 	return cred
 }
 
-func getToken(_ *Server, cred azcore.TokenCredential, scope string) (azcore.AccessToken, error) {
+func getToken(s *Server, cred azcore.TokenCredential, scope string) (azcore.AccessToken, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}})

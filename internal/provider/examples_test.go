@@ -3,6 +3,7 @@ package provider
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -28,9 +30,9 @@ import (
 )
 
 // The examples are what users copy from the registry page, so they are run,
-// not only read: formatted, validated by the Terraform CLI as they stand, and
-// every resource example applied, re-planned, imported and destroyed against
-// the emulator.
+// not only read: formatted, validated by the Terraform CLI as they stand,
+// every resource example applied, re-planned, imported and destroyed, and
+// every data source example read, against the emulator.
 
 const (
 	examplesDir      = "../../examples"
@@ -88,18 +90,21 @@ func TestAccExamples_formatted(t *testing.T) {
 }
 
 // exampleDirs are the directories tfplugindocs reads examples from: the
-// provider's and one per resource.
+// provider's, and one per resource and per data source.
 func exampleDirs(t *testing.T) []string {
 	t.Helper()
 	dirs := []string{filepath.Join(examplesDir, "provider")}
-	resources, err := filepath.Glob(filepath.Join(examplesDir, "resources", "*"))
-	if err != nil {
-		t.Fatal(err)
+	for _, kind := range []string{"resources", "data-sources"} {
+		found, err := filepath.Glob(filepath.Join(examplesDir, kind, "*"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, found...)
 	}
-	if len(resources) == 0 {
-		t.Fatalf("no resource examples under %s/resources", examplesDir)
+	if len(dirs) == 1 {
+		t.Fatalf("no examples under %s/resources or %s/data-sources", examplesDir, examplesDir)
 	}
-	return append(dirs, resources...)
+	return dirs
 }
 
 // Every example directory, taken as a root module, passes `terraform
@@ -110,9 +115,9 @@ func TestAccExamples_validate(t *testing.T) {
 	env := []string{quietCLIConfig(t), "TF_REATTACH_PROVIDERS=" + serveProvider(t), "TF_IN_AUTOMATION=1"}
 	providerDir := filepath.Join(examplesDir, "provider")
 	for _, dir := range exampleDirs(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			work := t.TempDir()
-			copyTerraformFiles(t, dir, work)
+		name, _ := filepath.Rel(examplesDir, dir)
+		t.Run(name, func(t *testing.T) {
+			work, _ := exampleWorkDir(t, dir, true)
 			if dir != providerDir {
 				// A resource example goes in a configuration that has the
 				// provider example's terraform and provider blocks. Terraform
@@ -203,74 +208,114 @@ func serveProvider(t *testing.T) string {
 	return string(b)
 }
 
+// The examples' conventions: an existing configuration is
+// exampleConfigurationID, and the data sources look for exampleDisplayName.
+const (
+	exampleConfigurationID = "00000000-0000-0000-0000-000000000001"
+	exampleDisplayName     = "Sales apps"
+)
+
 var (
-	resourceBlockRE   = regexp.MustCompile(`(?m)^resource\s+"(intune_ios_lob_provisioning_assignment)"\s+"([^"]+)"`)
+	resourceBlockRE   = regexp.MustCompile(`(?m)^resource\s+"([a-z0-9_]+)"\s+"([^"]+)"`)
 	configurationIDRE = regexp.MustCompile(`configuration_id\s*=\s*"([0-9a-fA-F-]{36})"`)
+	moduleFileRE      = regexp.MustCompile(`\$\{path\.module\}/([^"]+)"`)
 	importToRE        = regexp.MustCompile(`(?m)^\s*to\s*=\s*(\S+)`)
+	importIDRE        = regexp.MustCompile(`(?m)^\s*id\s*=\s*"([^"]+)"`)
 	importShRE        = regexp.MustCompile(`(?m)^terraform import (\S+) (\S+)\s*$`)
 )
 
-// Each resource example is applied as it stands, must re-plan empty, must
-// leave Graph holding exactly what it declares, imports back as import.sh
-// says, and destroys to an empty assignment set. Then the same configuration
-// with import-by-string-id.tf takes over assignments made in the portal.
-// The examples' fixed configuration ids are seeded in the emulator; every
-// other test uses random ids, so this test can run beside them.
-func TestAccExamples_resourcesApplyAndDestroy(t *testing.T) {
+// exampleWorkDir is an example directory as a user would have it: its .tf
+// files (the import block only if withImport) and the files they read with
+// ${path.module}, such as the profile to upload, generated here.
+func exampleWorkDir(t *testing.T, dir string, withImport bool) (work, config string) {
+	t.Helper()
+	work = t.TempDir()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.tf"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no .tf files in %s (%v)", dir, err)
+	}
+	var all strings.Builder
+	for _, p := range paths {
+		if filepath.Base(p) == importByStringID && !withImport {
+			continue
+		}
+		b := readFile(t, p)
+		writeFile(t, filepath.Join(work, filepath.Base(p)), b)
+		all.WriteString(b + "\n")
+	}
+	for _, m := range moduleFileRE.FindAllStringSubmatch(all.String(), -1) {
+		_, payload := testPayload(t, "example "+m[1])
+		b, err := base64.StdEncoding.DecodeString(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(work, filepath.FromSlash(m[1])), string(b))
+	}
+	return work, all.String()
+}
+
+// Each resource example is applied as it stands, must re-plan empty and
+// leave Graph holding what the state says, imports back as its import.sh
+// says, and is destroyed. Then the same directory with its
+// import-by-string-id.tf takes over a configuration that already has
+// assignments made in the portal. Each data source example reads a seeded
+// configuration. The examples' fixed ids are seeded in the emulator; every
+// other test uses random ids and names, so this test can run beside them.
+// Its own parts run one after another, as they share those ids.
+func TestAccExamples_apply(t *testing.T) {
 	needsEmulator(t)
 	t.Parallel()
-	dirs, err := filepath.Glob(filepath.Join(examplesDir, "resources", "*"))
-	if err != nil || len(dirs) == 0 {
+	resources, err := filepath.Glob(filepath.Join(examplesDir, "resources", "*"))
+	if err != nil || len(resources) == 0 {
 		t.Fatalf("no resource examples (%v)", err)
 	}
-	for _, dir := range dirs {
-		t.Run(filepath.Base(dir), func(t *testing.T) { testExampleDir(t, dir) })
+	for _, dir := range resources {
+		t.Run("resources/"+filepath.Base(dir), func(t *testing.T) { testResourceExample(t, dir) })
+	}
+	dataSources, err := filepath.Glob(filepath.Join(examplesDir, "data-sources", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range dataSources {
+		t.Run("data-sources/"+filepath.Base(dir), func(t *testing.T) { testDataSourceExample(t, dir) })
 	}
 }
 
-func testExampleDir(t *testing.T, dir string) {
-	config := readFile(t, filepath.Join(dir, "resource.tf"))
-	var addresses []string
+// seedExample adds the configurations an example names by literal id;
+// with portalAssignments, each already has assignments made in the portal.
+func seedExample(t *testing.T, ids []string, portalAssignments bool) {
+	t.Helper()
+	for _, id := range ids {
+		emulator.AddConfiguration(id, exampleDisplayName)
+		if !portalAssignments {
+			continue
+		}
+		if err := emulator.SetAssignments(id, []string{"3f2504e0-4f89-41d3-9a0c-0305e82c3301"}, []graphfake.Target{
+			{ODataType: "#microsoft.graph.allLicensedUsersAssignmentTarget", FilterType: "none"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func testResourceExample(t *testing.T, dir string) {
+	work, config := exampleWorkDir(t, dir, false)
+	var createChecks []plancheck.PlanCheck
 	for _, m := range resourceBlockRE.FindAllStringSubmatch(config, -1) {
-		addresses = append(addresses, m[1]+"."+m[2])
+		createChecks = append(createChecks, plancheck.ExpectResourceAction(m[1]+"."+m[2], plancheck.ResourceActionCreate))
+	}
+	if len(createChecks) == 0 {
+		t.Fatalf("%s declares no resource", dir)
 	}
 	var ids []string
 	for _, m := range configurationIDRE.FindAllStringSubmatch(config, -1) {
 		ids = append(ids, m[1])
 	}
-	if len(addresses) == 0 || len(ids) == 0 {
-		t.Fatalf("%s/resource.tf: found no intune_ios_lob_provisioning_assignment with a literal configuration_id", dir)
-	}
-	seed := func(portalAssignments bool) {
-		for _, id := range ids {
-			emulator.AddConfiguration(id, "example "+dir)
-			if portalAssignments {
-				// What an admin assigned in the portal before Terraform took over.
-				if err := emulator.SetAssignments(id, []string{"3f2504e0-4f89-41d3-9a0c-0305e82c3301"}, []graphfake.Target{
-					{ODataType: "#microsoft.graph.allLicensedUsersAssignmentTarget", FilterType: "none"},
-				}); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-	}
-	checkDestroy := func(*terraform.State) error {
-		for _, id := range ids {
-			if err := checkCollectionsEmpty(id)(nil); err != nil {
-				return fmt.Errorf("after destroy, configuration %s: %w", id, err)
-			}
-		}
-		return nil
-	}
-	createChecks := make([]plancheck.PlanCheck, 0, len(addresses))
-	for _, a := range addresses {
-		createChecks = append(createChecks, plancheck.ExpectResourceAction(a, plancheck.ResourceActionCreate))
-	}
 
 	t.Run("create", func(t *testing.T) {
-		seed(false)
+		seedExample(t, ids, false)
 		steps := []resource.TestStep{{
-			Config: config,
+			ConfigDirectory: configDir(work),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply:             createChecks,
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -279,47 +324,52 @@ func testExampleDir(t *testing.T, dir string) {
 		}}
 		if sh, err := os.ReadFile(filepath.Join(dir, "import.sh")); err == nil {
 			m := importShRE.FindStringSubmatch(string(sh))
-			if m == nil {
-				t.Fatalf("%s/import.sh has no `terraform import ADDRESS ID` line", dir)
+			if m == nil || !graphfake.IsGUID(m[2]) {
+				t.Fatalf("%s/import.sh has no `terraform import ADDRESS CONFIGURATION-ID` line", dir)
 			}
+			// The id in import.sh stands for the configuration's: the
+			// one created here, unless the example names it.
 			steps = append(steps, resource.TestStep{
-				Config:                  config,
+				ConfigDirectory:         configDir(work),
 				ResourceName:            m[1],
 				ImportState:             true,
-				ImportStateId:           m[2],
+				ImportStateIdFunc:       stateID(m[1]),
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"timeouts"},
 			})
 		}
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			CheckDestroy:             checkDestroy,
+			CheckDestroy:             checkExampleDestroyed,
 			Steps:                    steps,
 		})
 	})
 
-	importFile := filepath.Join(dir, importByStringID)
-	if _, err := os.Stat(importFile); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, importByStringID)); err != nil {
 		return
 	}
 	t.Run("import block", func(t *testing.T) {
-		block := readFile(t, importFile)
-		m := importToRE.FindStringSubmatch(block)
-		if m == nil {
-			t.Fatalf("%s has no `to = ADDRESS`", importFile)
+		work, config := exampleWorkDir(t, dir, true)
+		block := readFile(t, filepath.Join(dir, importByStringID))
+		to, id := importToRE.FindStringSubmatch(block), importIDRE.FindStringSubmatch(block)
+		if to == nil || id == nil {
+			t.Fatalf("%s has no `to = ADDRESS` and `id = \"...\"`", importByStringID)
 		}
-		seed(true)
+		ids := []string{id[1]}
+		for _, m := range configurationIDRE.FindAllStringSubmatch(config, -1) {
+			ids = append(ids, m[1])
+		}
+		seedExample(t, ids, true)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			CheckDestroy:             checkDestroy,
+			CheckDestroy:             checkExampleDestroyed,
 			Steps: []resource.TestStep{{
-				// The directory as a user has it: resource.tf and the import block.
-				Config: config + "\n" + block,
+				ConfigDirectory: configDir(work),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					// Imported, then updated to replace the portal's assignments.
+					// Imported, then updated to what the example declares.
 					PreApply: []plancheck.PlanCheck{
-						expectImporting(m[1]),
-						plancheck.ExpectResourceAction(m[1], plancheck.ResourceActionUpdate),
+						expectImporting(to[1]),
+						plancheck.ExpectResourceAction(to[1], plancheck.ResourceActionUpdate),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -327,6 +377,57 @@ func testExampleDir(t *testing.T, dir string) {
 			}},
 		})
 	})
+}
+
+func testDataSourceExample(t *testing.T, dir string) {
+	work, _ := exampleWorkDir(t, dir, false)
+	seedExample(t, []string{exampleConfigurationID}, true)
+	t.Cleanup(func() { emulator.DeleteConfiguration(exampleConfigurationID) })
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			ConfigDirectory:   configDir(work),
+			ConfigStateChecks: []statecheck.StateCheck{dataSourcesFindSeeded{}},
+		}},
+	})
+}
+
+func configDir(dir string) config.TestStepConfigFunc { return config.StaticDirectory(dir) }
+
+// stateID is the id of address in the state, for an import step.
+func stateID(address string) resource.ImportStateIdFunc {
+	return func(s *terraform.State) (string, error) {
+		r, ok := s.RootModule().Resources[address]
+		if !ok {
+			return "", fmt.Errorf("%s is not in the state", address)
+		}
+		return r.Primary.ID, nil
+	}
+}
+
+// checkExampleDestroyed checks that destroy left no assignment and no
+// configuration behind, for every resource that was in the state.
+func checkExampleDestroyed(s *terraform.State) error {
+	checked := 0
+	for address, r := range s.RootModule().Resources {
+		switch r.Type {
+		case "intune_ios_lob_provisioning_configuration":
+			checked++
+			if _, ok := emulator.Configuration(r.Primary.ID); ok {
+				return fmt.Errorf("%s: configuration %s still exists after destroy", address, r.Primary.ID)
+			}
+		case "intune_ios_lob_provisioning_assignment":
+			checked++
+			id := r.Primary.Attributes["configuration_id"]
+			if groups, targets, ok := emulator.Assignments(id); ok && len(groups)+len(targets) > 0 {
+				return fmt.Errorf("%s: configuration %s still has %d group and %d target assignments after destroy", address, id, len(groups), len(targets))
+			}
+		}
+	}
+	if checked == 0 {
+		return errors.New("no intune resource in the state before destroy")
+	}
+	return nil
 }
 
 // expectImporting checks that the plan imports address.
@@ -344,9 +445,10 @@ func (e expectImporting) CheckPlan(_ context.Context, req plancheck.CheckPlanReq
 	resp.Error = fmt.Errorf("%s is not in the plan", e)
 }
 
-// graphHoldsState checks that, for every assignment resource in the state,
-// the emulator holds exactly the state's groups and targets, and at least
-// one of them: an example that assigns nothing would show nothing.
+// graphHoldsState checks that Graph holds what the state says: for each
+// assignment resource exactly its groups and targets, at least one of them
+// (an example that assigns nothing would show nothing); for each
+// configuration resource its name, description and profile.
 type graphHoldsState struct{}
 
 var targetODataTypes = map[string]string{
@@ -361,38 +463,111 @@ func (graphHoldsState) CheckState(_ context.Context, req statecheck.CheckStateRe
 	var errs []error
 	checked := 0
 	for _, r := range stateResources(req.State) {
-		if r.Type != "intune_ios_lob_provisioning_assignment" {
+		if r.Mode != tfjson.ManagedResourceMode {
 			continue
 		}
-		checked++
-		id, _ := r.AttributeValues["configuration_id"].(string)
-		var groups []string
-		for _, g := range objects(r.AttributeValues["group"]) {
-			groups = append(groups, str(g["group_id"]))
-		}
-		var targets []graphfake.Target
-		for _, tg := range objects(r.AttributeValues["target"]) {
-			ft := str(tg["filter_type"])
-			if ft == "" {
-				ft = "none"
+		switch r.Type {
+		case "intune_ios_lob_provisioning_assignment":
+			checked++
+			if err := checkAssignmentInGraph(r); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", r.Address, err))
 			}
-			targets = append(targets, graphfake.Target{
-				ODataType:    targetODataTypes[str(tg["type"])],
-				GroupID:      str(tg["group_id"]),
-				CollectionID: str(tg["collection_id"]),
-				FilterID:     str(tg["filter_id"]),
-				FilterType:   ft,
-			})
-		}
-		if len(groups)+len(targets) == 0 {
-			errs = append(errs, fmt.Errorf("%s assigns nothing", r.Address))
-		}
-		if err := checkEmulatorHolds(id, groups, targets)(nil); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", r.Address, err))
+		case "intune_ios_lob_provisioning_configuration":
+			checked++
+			if err := checkConfigurationInGraph(r); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", r.Address, err))
+			}
 		}
 	}
 	if checked == 0 {
-		errs = append(errs, errors.New("no intune_ios_lob_provisioning_assignment in the state"))
+		errs = append(errs, errors.New("no intune resource in the state"))
+	}
+	resp.Error = errors.Join(errs...)
+}
+
+func checkAssignmentInGraph(r *tfjson.StateResource) error {
+	var groups []string
+	for _, g := range objects(r.AttributeValues["group"]) {
+		groups = append(groups, str(g["group_id"]))
+	}
+	var targets []graphfake.Target
+	for _, tg := range objects(r.AttributeValues["target"]) {
+		ft := str(tg["filter_type"])
+		if ft == "" {
+			ft = "none"
+		}
+		targets = append(targets, graphfake.Target{
+			ODataType:    targetODataTypes[str(tg["type"])],
+			GroupID:      str(tg["group_id"]),
+			CollectionID: str(tg["collection_id"]),
+			FilterID:     str(tg["filter_id"]),
+			FilterType:   ft,
+		})
+	}
+	if len(groups)+len(targets) == 0 {
+		return errors.New("assigns nothing")
+	}
+	return checkEmulatorHolds(str(r.AttributeValues["configuration_id"]), groups, targets)(nil)
+}
+
+func checkConfigurationInGraph(r *tfjson.StateResource) error {
+	id := str(r.AttributeValues["id"])
+	c, ok := emulator.Configuration(id)
+	if !ok {
+		return fmt.Errorf("configuration %s does not exist in the emulator", id)
+	}
+	got := []string{c.DisplayName, c.Description, c.PayloadFileName, base64.StdEncoding.EncodeToString(c.Payload)}
+	want := []string{str(r.AttributeValues["display_name"]), str(r.AttributeValues["description"]),
+		str(r.AttributeValues["payload_file_name"]), str(r.AttributeValues["payload"])}
+	for i, name := range []string{"displayName", "description", "payloadFileName", "payload"} {
+		if got[i] != want[i] {
+			return fmt.Errorf("Graph holds %s %.40q, the state %.40q", name, got[i], want[i])
+		}
+	}
+	return nil
+}
+
+// dataSourcesFindSeeded checks that every data source of an example found
+// the seeded configuration (by id, by name or in a list), with its
+// assignments.
+type dataSourcesFindSeeded struct{}
+
+func (dataSourcesFindSeeded) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	var errs []error
+	checked := 0
+	for _, r := range stateResources(req.State) {
+		if r.Mode != tfjson.DataResourceMode {
+			continue
+		}
+		checked++
+		var found []map[string]any
+		switch r.Type {
+		case "intune_ios_lob_provisioning_configuration":
+			found = []map[string]any{r.AttributeValues}
+			if len(objects(r.AttributeValues["group"]))+len(objects(r.AttributeValues["target"])) != 2 {
+				errs = append(errs, fmt.Errorf("%s: want the seeded group and target assignment, got group %v, target %v",
+					r.Address, r.AttributeValues["group"], r.AttributeValues["target"]))
+			}
+		case "intune_ios_lob_provisioning_configurations":
+			for _, c := range objects(r.AttributeValues["configurations"]) {
+				if str(c["id"]) == exampleConfigurationID {
+					found = append(found, c)
+				}
+			}
+		default:
+			errs = append(errs, fmt.Errorf("%s: no check for data source type %s", r.Address, r.Type))
+			continue
+		}
+		if len(found) != 1 || str(found[0]["id"]) != exampleConfigurationID || str(found[0]["display_name"]) != exampleDisplayName {
+			var got []string
+			for _, c := range found {
+				got = append(got, fmt.Sprintf("%s (%q)", str(c["id"]), str(c["display_name"])))
+			}
+			errs = append(errs, fmt.Errorf("%s found %v, want configuration %s (%q) once", r.Address, got, exampleConfigurationID, exampleDisplayName))
+		}
+	}
+	if checked == 0 {
+		errs = append(errs, errors.New("no data source in the state"))
 	}
 	resp.Error = errors.Join(errs...)
 }
