@@ -119,7 +119,7 @@ func TestAccExamples_validate(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			work, _ := exampleWorkDir(t, dir, true)
 			if dir != providerDir {
-				// A resource example goes in a configuration that has the
+				// A resource or data source example goes in a configuration with the
 				// provider example's terraform and provider blocks. Terraform
 				// validates a provider block only when a resource uses it.
 				copyTerraformFiles(t, providerDir, work)
