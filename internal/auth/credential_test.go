@@ -516,6 +516,9 @@ func TestCredentialErrorsAreNotRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = pl.Do(req) // a retry would wait an hour
+	resp, err := pl.Do(req) // a retry would wait an hour
+	if resp != nil {
+		resp.Body.Close()
+	}
 	wantErr(t, err, "AADSTS7000215")
 }

@@ -89,40 +89,82 @@ func TestAccExamples_formatted(t *testing.T) {
 	runCLI(t, cli, examplesDir, []string{quietCLIConfig(t)}, "fmt", "-check", "-recursive", "-diff", "-no-color", ".")
 }
 
-// exampleDirs are the directories tfplugindocs reads examples from: the
-// provider's, and one per resource and per data source.
-func exampleDirs(t *testing.T) []string {
+// validationCase is one root module made of examples, as a user would put
+// them together.
+type validationCase struct {
+	name  string
+	files map[string]string // file name -> content
+	dir   string            // an example directory to take as it is, or ""
+}
+
+// validationCases: each provider example (they are alternatives, one per
+// way to authenticate) with a resource that uses it, since Terraform
+// validates a provider block only when a resource uses it; and each
+// resource and data source example directory with the main provider example
+// (provider.tf), whose terraform block names the provider's source.
+func validationCases(t *testing.T) []validationCase {
 	t.Helper()
-	dirs := []string{filepath.Join(examplesDir, "provider")}
+	providerDir := filepath.Join(examplesDir, "provider")
+	providerExamples, err := filepath.Glob(filepath.Join(providerDir, "*.tf"))
+	if err != nil || len(providerExamples) == 0 {
+		t.Fatalf("no provider examples in %s (%v)", providerDir, err)
+	}
+	mainProvider := readFile(t, filepath.Join(providerDir, "provider.tf"))
+	var cases []validationCase
+	for _, p := range providerExamples {
+		files := map[string]string{filepath.Base(p): readFile(t, p), "uses_provider.tf": usesProvider}
+		if !strings.Contains(files[filepath.Base(p)], "required_providers") {
+			files["versions.tf"] = requiredProviders
+		}
+		cases = append(cases, validationCase{name: "provider/" + filepath.Base(p), files: files})
+	}
 	for _, kind := range []string{"resources", "data-sources"} {
-		found, err := filepath.Glob(filepath.Join(examplesDir, kind, "*"))
+		dirs, err := filepath.Glob(filepath.Join(examplesDir, kind, "*"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		dirs = append(dirs, found...)
+		for _, dir := range dirs {
+			cases = append(cases, validationCase{
+				name:  kind + "/" + filepath.Base(dir),
+				files: map[string]string{"provider.tf": mainProvider},
+				dir:   dir,
+			})
+		}
 	}
-	if len(dirs) == 1 {
-		t.Fatalf("no examples under %s/resources or %s/data-sources", examplesDir, examplesDir)
-	}
-	return dirs
+	return cases
 }
 
-// Every example directory, taken as a root module, passes `terraform
-// validate` against this provider's schema under its registry address.
+const requiredProviders = `terraform {
+  required_providers {
+    intune = {
+      source = "intunetf/intune"
+    }
+  }
+}
+`
+
+const usesProvider = `resource "intune_ios_lob_provisioning_assignment" "uses_provider" {
+  configuration_id = "00000000-0000-0000-0000-000000000001"
+}
+`
+
+// Every example passes `terraform validate` against this provider's schema
+// under its registry address, in the root modules validationCases makes.
 func TestAccExamples_validate(t *testing.T) {
 	t.Parallel()
 	cli := terraformCLI(t)
 	env := []string{quietCLIConfig(t), "TF_REATTACH_PROVIDERS=" + serveProvider(t), "TF_IN_AUTOMATION=1"}
-	providerDir := filepath.Join(examplesDir, "provider")
-	for _, dir := range exampleDirs(t) {
-		name, _ := filepath.Rel(examplesDir, dir)
-		t.Run(name, func(t *testing.T) {
-			work, _ := exampleWorkDir(t, dir, true)
-			if dir != providerDir {
-				// A resource or data source example goes in a configuration with the
-				// provider example's terraform and provider blocks. Terraform
-				// validates a provider block only when a resource uses it.
-				copyTerraformFiles(t, providerDir, work)
+	for _, c := range validationCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			work := t.TempDir()
+			if c.dir != "" {
+				work, _ = exampleWorkDir(t, c.dir, true)
+			}
+			for name, content := range c.files {
+				if _, err := os.Stat(filepath.Join(work, name)); err == nil {
+					t.Fatalf("%s: %s is already in the example", c.name, name)
+				}
+				writeFile(t, filepath.Join(work, name), content)
 			}
 			runCLI(t, cli, work, env, "init", "-backend=false", "-input=false", "-no-color")
 			var result struct {
@@ -144,25 +186,9 @@ func TestAccExamples_validate(t *testing.T) {
 				for _, d := range result.Diagnostics {
 					fmt.Fprintf(&b, "\n  %s: %s: %s", d.Severity, d.Summary, d.Detail)
 				}
-				t.Fatalf("%s does not validate cleanly:%s", dir, b.String())
+				t.Fatalf("%s does not validate cleanly:%s", c.name, b.String())
 			}
 		})
-	}
-}
-
-// copyTerraformFiles copies dir's *.tf files into work.
-func copyTerraformFiles(t *testing.T, dir, work string) {
-	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(dir, "*.tf"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no .tf files in %s (%v)", dir, err)
-	}
-	for _, p := range paths {
-		dst := filepath.Join(work, filepath.Base(p))
-		if _, err := os.Stat(dst); err == nil {
-			t.Fatalf("%s: a file named %s is already in the configuration", p, filepath.Base(p))
-		}
-		writeFile(t, dst, readFile(t, p))
 	}
 }
 
