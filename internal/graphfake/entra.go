@@ -289,6 +289,18 @@ func (s *Server) bearerTokenProblem(r *http.Request) (principal, problem string)
 	return issued.clientID, ""
 }
 
+// IssuedTokens returns every access token granted so far, so tests can
+// check that none of them leaks into logs or state.
+func (s *Server) IssuedTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tokens := make([]string, 0, len(s.tokens))
+	for t := range s.tokens {
+		tokens = append(tokens, t)
+	}
+	return tokens
+}
+
 // entraError is an OAuth error in Entra's format.
 type entraError struct {
 	status      int

@@ -1,31 +1,74 @@
 package graphfake
 
 import (
+	"context"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Fault makes matching requests fail before they reach the emulated service.
+// DropMode says whether, and when, a fault drops the connection instead of answering.
+type DropMode int
+
+const (
+	// NoDrop answers the request.
+	NoDrop DropMode = iota
+	// DropBeforeApply closes the connection before the service sees the
+	// request: nothing changes, and the client gets no answer.
+	DropBeforeApply
+	// DropAfterApply lets the service handle the request (a write is
+	// applied), then closes the connection before the answer is sent: the
+	// client cannot tell whether its write happened.
+	DropAfterApply
+)
+
+// Fault makes matching requests misbehave. With only Method, PathSuffix and
+// Status set it fails them with that status (0 means 503). Delay, Drop,
+// ReadLag and ExpireTokens change how a request is served instead; Status
+// then applies only when set.
 type Fault struct {
 	Method     string        // "" = any
 	PathSuffix string        // matched with strings.HasSuffix on the URL path; "" = any Graph path (never token endpoints)
-	Status     int           // e.g. 429, 503; 0 means 503
+	Status     int           // e.g. 429, 503, 401, 403; 0 means 503 unless another effect is set
 	RetryAfter time.Duration // if > 0, sets Retry-After in whole seconds, rounded up
-	Count      int           // how many matching requests fail, then the rule is spent; <= 0 means 1
+	Count      int           // how many matching requests are affected, then the rule is spent; <= 0 means 1
+
+	// Probability, when in (0, 1), affects each matching request with that
+	// chance; a request it spares does not use up Count. 0 means always.
+	Probability float64
+
+	// Delay holds the answer back (a slow service). The request is then
+	// served normally unless another effect is set.
+	Delay time.Duration
+	// Drop closes the connection instead of answering.
+	Drop DropMode
+	// ReadLag applies to assign: the write happens, but reads keep showing
+	// the previous assignments for this long (Intune's eventual consistency).
+	ReadLag time.Duration
+	// ExpireTokens expires every access token issued so far, as if they ran
+	// out mid-run, then serves the request; it fails with 401 unless the
+	// client comes back with a new token.
+	ExpireTokens bool
 }
 
-// faultRule is an injected Fault and how many more requests it may fail.
-// Further switches (latency, dropped connections, read lag) belong here as
-// Fault fields, applied in writeFault or in the handlers.
+// failsWithStatus reports whether the fault answers with an error status.
+func (f Fault) failsWithStatus() bool {
+	return f.Status != 0 || (f.Delay == 0 && f.Drop == NoDrop && f.ReadLag == 0 && !f.ExpireTokens)
+}
+
+// faultRule is an injected Fault and how many more requests it may affect.
+// Further switches belong here as Fault fields, applied in ServeHTTP, in
+// writeFault or in the handlers.
 type faultRule struct {
 	fault     Fault
 	remaining int
 }
 
 // InjectFault adds a rule. Rules are tried in the order they were injected;
-// the first live one that matches a request fails it.
+// the first live one that matches a request (and, with a Probability, is
+// drawn) applies to it.
 func (s *Server) InjectFault(f Fault) {
 	// A rule that never ends would hang a retrying client, so zero means once.
 	rule := &faultRule{fault: f, remaining: max(f.Count, 1)}
@@ -48,6 +91,9 @@ func (s *Server) takeFault(r *http.Request, isEntra bool) (Fault, bool) {
 	for i, rule := range s.faults {
 		if !rule.fault.matches(r, isEntra) {
 			continue
+		}
+		if p := rule.fault.Probability; p > 0 && p < 1 && rand.Float64() >= p {
+			continue // spared by this rule; a later one may still apply
 		}
 		rule.remaining--
 		if rule.remaining == 0 {
@@ -88,13 +134,27 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, f Fault, isE
 		s.writeEntraError(w, r, entraError{status, code, 0, "graphfake injected this fault."})
 		return
 	}
-	s.writeGraphError(w, r, &graphError{
-		status:     status,
-		code:       graphCodeForStatus(status),
-		message:    http.StatusText(status) + " (injected by graphfake)",
-		intune:     true,
-		retryAfter: retryAfter,
-	})
+	switch status {
+	case http.StatusUnauthorized:
+		s.writeUnauthorized(w, r, "Access token validation failure. (injected by graphfake)")
+	case http.StatusForbidden:
+		s.writeGraphError(w, r, forbidden())
+	default:
+		s.writeGraphError(w, r, &graphError{
+			status:     status,
+			code:       graphCodeForStatus(status),
+			message:    http.StatusText(status) + " (injected by graphfake)",
+			intune:     true,
+			retryAfter: retryAfter,
+		})
+	}
+}
+
+// forbidden is what Intune answers an application that lacks the permission.
+func forbidden() *graphError {
+	return &graphError{status: http.StatusForbidden, code: "Forbidden", intune: true,
+		message: "Application is not authorized to perform this operation. Application must have one of the following scopes: " +
+			"DeviceManagementApps.Read.All, DeviceManagementApps.ReadWrite.All"}
 }
 
 // graphCodeForStatus is the error code Graph pairs with a status.
@@ -116,3 +176,43 @@ func graphCodeForStatus(status int) string {
 	}
 	return "UnknownError"
 }
+
+// sleep waits for d or until the client gives up; false means it gave up.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// discardWriter takes the answer of a request whose connection is about to
+// be dropped, remembering only its status for the request log.
+type discardWriter struct {
+	header http.Header
+	status int
+}
+
+func (d *discardWriter) Header() http.Header { return d.header }
+
+func (d *discardWriter) Write(b []byte) (int, error) {
+	if d.status == 0 {
+		d.status = http.StatusOK
+	}
+	return len(b), nil
+}
+
+func (d *discardWriter) WriteHeader(code int) {
+	if d.status == 0 {
+		d.status = code
+	}
+}
+
+// readLagKey carries a fault's ReadLag to the assign handler.
+type readLagKey struct{}

@@ -64,8 +64,11 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		rec.principal = principal
 	}
 	if problem != "" {
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="", authorization_uri="%s/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`, s.url))
-		s.writeGraphError(w, r, &graphError{status: http.StatusUnauthorized, code: "InvalidAuthenticationToken", message: problem})
+		s.writeUnauthorized(w, r, problem)
+		return
+	}
+	// Throttling is counted per application, so it comes after authentication.
+	if s.throttled(w, r, principal) {
 		return
 	}
 
@@ -90,11 +93,11 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		s.serveConfiguration(w, r, id)
 	case segmentAssignments:
 		if s.allowMethod(w, r, http.MethodGet) {
-			s.listCollection(w, r, id, "assignments", (*configuration).assignmentsJSON)
+			s.listCollection(w, r, id, "assignments", (*assignmentSet).assignmentsJSON)
 		}
 	case segmentGroupAssignments:
 		if s.allowMethod(w, r, http.MethodGet) {
-			s.listCollection(w, r, id, "groupAssignments", (*configuration).groupAssignmentsJSON)
+			s.listCollection(w, r, id, "groupAssignments", (*assignmentSet).groupAssignmentsJSON)
 		}
 	case segmentAssign, segmentAssignQualified:
 		if s.allowMethod(w, r, http.MethodPost) {
@@ -104,6 +107,13 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		s.writeGraphError(w, r, &graphError{status: http.StatusNotFound, code: "ResourceNotFound",
 			message: fmt.Sprintf("Resource not found for the segment '%s'.", segment)})
 	}
+}
+
+// writeUnauthorized answers 401 the way Graph does, with a challenge that
+// tells the client where to get a token.
+func (s *Server) writeUnauthorized(w http.ResponseWriter, r *http.Request, problem string) {
+	w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="", authorization_uri="%s/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`, s.url))
+	s.writeGraphError(w, r, &graphError{status: http.StatusUnauthorized, code: "InvalidAuthenticationToken", message: problem})
 }
 
 // allowMethod answers 405 unless the request uses one of methods. Only the
@@ -128,7 +138,7 @@ type collectionPage struct {
 // listCollection serves one page of a configuration's collection. The
 // $skiptoken is an opaque offset; nextLink is absolute so clients can follow
 // it verbatim.
-func (s *Server) listCollection(w http.ResponseWriter, r *http.Request, id, name string, items func(*configuration) []any) {
+func (s *Server) listCollection(w http.ResponseWriter, r *http.Request, id, name string, items func(*assignmentSet) []any) {
 	offset, err := decodeSkipToken(r.URL.Query().Get("$skiptoken"))
 	if err != nil {
 		s.writeGraphError(w, r, &graphError{status: http.StatusBadRequest, code: "BadRequest",
@@ -140,7 +150,7 @@ func (s *Server) listCollection(w http.ResponseWriter, r *http.Request, id, name
 	cfg, ok := s.configs[id]
 	var all []any
 	if ok {
-		all = items(cfg)
+		all = items(cfg.visible(time.Now()))
 	}
 	pageSize := s.pageSize
 	s.mu.Unlock()
@@ -207,7 +217,11 @@ func (s *Server) assign(w http.ResponseWriter, r *http.Request, id string) {
 	s.mu.Lock()
 	cfg, exists := s.configs[id]
 	if exists && parseErr == nil {
-		cfg.replaceAssignments(assignments.groupIDs, assignments.targets)
+		lag := s.readLag
+		if d, ok := r.Context().Value(readLagKey{}).(time.Duration); ok {
+			lag = d
+		}
+		cfg.assign(assignments.groupIDs, assignments.targets, time.Now(), lag)
 	}
 	s.mu.Unlock()
 

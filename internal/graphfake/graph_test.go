@@ -515,8 +515,21 @@ func TestRequestLog(t *testing.T) {
 		{Method: http.MethodGet, Path: configPath(testConfigID), Status: http.StatusUnauthorized},
 		{Method: http.MethodPost, Path: configPath(testConfigID) + "/assign", Status: http.StatusBadRequest, Principal: s.ClientID()},
 	}
-	if got := s.Requests(); !reflect.DeepEqual(got, want) {
+	got := s.Requests()
+	for i := range got {
+		if !IsGUID(got[i].ClientRequestID) {
+			t.Errorf("entry %d: client-request-id %q is not the generated GUID", i, got[i].ClientRequestID)
+		}
+		if got[i].Received.IsZero() {
+			t.Errorf("entry %d has no time", i)
+		}
+		got[i].ClientRequestID, got[i].Received = "", time.Time{}
+	}
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("log:\n got %+v\nwant %+v", got, want)
+	}
+	if st := Summarize(s.Requests()); st != (Stats{Graph: 3, Writes: 1, Token: 1}) {
+		t.Errorf("Summarize = %+v", st)
 	}
 
 	s.ResetRequests()

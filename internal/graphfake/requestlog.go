@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 )
 
 // Request is one entry of the request log.
@@ -11,10 +12,64 @@ type Request struct {
 	Method   string
 	Path     string
 	RawQuery string // with secret-bearing parameters redacted
-	Status   int
+	// Status is the status sent, or for a dropped request the one the
+	// service produced before the connection was closed (0 if it never saw it).
+	Status int
 	// Principal is the client id (application, managed identity or user)
 	// whose valid access token a Graph request carried; "" otherwise.
 	Principal string
+	// Dropped is set when the connection was closed instead of answering,
+	// or the client gave up before the answer.
+	Dropped bool
+	// ClientRequestID is the client's client-request-id header (or the one
+	// generated for it). Clients keep it across retries of one call.
+	ClientRequestID string
+	// Received is when the request arrived, before any latency or delay.
+	Received time.Time
+}
+
+// IsToken reports whether the request went to Entra's endpoints or another
+// identity endpoint (OIDC token issuers, managed identity) rather than Graph.
+func (r Request) IsToken() bool {
+	_, _, isEntra := entraRoute(r.Path)
+	return isEntra || isIdentityProviderPath(r.Path)
+}
+
+// Stats summarises a request log.
+type Stats struct {
+	Graph     int // requests to Graph
+	Writes    int // Graph writes (POST, PATCH, PUT, DELETE), retries included
+	Throttled int // Graph requests answered 429
+	Dropped   int // Graph requests whose connection was dropped
+	Retries   int // Graph requests that repeated an earlier client-request-id
+	Token     int // requests to Entra and the other identity endpoints
+}
+
+// Summarize counts what a request log holds.
+func Summarize(log []Request) Stats {
+	var st Stats
+	seen := map[string]bool{}
+	for _, r := range log {
+		if r.IsToken() {
+			st.Token++
+			continue
+		}
+		st.Graph++
+		if isWrite(r.Method) {
+			st.Writes++
+		}
+		if r.Status == http.StatusTooManyRequests {
+			st.Throttled++
+		}
+		if r.Dropped {
+			st.Dropped++
+		}
+		if r.ClientRequestID != "" && seen[r.ClientRequestID] {
+			st.Retries++
+		}
+		seen[r.ClientRequestID] = true
+	}
+	return st
 }
 
 // Requests returns a copy of the log: every request, token and Graph, in
@@ -32,8 +87,9 @@ func (s *Server) ResetRequests() {
 	s.requests = nil
 }
 
-func (s *Server) record(r *http.Request, status int, principal string) {
-	entry := Request{Method: r.Method, Path: r.URL.Path, RawQuery: redactQuery(r.URL.RawQuery), Status: status, Principal: principal}
+func (s *Server) record(r *http.Request, received time.Time, clientRequestID string, status int, principal string, dropped bool) {
+	entry := Request{Method: r.Method, Path: r.URL.Path, RawQuery: redactQuery(r.URL.RawQuery), Status: status, Principal: principal,
+		Dropped: dropped, ClientRequestID: clientRequestID, Received: received}
 	s.mu.Lock()
 	s.requests = append(s.requests, entry)
 	s.mu.Unlock()

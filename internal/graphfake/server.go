@@ -13,6 +13,7 @@
 package graphfake
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -42,6 +43,12 @@ type Options struct {
 	PageSize      int           // items per page of collection reads; 0 means 100
 	Addr          string        // listen address; "" means "127.0.0.1:0"
 	TokenLifetime time.Duration // default 1h
+
+	// ReadLag makes reads of a configuration's assignments show the
+	// previous set for this long after every assign (SetReadLag changes it).
+	ReadLag time.Duration
+	// WriteLimit, if set, throttles writes like Intune (see SetWriteLimit).
+	WriteLimit *WriteLimit
 
 	// OnRequest, if set, is called after every request has been answered
 	// (for example to log it). It runs on the request's goroutine.
@@ -99,6 +106,8 @@ type Server struct {
 	tokenGrants       int
 	requests          []Request
 	faults            []*faultRule
+	readLag           time.Duration
+	throttle          *writeThrottle // nil when writes are not throttled
 }
 
 // Start listens on opts.Addr and serves HTTPS until Close.
@@ -133,6 +142,7 @@ func Start(opts Options) (*Server, error) {
 		pageSize: opts.PageSize,
 		configs:  map[string]*configuration{},
 		tokens:   map[string]issuedToken{},
+		readLag:  opts.ReadLag,
 
 		githubRequestToken: randomToken(),
 		adoAccessToken:     randomToken(),
@@ -141,6 +151,9 @@ func Start(opts Options) (*Server, error) {
 		managedIdentities:  map[string]bool{},
 		adoConnections:     map[string]string{},
 		githubSubject:      DefaultGitHubSubject,
+	}
+	if opts.WriteLimit != nil {
+		s.throttle = newWriteThrottle(*opts.WriteLimit, now)
 	}
 	s.caPool.AddCert(ca.cert)
 	s.AddClientSecret(opts.ClientID, opts.ClientSecret)
@@ -213,9 +226,18 @@ func (s *Server) SetPageSize(n int) {
 	s.mu.Unlock()
 }
 
+// SetReadLag changes how long reads keep showing the previous assignments
+// after an assign; 0 makes writes visible at once.
+func (s *Server) SetReadLag(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readLag = d
+}
+
 // ServeHTTP is the front door: correlation headers, fault injection,
 // routing to Entra or Graph, then the request log.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	received := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
 	clientRequestID := r.Header.Get("client-request-id")
 	if clientRequestID == "" {
@@ -229,18 +251,51 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _, isEntra := entraRoute(r.URL.Path)
 	isIdentityProvider := isIdentityProviderPath(r.URL.Path)
 	// Identity endpoints count as Entra for faults: they fail only when asked for by path.
-	switch fault, ok := s.takeFault(r, isEntra || isIdentityProvider); {
-	case ok:
-		s.writeFault(rec, r, fault, isEntra || isIdentityProvider)
-	case isEntra:
-		s.serveEntra(rec, r)
-	case isIdentityProvider:
-		s.serveIdentityProvider(rec, r)
-	default:
-		s.serveGraph(rec, r)
+	identity := isEntra || isIdentityProvider
+	fault, faulty := s.takeFault(r, identity)
+	if faulty && !sleep(r.Context(), fault.Delay) {
+		s.record(r, received, clientRequestID, 0, "", true) // the client gave up waiting
+		return
+	}
+	if faulty && fault.ExpireTokens {
+		s.ExpireTokens()
+	}
+	if faulty && fault.ReadLag > 0 {
+		r = r.WithContext(context.WithValue(r.Context(), readLagKey{}, fault.ReadLag))
 	}
 
-	s.record(r, rec.statusCode(), rec.principal)
+	switch {
+	case faulty && fault.Drop == DropBeforeApply:
+		s.dropConnection(r, received, clientRequestID, 0)
+	case faulty && fault.Drop == DropAfterApply:
+		d := &discardWriter{header: http.Header{}}
+		s.serve(d, r, isEntra, isIdentityProvider)
+		s.dropConnection(r, received, clientRequestID, d.status)
+	case faulty && fault.failsWithStatus():
+		s.writeFault(rec, r, fault, identity)
+	default:
+		s.serve(rec, r, isEntra, isIdentityProvider)
+	}
+	s.record(r, received, clientRequestID, rec.statusCode(), rec.principal, false)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, isEntra, isIdentityProvider bool) {
+	switch {
+	case isEntra:
+		s.serveEntra(w, r)
+	case isIdentityProvider:
+		s.serveIdentityProvider(w, r)
+	default:
+		s.serveGraph(w, r)
+	}
+}
+
+// dropConnection ends the request without an answer. net/http closes an
+// HTTP/1.1 connection, or resets the HTTP/2 stream, of a handler that
+// panics with ErrAbortHandler, and logs nothing.
+func (s *Server) dropConnection(r *http.Request, received time.Time, clientRequestID string, appliedStatus int) {
+	s.record(r, received, clientRequestID, appliedStatus, "", true)
+	panic(http.ErrAbortHandler)
 }
 
 // statusRecorder remembers the status code for the request log.

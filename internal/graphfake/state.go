@@ -30,7 +30,15 @@ type configuration struct {
 	created         time.Time
 	lastModified    time.Time
 	version         int
+	assignmentSet
 
+	// While reads lag behind an assign, they show lagged until visibleAt.
+	lagged    *assignmentSet
+	visibleAt time.Time
+}
+
+// assignmentSet is both assignment collections of a configuration.
+type assignmentSet struct {
 	groupAssignments []groupAssignment
 	assignments      []targetAssignment
 }
@@ -86,6 +94,7 @@ func (s *Server) SetAssignments(id string, groupIDs []string, targets []Target) 
 		return fmt.Errorf("graphfake: configuration %q does not exist", id)
 	}
 	cfg.replaceAssignments(groupIDs, targets)
+	cfg.lagged = nil // an edit in the portal is visible at once
 	return nil
 }
 
@@ -110,8 +119,34 @@ func (s *Server) Assignments(id string) (groupIDs []string, targets []Target, ok
 	return groupIDs, targets, true
 }
 
+// assign replaces the collections at now. With a lag, reads keep showing
+// what they showed before the assign until now+lag; a second assign inside
+// that time extends the lag and reads still show the older set.
+func (c *configuration) assign(groupIDs []string, targets []Target, now time.Time, lag time.Duration) {
+	if lag > 0 {
+		if c.lagged == nil || !now.Before(c.visibleAt) {
+			before := c.assignmentSet
+			c.lagged = &before
+		}
+		c.visibleAt = now.Add(lag)
+	} else {
+		c.lagged = nil
+	}
+	c.replaceAssignments(groupIDs, targets)
+}
+
+// visible is what a read at now shows.
+func (c *configuration) visible(now time.Time) *assignmentSet {
+	if c.lagged != nil && now.Before(c.visibleAt) {
+		return c.lagged
+	}
+	c.lagged = nil
+	return &c.assignmentSet
+}
+
 // replaceAssignments implements assign's replace semantics. Every entry gets
-// a new id, as Intune assigns its own.
+// a new id, as Intune assigns its own. The slices are new, so a lagged
+// snapshot of the old ones stays intact.
 func (c *configuration) replaceAssignments(groupIDs []string, targets []Target) {
 	c.groupAssignments = make([]groupAssignment, 0, len(groupIDs))
 	for _, g := range groupIDs {
@@ -188,7 +223,7 @@ type groupAssignmentJSON struct {
 	TargetGroupID string `json:"targetGroupId"`
 }
 
-func (c *configuration) assignmentsJSON() []any {
+func (c *assignmentSet) assignmentsJSON() []any {
 	out := make([]any, 0, len(c.assignments))
 	for _, a := range c.assignments {
 		t := targetJSON{
@@ -205,7 +240,7 @@ func (c *configuration) assignmentsJSON() []any {
 	return out
 }
 
-func (c *configuration) groupAssignmentsJSON() []any {
+func (c *assignmentSet) groupAssignmentsJSON() []any {
 	out := make([]any, 0, len(c.groupAssignments))
 	for _, g := range c.groupAssignments {
 		out = append(out, groupAssignmentJSON{ODataType: groupAssignmentODataType, ID: g.id, TargetGroupID: g.targetGroupID})

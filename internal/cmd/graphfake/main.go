@@ -76,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	tenantID := flags.String("tenant-id", graphfake.DefaultTenantID, "tenant id the token service accepts")
 	clientID := flags.String("client-id", graphfake.DefaultClientID, "client id the token service accepts (secret from $"+clientSecretEnv+")")
 	pageSize := flags.Int("page-size", graphfake.DefaultPageSize, "items per page of collection reads")
+	readLag := flags.Duration("read-lag", 0, "how long reads keep showing the previous assignments after an assign")
+	writeLimit := flags.Bool("intune-write-limit", false, "throttle writes like Intune: 100 per 20 s per app, 200 per tenant (429 + Retry-After)")
 	var seeds seedFlag
 	flags.Var(&seeds, "configuration", "seed a configuration, GUID[=display name]; repeatable (default "+defaultConfigurationID+")")
 
@@ -105,6 +107,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ClientSecret: getenv(clientSecretEnv),
 		PageSize:     *pageSize,
 		Addr:         *addr,
+		ReadLag:      *readLag,
 		OnRequest: func(r graphfake.Request) {
 			fmt.Fprintf(stderr, "%s %s %d\n", r.Method, r.Path, r.Status)
 		},
@@ -113,6 +116,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer server.Close()
+	if *writeLimit {
+		limit := graphfake.IntuneWriteLimit()
+		server.SetWriteLimit(&limit)
+	}
 
 	if err := server.WriteCACert(*caFile); err != nil {
 		return fmt.Errorf("write CA certificate: %w", err)
