@@ -40,6 +40,7 @@ func TestResolveCloudErrors(t *testing.T) {
 		{"mars", "", "", "valid values are"},
 		{"custom", "https://graph.example", "", "needs both"},
 		{"public", "http://graph.example", "", "must be an https URL"},
+		{"public", "http://127.0.0.1:8080", "", "must be an https URL"}, // loopback too: a token is never sent in clear text
 		{"public", "", "ftp://login.example", "must be an https URL"},
 	}
 	for _, c := range cases {

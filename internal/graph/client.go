@@ -3,14 +3,16 @@
 //
 // It is built on azcore's runtime.Pipeline: the bearer-token policy asks the
 // credential for "{endpoint}/.default" and caches the token, the retry policy
-// waits out 429/503/504 honouring Retry-After, and the logging policy redacts
-// headers. There are no Terraform imports here.
+// waits out 429/503/504 and dropped connections honouring Retry-After, a
+// write limiter paces writes under Intune's throttle, and the logging policy
+// redacts headers. There are no Terraform imports here.
 package graph
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,6 +26,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
 )
 
 const (
@@ -43,7 +46,19 @@ type Options struct {
 	ApplicationID string
 	// Retry overrides the retry policy; zero fields take the defaults below.
 	Retry policy.RetryOptions
+	// MaxWritesPerSecond paces this client's writes, retries included;
+	// 0 means DefaultMaxWritesPerSecond.
+	MaxWritesPerSecond float64
 }
+
+// DefaultMaxWritesPerSecond keeps one client under Intune's limit of 100
+// writes per 20 seconds per application: at 4.5 a second with a burst of 4
+// (see writeBurst), no 20-second window holds more than 94 writes, which
+// leaves a little room for retries and for other tools using the same app.
+const DefaultMaxWritesPerSecond = 4.5
+
+// writeBurst is how many writes may start at once: one second's worth.
+func writeBurst(perSecond float64) int { return max(1, int(perSecond)) }
 
 // DefaultRetryOptions retry what Graph documents as transient. Intune's
 // Retry-After can be long (a throttled app waits out a 20 s window), so the
@@ -62,6 +77,7 @@ func DefaultRetryOptions() policy.RetryOptions {
 type Client struct {
 	endpoint string // e.g. https://graph.microsoft.com, no trailing slash
 	pipeline runtime.Pipeline
+	writes   *rate.Limiter
 }
 
 // New returns a client for endpoint. The endpoint must be https: a bearer
@@ -90,18 +106,45 @@ func New(endpoint string, cred azcore.TokenCredential, opts *Options) (*Client, 
 		retry.StatusCodes = opts.Retry.StatusCodes
 	}
 
-	bearer := runtime.NewBearerTokenPolicy(cred, []string{endpoint + "/.default"}, nil)
+	perSecond := opts.MaxWritesPerSecond
+	if perSecond <= 0 {
+		perSecond = DefaultMaxWritesPerSecond
+	}
+	writes := rate.NewLimiter(rate.Limit(perSecond), writeBurst(perSecond))
+
+	scopes := []string{endpoint + "/.default"}
+	bearer := runtime.NewBearerTokenPolicy(cred, scopes, &policy.BearerTokenOptions{
+		AuthorizationHandler: policy.AuthorizationHandler{
+			// Graph refused a token the credential still holds as valid: it
+			// expired early, was revoked, or the clocks disagree. The token
+			// caches (azcore's and MSAL's) would hand the same token back, so
+			// ask for a new one the way a CAE claims challenge does, which
+			// bypasses them; azcore then resends the request once.
+			OnChallenge: func(_ *policy.Request, _ *http.Response, authorize func(policy.TokenRequestOptions) error) error {
+				return authorize(policy.TokenRequestOptions{Scopes: scopes, Claims: freshTokenClaims(time.Now())})
+			},
+		},
+	})
 	pl := runtime.NewPipeline(moduleName, "", runtime.PipelineOptions{
 		AllowedHeaders: []string{"request-id", "client-request-id", "Retry-After"},
 		PerCall:        []policy.Policy{clientRequestIDPolicy{}},
-		PerRetry:       []policy.Policy{bearer},
+		// Per attempt: wait for a write slot, note the outcome, authorize.
+		PerRetry: []policy.Policy{writeLimitPolicy{writes}, attemptPolicy{}, bearer},
 	}, &policy.ClientOptions{
 		Retry:     retry,
 		Transport: opts.Transport,
 		Telemetry: policy.TelemetryOptions{ApplicationID: opts.ApplicationID},
 	})
-	return &Client{endpoint: endpoint, pipeline: pl}, nil
+	return &Client{endpoint: endpoint, pipeline: pl, writes: writes}, nil
 }
+
+// freshTokenClaims asks Entra for a token issued no earlier than now.
+func freshTokenClaims(now time.Time) string {
+	return fmt.Sprintf(`{"access_token":{"nbf":{"essential":true,"value":"%d"}}}`, now.Unix())
+}
+
+// MaxWritesPerSecond is the pace of this client's write limiter.
+func (c *Client) MaxWritesPerSecond() float64 { return float64(c.writes.Limit()) }
 
 // Endpoint is the Graph endpoint this client talks to.
 func (c *Client) Endpoint() string { return c.endpoint }
@@ -168,7 +211,7 @@ func (c *Client) Assign(ctx context.Context, id string, a Assignments) error {
 	if err != nil {
 		return err
 	}
-	req, err := runtime.NewRequest(ctx, http.MethodPost, c.configurationURL(id)+"/assign")
+	req, err := newRequest(ctx, http.MethodPost, c.configurationURL(id)+"/assign")
 	if err != nil {
 		return err
 	}
@@ -200,7 +243,7 @@ func listAll[T any](ctx context.Context, c *Client, first string) ([]T, error) {
 }
 
 func (c *Client) getJSON(ctx context.Context, u string, v any) error {
-	req, err := runtime.NewRequest(ctx, http.MethodGet, u)
+	req, err := newRequest(ctx, http.MethodGet, u)
 	if err != nil {
 		return err
 	}
@@ -214,6 +257,12 @@ func (c *Client) getJSON(ctx context.Context, u string, v any) error {
 	return nil
 }
 
+// newRequest is runtime.NewRequest with a record of the request's
+// attempts, which do uses to explain a timeout.
+func newRequest(ctx context.Context, method, u string) (*policy.Request, error) {
+	return runtime.NewRequest(context.WithValue(ctx, attemptsKey{}, &attempts{}), method, u)
+}
+
 // do sends req and returns the body of a response whose status is one of ok,
 // or a *Error. Bodies are read here, with a bound, rather than by azcore.
 func (c *Client) do(req *policy.Request, ok ...int) ([]byte, error) {
@@ -221,20 +270,107 @@ func (c *Client) do(req *policy.Request, ok ...int) ([]byte, error) {
 	runtime.SkipBodyDownload(req)
 	resp, err := c.pipeline.Do(req)
 	if err != nil {
+		var timeout *TimeoutError
+		if !errors.As(err, &timeout) && errors.Is(err, context.DeadlineExceeded) {
+			a, _ := req.Raw().Context().Value(attemptsKey{}).(*attempts)
+			err = &TimeoutError{Waiting: a.describe(req.Raw().Method, req.Raw().URL.Path), Err: err}
+		}
 		return nil, err
 	}
 	defer resp.Body.Close()
+	what := req.Raw().Method + " " + req.Raw().URL.Path
+	if resp.ContentLength > maxResponseBytes {
+		return nil, fmt.Errorf("the response of %s is %d bytes, larger than %d MiB; refusing to read it", what, resp.ContentLength, maxResponseBytes>>20)
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading the response of %s %s: %w", req.Raw().Method, req.Raw().URL.Path, err)
+		return nil, fmt.Errorf("reading the response of %s: %w", what, err)
 	}
 	if len(body) > maxResponseBytes {
-		return nil, fmt.Errorf("the response of %s %s is larger than %d MiB; refusing to read it", req.Raw().Method, req.Raw().URL.Path, maxResponseBytes>>20)
+		return nil, fmt.Errorf("the response of %s is larger than %d MiB; refusing to read it", what, maxResponseBytes>>20)
 	}
 	if !runtime.HasStatusCode(resp, ok...) {
 		return nil, newError(resp, body)
 	}
 	return body, nil
+}
+
+// writeLimitPolicy makes every attempt of a write wait for a slot from the
+// client's limiter, so that a large apply stays under Intune's write limit
+// instead of running into 429s and backing off.
+type writeLimitPolicy struct{ limiter *rate.Limiter }
+
+func (p writeLimitPolicy) Do(req *policy.Request) (*http.Response, error) {
+	if m := req.Raw().Method; m == http.MethodGet || m == http.MethodHead {
+		return req.Next()
+	}
+	ctx := req.Raw().Context()
+	if err := p.limiter.Wait(ctx); err != nil {
+		if ctx.Err() == context.Canceled {
+			return nil, ctx.Err()
+		}
+		// Wait refuses at once a wait that would outlast the deadline.
+		return nil, nonRetriable{&TimeoutError{
+			Waiting: fmt.Sprintf("a write slot from the provider's write limiter (max_writes_per_second = %g): "+
+				"writes queue behind each other when many resources change at once", float64(p.limiter.Limit())),
+			Err: context.DeadlineExceeded,
+		}}
+	}
+	return req.Next()
+}
+
+// nonRetriable tells azcore's retry policy not to retry an error
+// (it looks for this method, as its errorinfo.NonRetriable does).
+type nonRetriable struct{ error }
+
+func (nonRetriable) NonRetriable() {}
+
+func (e nonRetriable) Unwrap() error { return e.error }
+
+// attempts records how the attempts of one call went.
+type attempts struct {
+	count      int
+	status     int    // of the last attempt that got an answer
+	retryAfter string // its Retry-After, if any
+	err        error  // of the last attempt, if it got no answer
+}
+
+type attemptsKey struct{}
+
+// attemptPolicy fills in the call's attempts record.
+type attemptPolicy struct{}
+
+func (attemptPolicy) Do(req *policy.Request) (*http.Response, error) {
+	resp, err := req.Next()
+	if a, ok := req.Raw().Context().Value(attemptsKey{}).(*attempts); ok {
+		a.count++
+		a.err = err
+		if resp != nil {
+			a.status, a.retryAfter = resp.StatusCode, resp.Header.Get("Retry-After")
+		}
+	}
+	return resp, err
+}
+
+// describe says what a call whose time ran out was waiting for.
+func (a *attempts) describe(method, path string) string {
+	call := method + " " + path
+	switch {
+	case a == nil || a.count == 0:
+		return "Graph to answer " + call
+	case a.err != nil && errors.Is(a.err, context.DeadlineExceeded):
+		return fmt.Sprintf("Graph to answer %s (attempt %d had no answer yet)", call, a.count)
+	case a.err != nil:
+		return fmt.Sprintf("Graph to answer %s: %d attempts, the last failed with: %v", call, a.count, a.err)
+	case a.status == http.StatusTooManyRequests:
+		wait := ""
+		if a.retryAfter != "" {
+			wait = " (Retry-After: " + a.retryAfter + ")"
+		}
+		return fmt.Sprintf("Graph to stop throttling %s: %d attempts, the last answered HTTP 429 Too Many Requests%s", call, a.count, wait)
+	default:
+		return fmt.Sprintf("Graph to recover for %s: %d attempts, the last answered HTTP %d %s", call, a.count, a.status, http.StatusText(a.status))
+	}
 }
 
 // clientRequestIDPolicy tags each call with the client-request-id header

@@ -244,6 +244,17 @@ func TestOversizedResponseIsRefused(t *testing.T) {
 	}
 }
 
+func TestDeclaredOversizedResponseIsRefusedUnread(t *testing.T) {
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(maxResponseBytes+1))
+		w.Write([]byte(`{"value":[]}`)) // the rest never comes; the client must not wait for it
+	})
+	_, err := c.ListGroupAssignments(context.Background(), "00000000-0000-0000-0000-000000000001")
+	if err == nil || !strings.Contains(err.Error(), "larger than 16 MiB") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestGetAssignmentsReusesOneToken(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
@@ -270,7 +281,7 @@ func TestGetAssignmentsReusesOneToken(t *testing.T) {
 }
 
 func TestEndpointMustBeHTTPS(t *testing.T) {
-	for _, e := range []string{"http://graph.microsoft.com", "graph.microsoft.com", "https://"} {
+	for _, e := range []string{"http://graph.microsoft.com", "http://127.0.0.1:8080", "http://localhost", "graph.microsoft.com", "https://"} {
 		if _, err := New(e, &staticCredential{}, nil); err == nil {
 			t.Errorf("New(%q) accepted it", e)
 		}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"golang.org/x/sync/errgroup"
 )
@@ -72,7 +71,7 @@ func (c *Client) UpdateConfiguration(ctx context.Context, id string, in Configur
 // DeleteConfiguration deletes a configuration; a *Error with status 404
 // means it was already gone.
 func (c *Client) DeleteConfiguration(ctx context.Context, id string) error {
-	req, err := runtime.NewRequest(ctx, http.MethodDelete, c.configurationURL(id))
+	req, err := newRequest(ctx, http.MethodDelete, c.configurationURL(id))
 	if err != nil {
 		return err
 	}
@@ -126,7 +125,7 @@ func (c *Client) configurationRequest(ctx context.Context, method, u string, in 
 	if err != nil {
 		return nil, err
 	}
-	req, err := runtime.NewRequest(ctx, method, u)
+	req, err := newRequest(ctx, method, u)
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,17 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// TimeoutError is a call whose context ran out while it was waiting, and
+// says for what. It unwraps to the context's error.
+type TimeoutError struct {
+	Waiting string // e.g. "Graph to stop throttling POST /beta/...: 7 attempts, the last answered HTTP 429"
+	Err     error
+}
+
+func (e *TimeoutError) Error() string { return "ran out of time waiting for " + e.Waiting }
+
+func (e *TimeoutError) Unwrap() error { return e.Err }
+
 // IsNotFound reports whether err is a Graph 404.
 func IsNotFound(err error) bool {
 	var ge *Error

@@ -3,6 +3,8 @@ package graph
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -161,6 +163,38 @@ func (t *Target) UnmarshalJSON(b []byte) error {
 type Assignments struct {
 	Groups  []GroupAssignment
 	Targets []TargetAssignment
+}
+
+// SameSet reports whether a and b hold the same assignments in any order,
+// counting duplicates once and comparing GUIDs without regard to case, as
+// Graph does. Entry ids are ignored: Intune assigns new ones on every assign.
+func (a Assignments) SameSet(b Assignments) bool {
+	return slices.Equal(a.groupKeys(), b.groupKeys()) && slices.Equal(a.targetKeys(), b.targetKeys())
+}
+
+func (a Assignments) groupKeys() []string {
+	keys := make([]string, 0, len(a.Groups))
+	for _, g := range a.Groups {
+		keys = append(keys, strings.ToLower(g.TargetGroupID))
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+func (a Assignments) targetKeys() []string {
+	keys := make([]string, 0, len(a.Targets))
+	for _, ta := range a.Targets {
+		t := ta.Target
+		filterType := t.FilterType
+		if filterType == "" {
+			filterType = FilterTypeNone
+		}
+		// The collection id is not a GUID, so its case is kept.
+		keys = append(keys, strings.Join([]string{strings.ToLower(t.ODataType), strings.ToLower(t.GroupID),
+			t.CollectionID, strings.ToLower(t.FilterID), strings.ToLower(filterType)}, "\x00"))
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
 
 // assignRequest is the body of POST {base}/assign. Both collections are

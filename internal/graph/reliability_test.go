@@ -1,0 +1,268 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
+)
+
+const (
+	emuConfigID = "6f1b7e5a-1c2d-4e3f-8a9b-0c1d2e3f4a5b"
+	emuGroupA   = "aaaaaaaa-0000-4000-8000-00000000000a"
+	emuGroupB   = "bbbbbbbb-0000-4000-8000-00000000000b"
+)
+
+// newEmulatorClient is a Client on the emulator with a real azidentity
+// credential, as the provider builds it. Retries wait 1 ms unless Graph says
+// otherwise, so tests do not sit in backoff.
+func newEmulatorClient(t *testing.T, opts Options) (*Client, *graphfake.Server) {
+	t.Helper()
+	srv, err := graphfake.Start(graphfake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	srv.AddConfiguration(emuConfigID, "reliability")
+	cred, err := azidentity.NewClientSecretCredential(srv.TenantID(), srv.ClientID(), srv.ClientSecret(), &azidentity.ClientSecretCredentialOptions{
+		ClientOptions:            policy.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.URL() + "/"}, Transport: srv.HTTPClient()},
+		DisableInstanceDiscovery: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Transport = srv.HTTPClient()
+	if opts.Retry.RetryDelay == 0 {
+		opts.Retry.RetryDelay = time.Millisecond
+	}
+	c, err := New(srv.URL(), cred, &opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv
+}
+
+func assignOne(groupID string) Assignments {
+	return Assignments{
+		Groups:  []GroupAssignment{{TargetGroupID: groupID}},
+		Targets: []TargetAssignment{{Target: Target{ODataType: TargetGroup, GroupID: groupID}}},
+	}
+}
+
+func assignCalls(srv *graphfake.Server) []graphfake.Request {
+	var out []graphfake.Request
+	for _, r := range srv.Requests() {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/assign") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Assign replaces the whole set, so sending it again after a connection
+// dropped (before or after Graph applied it) ends in exactly the same state.
+func TestAssignIsRetriedSafelyAfterADroppedConnection(t *testing.T) {
+	for _, mode := range []graphfake.DropMode{graphfake.DropBeforeApply, graphfake.DropAfterApply} {
+		t.Run(fmt.Sprint(map[graphfake.DropMode]string{graphfake.DropBeforeApply: "before apply", graphfake.DropAfterApply: "after apply"}[mode]), func(t *testing.T) {
+			c, srv := newEmulatorClient(t, Options{})
+			ctx := context.Background()
+			if err := c.Assign(ctx, emuConfigID, assignOne(emuGroupB)); err != nil { // something to replace
+				t.Fatal(err)
+			}
+			srv.ResetRequests()
+			srv.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: "/assign", Drop: mode})
+
+			want := Assignments{Groups: []GroupAssignment{{TargetGroupID: emuGroupA}}}
+			if err := c.Assign(ctx, emuConfigID, want); err != nil {
+				t.Fatalf("Assign after a dropped connection: %v", err)
+			}
+			calls := assignCalls(srv)
+			if len(calls) != 2 || !calls[0].Dropped || calls[1].Dropped || calls[0].ClientRequestID != calls[1].ClientRequestID {
+				t.Fatalf("assign calls: %+v, want one dropped then one retried with the same client-request-id", calls)
+			}
+			if wantStatus := map[graphfake.DropMode]int{graphfake.DropBeforeApply: 0, graphfake.DropAfterApply: http.StatusNoContent}[mode]; calls[0].Status != wantStatus {
+				t.Errorf("dropped call: service status %d, want %d", calls[0].Status, wantStatus)
+			}
+			got, err := c.GetAssignments(ctx, emuConfigID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.SameSet(want) || len(got.Groups) != 1 || len(got.Targets) != 0 {
+				t.Errorf("Graph holds %+v, want exactly %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestTransientErrorsAreRetried(t *testing.T) {
+	c, srv := newEmulatorClient(t, Options{})
+	ctx := context.Background()
+	srv.InjectFault(graphfake.Fault{Method: http.MethodPost, Status: http.StatusServiceUnavailable})
+	srv.InjectFault(graphfake.Fault{Method: http.MethodPost, Status: http.StatusGatewayTimeout})
+	srv.InjectFault(graphfake.Fault{Method: http.MethodGet, PathSuffix: "/groupAssignments", Status: http.StatusTooManyRequests, RetryAfter: time.Second})
+	srv.InjectFault(graphfake.Fault{Method: http.MethodGet, PathSuffix: "/assignments", Status: http.StatusServiceUnavailable, Count: 2})
+	if err := c.Assign(ctx, emuConfigID, assignOne(emuGroupA)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetAssignments(ctx, emuConfigID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.SameSet(assignOne(emuGroupA)) {
+		t.Errorf("read %+v", got)
+	}
+	if st := graphfake.Summarize(srv.Requests()); st.Retries != 5 {
+		t.Errorf("%d retries, want 5 (one per injected failure): %+v", st.Retries, st)
+	}
+}
+
+// A token that Graph stops accepting mid-run (expired early, revoked) is
+// replaced: the request is sent again with a new token, not failed.
+func TestExpiredTokenIsReplacedOnce(t *testing.T) {
+	c, srv := newEmulatorClient(t, Options{})
+	ctx := context.Background()
+	if _, err := c.GetAssignments(ctx, emuConfigID); err != nil {
+		t.Fatal(err)
+	}
+	srv.ExpireTokens()
+	if err := c.Assign(ctx, emuConfigID, assignOne(emuGroupA)); err != nil {
+		t.Fatalf("Assign with an expired token: %v", err)
+	}
+	if _, err := c.GetAssignments(ctx, emuConfigID); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.TokenRequests(); n != 2 {
+		t.Errorf("%d tokens granted, want 2 (the first, and one to replace it)", n)
+	}
+
+	// A 401 that a new token does not cure is an error, after one new token.
+	srv.InjectFault(graphfake.Fault{PathSuffix: "/assign", Status: http.StatusUnauthorized, Count: 2})
+	err := c.Assign(ctx, emuConfigID, assignOne(emuGroupB))
+	var ge *Error
+	if !errors.As(err, &ge) || ge.StatusCode != http.StatusUnauthorized || ge.Code != "InvalidAuthenticationToken" || ge.RequestID == "" {
+		t.Fatalf("err = %v, want Graph's 401 with its request-id", err)
+	}
+	if n := srv.TokenRequests(); n != 3 {
+		t.Errorf("%d tokens granted, want 3", n)
+	}
+}
+
+func TestForbiddenKeepsGraphsMessage(t *testing.T) {
+	c, srv := newEmulatorClient(t, Options{})
+	srv.InjectFault(graphfake.Fault{PathSuffix: "/assign", Status: http.StatusForbidden})
+	err := c.Assign(context.Background(), emuConfigID, assignOne(emuGroupA))
+	var ge *Error
+	if !errors.As(err, &ge) || ge.StatusCode != http.StatusForbidden || !strings.Contains(ge.Message, "DeviceManagementApps.ReadWrite.All") || ge.RequestID == "" {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(assignCalls(srv)); n != 1 {
+		t.Errorf("%d assign calls, want 1: a 403 is not retried", n)
+	}
+}
+
+// The limiter paces writes only, and refuses at once a wait that would
+// outlast the deadline, saying what it waited for.
+func TestWriteLimiter(t *testing.T) {
+	c, srv := newEmulatorClient(t, Options{MaxWritesPerSecond: 0.01}) // one write, then one every 100 s
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.Assign(ctx, emuConfigID, assignOne(emuGroupA)); err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		if _, err := c.GetAssignments(ctx, emuConfigID); err != nil {
+			t.Fatalf("reads must not wait for the write limiter: %v", err)
+		}
+	}
+	err := c.Assign(ctx, emuConfigID, assignOne(emuGroupB))
+	var te *TimeoutError
+	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "write limiter (max_writes_per_second = 0.01)") {
+		t.Fatalf("err = %v, want a TimeoutError about the write limiter", err)
+	}
+	if ctx.Err() != nil {
+		t.Error("the limiter waited for the deadline instead of refusing at once")
+	}
+	if n := len(assignCalls(srv)); n != 1 {
+		t.Errorf("%d assign calls reached Graph, want 1", n)
+	}
+	if got := c.MaxWritesPerSecond(); got != 0.01 {
+		t.Errorf("MaxWritesPerSecond = %v", got)
+	}
+}
+
+// Writes beyond the burst wait for the limiter; a lower bound the limiter
+// itself imposes, so a slow machine cannot break it.
+func TestWriteLimiterPacesConcurrentWrites(t *testing.T) {
+	c, srv := newEmulatorClient(t, Options{MaxWritesPerSecond: 10}) // burst 10, then one per 100 ms
+	var wg sync.WaitGroup
+	errs := make(chan error, 15)
+	for range 15 {
+		wg.Go(func() { errs <- c.Assign(context.Background(), emuConfigID, assignOne(emuGroupA)) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := assignCalls(srv)
+	first, last := calls[0].Received, calls[0].Received
+	for _, r := range calls {
+		if r.Received.Before(first) {
+			first = r.Received
+		}
+		if r.Received.After(last) {
+			last = r.Received
+		}
+	}
+	if span := last.Sub(first); span < 400*time.Millisecond {
+		t.Errorf("15 writes at 10/s with a burst of 10 arrived within %v, want at least 400ms", span)
+	}
+	if c.MaxWritesPerSecond() != 10 {
+		t.Errorf("MaxWritesPerSecond = %v", c.MaxWritesPerSecond())
+	}
+}
+
+func TestDefaultWriteLimitStaysUnderIntunes(t *testing.T) {
+	// The most one client can start in any 20 s window: its burst plus 20 s of refill.
+	if most := float64(writeBurst(DefaultMaxWritesPerSecond)) + 20*DefaultMaxWritesPerSecond; most > 100 {
+		t.Errorf("default limiter allows %v writes per 20 s; Intune allows 100", most)
+	}
+}
+
+func TestTimeoutSaysWhatItWaitedFor(t *testing.T) {
+	c, srv := newEmulatorClient(t, Options{})
+	srv.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: "/assign", Status: http.StatusTooManyRequests, RetryAfter: time.Second, Count: 1000})
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	err := c.Assign(ctx, emuConfigID, assignOne(emuGroupA))
+	var te *TimeoutError
+	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %#v, want a TimeoutError", err)
+	}
+	for _, want := range []string{"Graph to stop throttling POST", "/assign", "HTTP 429", "Retry-After: 1"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err, want)
+		}
+	}
+
+	srv.ClearFaults()
+	srv.InjectFault(graphfake.Fault{Method: http.MethodGet, Delay: time.Minute, Count: 1000})
+	ctx, cancel = context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = c.GetConfiguration(ctx, emuConfigID)
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "Graph to answer GET /beta/deviceAppManagement/iosLobAppProvisioningConfigurations/"+emuConfigID) {
+		t.Fatalf("slow answer: err = %v", err)
+	}
+}
