@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
@@ -146,12 +147,17 @@ func (r *iosLobProvisioningAssignmentResource) Create(ctx context.Context, req r
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	resp.Diagnostics.Append(r.assign(ctx, plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	plan.ID = types.StringValue(plan.ConfigurationID.ValueString())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	state, written, diags := r.apply(ctx, plan, operation{"create", timeout})
+	resp.Diagnostics.Append(diags...)
+	switch {
+	case state != nil:
+		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	case written:
+		// The assign went through but could not be confirmed: record what was
+		// sent, so Terraform marks it tainted and destroy can still clean it up.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
 }
 
 func (r *iosLobProvisioningAssignmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -176,7 +182,7 @@ func (r *iosLobProvisioningAssignmentResource) Read(ctx context.Context, req res
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read provisioning configuration assignments", graphErrorDetail(err, id, "read the assignments of"))
+		resp.Diagnostics.AddError("Unable to read provisioning configuration assignments", graphErrorDetail(err, id, "read the assignments of", operation{"read", timeout}))
 		return
 	}
 	groups, targets, diags := flattenAssignments(ctx, current)
@@ -204,11 +210,12 @@ func (r *iosLobProvisioningAssignmentResource) Update(ctx context.Context, req r
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	resp.Diagnostics.Append(r.assign(ctx, plan)...)
-	if resp.Diagnostics.HasError() {
-		return
+	// On error the prior state stays, and the next refresh shows Graph's truth.
+	state, _, diags := r.apply(ctx, plan, operation{"update", timeout})
+	resp.Diagnostics.Append(diags...)
+	if state != nil {
+		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 func (r *iosLobProvisioningAssignmentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -225,10 +232,12 @@ func (r *iosLobProvisioningAssignmentResource) Delete(ctx context.Context, req r
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	// One assign and no read-back: the state is removed either way, and the
+	// next read of this configuration, by whoever, sees Graph's truth.
 	id := state.ID.ValueString()
 	err := r.client.Assign(ctx, id, graph.Assignments{})
 	if err != nil && !graph.IsNotFound(err) { // a deleted configuration has no assignments left to remove
-		resp.Diagnostics.AddError("Unable to remove provisioning configuration assignments", graphErrorDetail(err, id, "remove the assignments of"))
+		resp.Diagnostics.AddError("Unable to remove provisioning configuration assignments", graphErrorDetail(err, id, "remove the assignments of", operation{"delete", timeout}))
 	}
 }
 
@@ -254,33 +263,114 @@ func (r *iosLobProvisioningAssignmentResource) ValidateConfig(ctx context.Contex
 	resp.Diagnostics.Append(validateTargets(ctx, cfg.Targets)...)
 }
 
-// assign posts the planned set, replacing whatever the configuration had.
-func (r *iosLobProvisioningAssignmentResource) assign(ctx context.Context, plan assignmentModel) diag.Diagnostics {
-	a, diags := expandAssignments(ctx, plan)
+// operation names the Terraform operation a call belongs to and its
+// timeout, so that errors can point at the right `timeouts` attribute.
+type operation struct {
+	name    string // create, read, update or delete
+	timeout time.Duration
+}
+
+// Read-back polling: the first read goes out at once (normally it already
+// shows the write), later ones back off up to readBackMaxDelay.
+const (
+	readBackFirstDelay = 500 * time.Millisecond
+	readBackMaxDelay   = 10 * time.Second
+)
+
+// apply posts the planned set, replacing whatever the configuration had,
+// then waits until Graph's reads show it, so that the state it returns is
+// what Graph holds and the next plan is empty. It returns a nil state when
+// it cannot confirm one, and whether the assign itself went through.
+func (r *iosLobProvisioningAssignmentResource) apply(ctx context.Context, plan assignmentModel, op operation) (state *assignmentModel, written bool, diags diag.Diagnostics) {
+	want, diags := expandAssignments(ctx, plan)
 	if diags.HasError() {
-		return diags
+		return nil, false, diags
 	}
 	id := plan.ConfigurationID.ValueString()
-	if err := r.client.Assign(ctx, id, a); err != nil {
-		diags.AddError("Unable to assign provisioning configuration", graphErrorDetail(err, id, "assign"))
+	if err := r.client.Assign(ctx, id, want); err != nil {
+		diags.AddError("Unable to assign provisioning configuration", graphErrorDetail(err, id, "assign", op))
+		return nil, false, diags
 	}
-	return diags
+	got, err := r.readBack(ctx, id, want)
+	if err != nil {
+		diags.AddError("Unable to confirm the new assignments", graphErrorDetail(err, id, "read back the assignments just written to", op))
+		return nil, true, diags
+	}
+	// State comes from Graph's answer; GUIDs Graph returns in lower case keep
+	// the configuration's spelling through guidValue's semantic equality.
+	groups, targets, d := flattenAssignments(ctx, got)
+	diags.Append(d...)
+	if diags.HasError() {
+		return nil, true, diags
+	}
+	confirmed := plan
+	confirmed.Groups, confirmed.Targets = groups, targets
+	return &confirmed, true, diags
+}
+
+// readBack reads the configuration's assignments until they are want:
+// Intune's reads can lag behind an assign it has accepted. It stops when ctx
+// ends, saying what it was waiting for.
+func (r *iosLobProvisioningAssignmentResource) readBack(ctx context.Context, id string, want graph.Assignments) (*graph.Assignments, error) {
+	delay := readBackFirstDelay
+	for reads := 1; ; reads++ {
+		got, err := r.client.GetAssignments(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if got.SameSet(want) {
+			return got, nil
+		}
+		tflog.Debug(ctx, "Graph's reads do not show the assignments just written yet; reading again", map[string]any{
+			"configuration_id": id, "reads": reads, "next_read_in": delay.String(),
+		})
+		timer := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, &graph.TimeoutError{
+				Waiting: fmt.Sprintf("Graph's reads to show the assignments just written (Graph accepted the assign, but after %d reads "+
+					"it still showed %d group and %d target assignments instead of the planned %d and %d; Intune can take a while to make a change visible)",
+					reads, len(got.Groups), len(got.Targets), len(want.Groups), len(want.Targets)),
+				Err: ctx.Err(),
+			}
+		case <-timer.C:
+		}
+		delay = min(2*delay, readBackMaxDelay)
+	}
 }
 
 // graphErrorDetail says what happened and what to do about it, keeping the
 // Graph request-id that Microsoft support asks for.
-func graphErrorDetail(err error, configurationID, action string) string {
+func graphErrorDetail(err error, configurationID, action string, op operation) string {
 	detail := fmt.Sprintf("Could not %s configuration %s: %s", action, configurationID, err)
 	var ge *graph.Error
 	switch {
 	case errors.As(err, &ge) && ge.StatusCode == http.StatusNotFound:
 		detail += "\n\nNo iOS LOB app provisioning configuration has this id in the tenant. Check configuration_id."
 	case errors.As(err, &ge) && ge.StatusCode == http.StatusUnauthorized:
-		detail += "\n\nGraph did not accept the access token. Check tenant_id, the credentials, and the environment or endpoint settings."
+		detail += "\n\nGraph did not accept the access token, even a newly issued one. Check that tenant_id is the tenant the application " +
+			"is registered in, that its credential (client secret, certificate or federated credential) is current, and that " +
+			"environment or the endpoint block names the cloud that tenant lives in. Quote the request-id above to Microsoft support if it persists."
 	case errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden:
-		detail += "\n\nThe identity lacks permission. Grant the application permission DeviceManagementApps.ReadWrite.All on Microsoft Graph, with admin consent."
+		detail += "\n\nThe identity signed in but may not do this. Grant the application the Microsoft Graph application permission " +
+			"DeviceManagementApps.ReadWrite.All and have an administrator consent to it (for a delegated sign-in, the user also needs an " +
+			"Intune role that can assign apps). New permissions can take a few minutes to reach Graph."
 	case errors.Is(err, context.DeadlineExceeded):
-		detail += "\n\nThe operation ran out of time (Graph may be throttling). Raise the limit in the resource's timeouts block."
+		detail += fmt.Sprintf("\n\nThe %s timeout (%s) ran out. If Graph is throttling or slow, or a large apply queues many writes, "+
+			"allow more time in the resource's timeouts block:\n\n  timeouts {\n    %s = \"%s\"\n  }", op.name, shortDuration(op.timeout), op.name, shortDuration(2*op.timeout))
 	}
 	return detail
+}
+
+// shortDuration writes d the way users write timeouts: 10m rather than 10m0s.
+func shortDuration(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

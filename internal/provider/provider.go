@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	azlog "github.com/Azure/azure-sdk-for-go/sdk/azcore/log"
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -63,6 +64,7 @@ type providerModel struct {
 	Environment                    types.String   `tfsdk:"environment"`
 	Endpoint                       *endpointModel `tfsdk:"endpoint"`
 	DisableInstanceDiscovery       types.Bool     `tfsdk:"disable_instance_discovery"`
+	MaxWritesPerSecond             types.Float64  `tfsdk:"max_writes_per_second"`
 }
 
 type endpointModel struct {
@@ -182,6 +184,15 @@ func (p *intuneProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					stringvalidator.OneOfCaseInsensitive(auth.EnvironmentNames()...),
 				},
 			},
+			"max_writes_per_second": schema.Float64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How many writes to Graph per second this provider instance may start, shared by all its resources "+
+					"and counting retries. Intune allows about 100 writes per 20 seconds per application in a tenant (200 for all applications), "+
+					"and answers more with HTTP 429; pacing writes keeps a large apply free of 429s instead of hammering and backing off. "+
+					"Defaults to `%g` (no 20-second window holds more than 94 writes). Lower it when other tools write with the same "+
+					"application at the same time; each provider instance (alias) and each Terraform run has its own limiter.", graph.DefaultMaxWritesPerSecond),
+				Validators: []validator.Float64{float64validator.AtLeast(0.05)},
+			},
 			"disable_instance_discovery": schema.BoolAttribute{
 				Optional: true,
 				MarkdownDescription: "Skip Entra instance discovery, for authority hosts Entra does not know, such as Azure Stack, " +
@@ -214,6 +225,10 @@ func (p *intuneProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	settings, diags := authSettings(cfg)
 	resp.Diagnostics.Append(diags...)
+	if cfg.MaxWritesPerSecond.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root("max_writes_per_second"), "Unknown provider setting",
+			"max_writes_per_second is not known until apply; set it from a value known at plan time.")
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -224,7 +239,8 @@ func (p *intuneProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	tflog.Info(ctx, "intune provider authenticates with "+cred.Method(), map[string]any{"authentication_method": cred.Method()})
 	client, err := graph.New(settings.Cloud.GraphEndpoint, cred, &graph.Options{
-		ApplicationID: "terraform-provider-intune/" + p.version,
+		ApplicationID:      "terraform-provider-intune/" + p.version,
+		MaxWritesPerSecond: cfg.MaxWritesPerSecond.ValueFloat64(), // null is 0, the default
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Microsoft Graph endpoint", err.Error())
@@ -406,8 +422,10 @@ func optionalBoolSetting(v types.Bool, env string) (*bool, error) {
 var forwardAzureLogsOnce sync.Once
 
 // forwardAzureLogs sends azcore's request, response and retry events to the
-// provider's log, which Terraform shows at TF_LOG=debug. azcore redacts every
-// header but the allowed ones (never Authorization) and logs no bodies.
+// provider's log, which Terraform shows at TF_LOG=debug. A throttled (429)
+// or retried request is therefore only a debug line, never a warning: the
+// retry handles it. azcore redacts every header but the allowed ones (never
+// Authorization) and logs no bodies.
 func forwardAzureLogs() {
 	forwardAzureLogsOnce.Do(func() {
 		azlog.SetEvents(azlog.EventRequest, azlog.EventResponse, azlog.EventRetryPolicy)

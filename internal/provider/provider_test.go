@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/intunetf/terraform-provider-intune/internal/auth"
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
@@ -241,4 +243,22 @@ func createLiveConfiguration(t *testing.T) string {
 		}
 	})
 	return cfg.ID
+}
+
+// Tokens and secrets never travel in clear text, not even to loopback.
+func TestAccProvider_plainHTTPEndpointIsRefused(t *testing.T) {
+	f := newFixture(t, 1)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `provider "intune" {
+  endpoint {
+    microsoft_graph_endpoint = "http://127.0.0.1:8080"
+  }
+}
+` + groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, nil),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)microsoft_graph_endpoint must be an https URL`),
+		}},
+	})
 }

@@ -1,0 +1,370 @@
+package provider
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
+)
+
+// Fault-injection tests: each injects a fault that Intune or the network
+// produces and checks what the user sees. Faults name the test's own
+// configuration in their path, so parallel tests never trip over them.
+// RELIABILITY.md lists them.
+
+// requestsFor is the emulator's log of calls on one configuration.
+func requestsFor(configurationID string) []graphfake.Request {
+	var out []graphfake.Request
+	for _, r := range emulator.Requests() {
+		if strings.Contains(strings.ToLower(r.Path), strings.ToLower(configurationID)) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func countCalls(log []graphfake.Request, method, suffix string) (n int) {
+	for _, r := range log {
+		if r.Method == method && strings.HasSuffix(r.Path, suffix) {
+			n++
+		}
+	}
+	return n
+}
+
+func assignPath(configurationID string) string { return configurationID + "/assign" }
+
+// wrapped matches the fragments in order, allowing the line breaks
+// Terraform puts into long diagnostics wherever a fragment has a space.
+func wrapped(fragments ...string) *regexp.Regexp {
+	parts := make([]string, len(fragments))
+	for i, f := range fragments {
+		parts[i] = strings.Join(strings.Fields(regexp.QuoteMeta(f)), `\s+`)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
+}
+
+// checkRequests runs check on the configuration's request log.
+func checkRequests(configurationID string, check func(log []graphfake.Request) error) resource.TestCheckFunc {
+	return func(*terraform.State) error { return check(requestsFor(configurationID)) }
+}
+
+func TestAccReliability_throttledAndTransientAnswersAreRetried(t *testing.T) {
+	needsEmulator(t)
+	f := newFixture(t, 2)
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), Status: http.StatusTooManyRequests, RetryAfter: time.Second})
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), Status: http.StatusServiceUnavailable})
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodGet, PathSuffix: f.ConfigurationID + "/assignments", Status: http.StatusGatewayTimeout})
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
+		Steps: []resource.TestStep{{
+			Config: groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1]}),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			Check: resource.ComposeTestCheckFunc(
+				checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])),
+				checkRequests(f.ConfigurationID, func(log []graphfake.Request) error {
+					if n := countCalls(log, http.MethodPost, "/assign"); n != 3 {
+						return fmt.Errorf("%d assign calls, want 3 (429, 503, then 204)", n)
+					}
+					return nil
+				}),
+			),
+		}},
+	})
+}
+
+// Assign replaces the whole set, so retrying it after a dropped connection
+// is safe whether or not Graph applied the first attempt: the result is
+// exactly the plan, with no duplicates and no error.
+func TestAccReliability_droppedConnectionsAreRetriedSafely(t *testing.T) {
+	needsEmulator(t)
+	f := newFixture(t, 3)
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), Drop: graphfake.DropAfterApply})
+	config1 := groupsConfig(f.ConfigurationID, []string{f.Groups[0], f.Groups[1]}, []string{f.Groups[2]})
+	config2 := groupsConfig(f.ConfigurationID, []string{f.Groups[2]}, []string{f.Groups[0]})
+	droppedThenRetried := func(log []graphfake.Request) error {
+		var assigns []graphfake.Request
+		for _, r := range log {
+			if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/assign") {
+				assigns = append(assigns, r)
+			}
+		}
+		last := assigns[len(assigns)-2:]
+		if !last[0].Dropped || last[1].Dropped || last[0].ClientRequestID != last[1].ClientRequestID || last[1].Status != http.StatusNoContent {
+			return fmt.Errorf("last two assign calls %+v: want a dropped one, then its retry answered 204", last)
+		}
+		return nil
+	}
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
+		Steps: []resource.TestStep{
+			{
+				// The connection drops after Graph applied the assign.
+				Config: config1,
+				Check: resource.ComposeTestCheckFunc(
+					checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0], f.Groups[1]}, groupTargets(f.Groups[2])),
+					checkRequests(f.ConfigurationID, droppedThenRetried),
+				),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// The connection drops before Graph saw the assign.
+				PreConfig: func() {
+					emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), Drop: graphfake.DropBeforeApply})
+				},
+				Config: config2,
+				Check: resource.ComposeTestCheckFunc(
+					checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[2]}, groupTargets(f.Groups[0])),
+					checkRequests(f.ConfigurationID, droppedThenRetried),
+				),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
+// Intune's reads can lag behind an assign it accepted. The provider reads
+// until they show the plan, so the state is true and the next plan empty.
+func TestAccReliability_readLagIsWaitedOut(t *testing.T) {
+	needsEmulator(t)
+	f := newFixture(t, 3)
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), ReadLag: 2 * time.Second, Count: 2})
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
+		Steps: []resource.TestStep{
+			{
+				Config: groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1]}),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])),
+					checkRequests(f.ConfigurationID, func(log []graphfake.Request) error {
+						// Reads after the assign that still showed the empty set,
+						// then one that showed the plan.
+						if n := countCalls(log, http.MethodGet, "/groupAssignments"); n < 2 {
+							return fmt.Errorf("%d reads of groupAssignments, want at least 2: the provider did not wait for the lag", n)
+						}
+						return nil
+					}),
+				),
+			},
+			{
+				// An update waits the same way.
+				Config: groupsConfig(f.ConfigurationID, []string{f.Groups[2]}, nil),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[2]}, nil),
+			},
+		},
+	})
+}
+
+// When reads lag past the timeout, the error says what the provider waited
+// for and how to allow more time. The assign did happen, so the resource is
+// recorded (tainted) and destroy still clears it.
+func TestAccReliability_readLagPastTheTimeout(t *testing.T) {
+	needsEmulator(t)
+	f := newFixture(t, 1)
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), ReadLag: time.Hour})
+	config := fmt.Sprintf(`
+resource "intune_ios_lob_provisioning_assignment" "test" {
+  configuration_id = %q
+  group {
+    group_id = %q
+  }
+  timeouts {
+    create = "3s"
+  }
+}`, f.ConfigurationID, f.Groups[0])
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
+		Steps: []resource.TestStep{{
+			Config:      config,
+			ExpectError: wrapped("Unable to confirm the new assignments", "waiting for Graph's reads to show the assignments just written", "The create timeout (3s) ran out", "timeouts {", `create = "6s"`),
+		}},
+	})
+}
+
+func TestAccReliability_throttlingPastTheTimeout(t *testing.T) {
+	needsEmulator(t)
+	f := newFixture(t, 1)
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), Status: http.StatusTooManyRequests, RetryAfter: time.Second, Count: 1000})
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+resource "intune_ios_lob_provisioning_assignment" "test" {
+  configuration_id = %q
+  group {
+    group_id = %q
+  }
+  timeouts {
+    create = "4s"
+  }
+}`, f.ConfigurationID, f.Groups[0]),
+			ExpectError: wrapped("Unable to assign provisioning configuration", "waiting for Graph to stop throttling POST", "HTTP 429", "The create timeout (4s) ran out", "timeouts {", `create = "8s"`),
+		}},
+	})
+}
+
+func TestAccReliability_slowAnswerPastTheTimeout(t *testing.T) {
+	needsEmulator(t)
+	f := newFixture(t, 1)
+	config := fmt.Sprintf(`
+resource "intune_ios_lob_provisioning_assignment" "test" {
+  configuration_id = %q
+  group {
+    group_id = %q
+  }
+  timeouts {
+    read = "2s"
+  }
+}`, f.ConfigurationID, f.Groups[0])
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				// A refresh whose read of the configuration is not answered in time.
+				PreConfig: func() {
+					emulator.InjectFault(graphfake.Fault{Method: http.MethodGet, PathSuffix: f.ConfigurationID, Delay: time.Minute})
+				},
+				Config:      config,
+				PlanOnly:    true,
+				ExpectError: wrapped("waiting for Graph to answer GET", "The read timeout (2s) ran out", `read = "4s"`),
+			},
+		},
+	})
+}
+
+// A token that expires in the middle of an apply is replaced and the apply
+// goes on. ExpireTokens affects every test, so this one is not parallel
+// (Go runs it before the parallel tests start).
+func TestAccReliability_tokenExpiresDuringApply(t *testing.T) {
+	needsEmulator(t)
+	const n = 6
+	var b strings.Builder
+	var fixtures []fixture
+	for i := 0; i < n; i++ {
+		f := newFixture(t, 1)
+		fixtures = append(fixtures, f)
+		fmt.Fprintf(&b, "resource \"intune_ios_lob_provisioning_assignment\" \"r%d\" {\n  configuration_id = %q\n  group {\n    group_id = %q\n  }\n}\n", i, f.ConfigurationID, f.Groups[0])
+	}
+	// The fourth assign finds every token expired.
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(fixtures[3].ConfigurationID), ExpireTokens: true})
+	tokensBefore := emulator.TokenRequests()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: b.String(),
+			Check: func(*terraform.State) error {
+				for _, f := range fixtures {
+					if err := checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, nil)(nil); err != nil {
+						return err
+					}
+				}
+				unauthorized := 0
+				for _, r := range emulator.Requests() {
+					if r.Status == http.StatusUnauthorized {
+						unauthorized++
+					}
+				}
+				got := emulator.TokenRequests() - tokensBefore
+				if unauthorized == 0 || got < 2 || got > 1+unauthorized {
+					return fmt.Errorf("%d tokens granted and %d requests refused with 401: want the first token, then at most one new token per refusal", got, unauthorized)
+				}
+				return nil
+			},
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+		}},
+	})
+}
+
+func TestAccReliability_unauthorizedSaysWhatToCheck(t *testing.T) {
+	needsEmulator(t)
+	f := newFixture(t, 1)
+	// Twice: a new token is tried once, and is refused too.
+	emulator.InjectFault(graphfake.Fault{PathSuffix: assignPath(f.ConfigurationID), Status: http.StatusUnauthorized, Count: 2})
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{{
+			Config:      groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, nil),
+			ExpectError: wrapped("HTTP 401 InvalidAuthenticationToken", "(request-id", "Check that tenant_id is the tenant", "credential", "is current"),
+		}},
+	})
+}
+
+func TestAccReliability_forbiddenNamesThePermission(t *testing.T) {
+	needsEmulator(t)
+	f := newFixture(t, 1)
+	emulator.InjectFault(graphfake.Fault{PathSuffix: assignPath(f.ConfigurationID), Status: http.StatusForbidden})
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{{
+			Config:      groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, nil),
+			ExpectError: wrapped("HTTP 403 Forbidden", "DeviceManagementApps.ReadWrite.All", "(request-id", "Grant the application the Microsoft Graph application permission DeviceManagementApps.ReadWrite.All", "administrator consent"),
+		}},
+	})
+}
+
+// max_writes_per_second paces every write of the provider instance. The
+// check is a lower bound that the limiter itself imposes.
+func TestAccReliability_writeLimiterPacesWrites(t *testing.T) {
+	needsEmulator(t)
+	const n = 4
+	var b strings.Builder
+	b.WriteString("provider \"intune\" {\n  max_writes_per_second = 2\n}\n")
+	var ids []string
+	for i := 0; i < n; i++ {
+		f := newFixture(t, 1)
+		ids = append(ids, f.ConfigurationID)
+		fmt.Fprintf(&b, "resource \"intune_ios_lob_provisioning_assignment\" \"r%d\" {\n  configuration_id = %q\n  group {\n    group_id = %q\n  }\n}\n", i, f.ConfigurationID, f.Groups[0])
+	}
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{{
+			Config: b.String(),
+			Check: func(*terraform.State) error {
+				var first, last time.Time
+				for _, id := range ids {
+					for _, r := range requestsFor(id) {
+						if r.Method != http.MethodPost {
+							continue
+						}
+						if first.IsZero() || r.Received.Before(first) {
+							first = r.Received
+						}
+						if r.Received.After(last) {
+							last = r.Received
+						}
+					}
+				}
+				// Burst 2, then one every 500 ms: the 4th write starts >= 1 s after the 1st.
+				if span := last.Sub(first); span < 900*time.Millisecond {
+					return fmt.Errorf("%d writes at max_writes_per_second = 2 arrived within %v, want at least 1s", n, span)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+func TestAccProvider_maxWritesPerSecondIsValidated(t *testing.T) {
+	f := newFixture(t, 1)
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{{
+			Config:      "provider \"intune\" {\n  max_writes_per_second = 0\n}\n" + groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, nil),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)max_writes_per_second.*at least 0.05`),
+		}},
+	})
+}
