@@ -128,9 +128,22 @@ func expandAssignments(ctx context.Context, m assignmentModel) (graph.Assignment
 func flattenAssignments(ctx context.Context, a *graph.Assignments) (types.Set, types.Set, diag.Diagnostics) {
 	var diags diag.Diagnostics
 
+	// Graph may hold the same assignment twice; in a set that is one
+	// element (and Terraform refuses a set with duplicates).
+	seen := map[string]bool{}
+	firstTime := func(key string) bool {
+		if seen[key] {
+			return false
+		}
+		seen[key] = true
+		return true
+	}
+
 	groups := make([]groupModel, 0, len(a.Groups))
 	for _, g := range a.Groups {
-		groups = append(groups, groupModel{GroupID: newGUIDValue(g.TargetGroupID)})
+		if firstTime("group|" + strings.ToLower(g.TargetGroupID)) {
+			groups = append(groups, groupModel{GroupID: newGUIDValue(g.TargetGroupID)})
+		}
 	}
 
 	targets := make([]targetModel, 0, len(a.Targets))
@@ -142,6 +155,7 @@ func flattenAssignments(ctx context.Context, a *graph.Assignments) (types.Set, t
 			unknown = append(unknown, t.ODataType)
 			continue
 		}
+
 		tm := targetModel{
 			Type:         types.StringValue(name),
 			GroupID:      newGUIDNull(),
@@ -163,7 +177,11 @@ func flattenAssignments(ctx context.Context, a *graph.Assignments) (types.Set, t
 				tm.FilterID = newGUIDValue(t.FilterID)
 			}
 		}
-		targets = append(targets, tm)
+		key := strings.Join([]string{"target", tm.Type.ValueString(), strings.ToLower(tm.GroupID.ValueString()), tm.CollectionID.ValueString(),
+			strings.ToLower(tm.FilterID.ValueString()), tm.FilterType.ValueString()}, "|")
+		if firstTime(key) {
+			targets = append(targets, tm)
+		}
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)

@@ -109,3 +109,24 @@ func TestGUIDSemanticEqualityIgnoresCase(t *testing.T) {
 		}
 	}
 }
+
+// Graph may hold an assignment twice (differing only in the case of a GUID,
+// or in a filter id that filter type none ignores); a Terraform set holds it once.
+func TestFlattenDropsDuplicates(t *testing.T) {
+	g := "11111111-aaaa-1111-1111-111111111111"
+	in := &graph.Assignments{
+		Groups: []graph.GroupAssignment{{TargetGroupID: g}, {TargetGroupID: strings.ToUpper(g)}},
+		Targets: []graph.TargetAssignment{
+			{Target: graph.Target{ODataType: graph.TargetAllDevices, FilterType: "none"}},
+			{Target: graph.Target{ODataType: graph.TargetAllDevices, FilterType: "none", FilterID: g}},
+			{Target: graph.Target{ODataType: graph.TargetAllDevices, FilterType: "include", FilterID: g}},
+		},
+	}
+	groups, targets, diags := flattenAssignments(context.Background(), in)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	if len(groups.Elements()) != 1 || len(targets.Elements()) != 2 {
+		t.Errorf("flattened %d groups and %d targets, want 1 and 2", len(groups.Elements()), len(targets.Elements()))
+	}
+}
