@@ -21,6 +21,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
+	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
 const (
@@ -51,11 +52,11 @@ func run(terraform string) error {
 
 	step("build the provider and the emulator")
 	pluginDir := filepath.Join(work, "plugins")
-	if err := goBuild(filepath.Join(pluginDir, "terraform-provider-intune"), "."); err != nil {
+	if _, err := tfharness.BuildProvider(pluginDir, false); err != nil {
 		return err
 	}
 	emulatorBin := filepath.Join(work, "graphfake")
-	if err := goBuild(emulatorBin, "./internal/cmd/graphfake"); err != nil {
+	if err := tfharness.GoBuild(emulatorBin, "./internal/cmd/graphfake", false); err != nil {
 		return err
 	}
 
@@ -83,26 +84,11 @@ func run(terraform string) error {
 	// TLS, trusting its CA through SSL_CERT_FILE, with a client secret.
 	os.Setenv("SSL_CERT_FILE", caFile)
 	rc := filepath.Join(work, "terraformrc")
-	if err := os.WriteFile(rc, []byte(fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "registry.terraform.io/intunetf/intune" = %q
-  }
-  direct {}
-}
-`, pluginDir)), 0o600); err != nil {
+	if err := tfharness.WriteCLIConfig(rc, pluginDir); err != nil {
 		return err
 	}
-	env := append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+rc,
-		"TF_IN_AUTOMATION=1",
-		"CHECKPOINT_DISABLE=1",
-		"ARM_TENANT_ID="+tenantID,
-		"ARM_CLIENT_ID="+clientID,
-		"ARM_CLIENT_SECRET="+clientSecret,
-		"ARM_MSGRAPH_ENDPOINT="+url,
-		"ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST="+url,
-		"ARM_DISABLE_INSTANCE_DISCOVERY=true",
-	)
+	emulator := tfharness.Emulator{URL: url, CAFile: caFile, TenantID: tenantID, ClientID: clientID, ClientSecret: clientSecret}
+	cli := &tfharness.Terraform{Path: terraform, Env: emulator.Env(os.Environ(), rc), Echo: os.Stdout}
 	client, err := graphClient(url)
 	if err != nil {
 		return err
@@ -117,11 +103,11 @@ func run(terraform string) error {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(d, "main.tf"), append([]byte(providerBlock), config...), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(d, "main.tf"), append([]byte(tfharness.RequiredProviders+"\n"), config...), 0o644); err != nil {
 			return err
 		}
 	}
-	tf := func(dir string, args ...string) (int, error) { return runTerraform(terraform, dir, env, args...) }
+	tf := func(dir string, args ...string) (int, error) { return runTerraform(cli, dir, args...) }
 
 	step("terraform plan (expect: 1 to add)")
 	if code, err := tf(applyDir, "plan", "-input=false", "-detailed-exitcode"); code != 2 {
@@ -169,27 +155,7 @@ func run(terraform string) error {
 	return nil
 }
 
-// The example has no provider block of its own: the settings come from ARM_*.
-const providerBlock = `terraform {
-  required_providers {
-    intune = {
-      source = "intunetf/intune"
-    }
-  }
-}
-
-`
-
 func step(s string) { fmt.Printf("\n==> %s\n", s) }
-
-func goBuild(out, pkg string) error {
-	cmd := exec.Command("go", "build", "-o", out, pkg)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build %s: %w", pkg, err)
-	}
-	return nil
-}
 
 func readURL(r interface{ Read([]byte) (int, error) }) (string, error) {
 	lines := make(chan string)
@@ -220,21 +186,18 @@ func readURL(r interface{ Read([]byte) (int, error) }) (string, error) {
 	}
 }
 
-func runTerraform(terraform, dir string, env []string, args ...string) (int, error) {
-	fmt.Printf("$ terraform %s\n", strings.Join(args, " "))
+// runTerraform runs one command, its output going straight to ours. The
+// example has no provider block of its own: the settings come from ARM_*.
+func runTerraform(cli *tfharness.Terraform, dir string, args ...string) (int, error) {
 	if fi, err := os.Stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice == 0 {
 		args = append(args, "-no-color") // a log file, not a terminal
 	}
-	cmd := exec.Command(terraform, args...)
-	cmd.Dir, cmd.Env = dir, env
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		return exit.ExitCode(), err
-	}
+	res, err := cli.Run(context.Background(), dir, args...)
 	if err != nil {
 		return -1, err
+	}
+	if res.ExitCode != 0 {
+		return res.ExitCode, fmt.Errorf("terraform %s exited %d", strings.Join(args, " "), res.ExitCode)
 	}
 	return 0, nil
 }

@@ -1,0 +1,283 @@
+// Package tfharness drives a real Terraform CLI against a freshly built
+// provider binary, the way a user runs it, for `make demo`, the load and
+// security tests and `make bench`. terraform-plugin-testing cannot pass
+// flags such as -parallelism, so these drive the CLI themselves.
+//
+// The provider is found through a dev_overrides CLI configuration, so no
+// registry and no `terraform init` are involved.
+package tfharness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ProviderSource is the provider's registry address, which dev_overrides maps.
+const ProviderSource = "registry.terraform.io/intunetf/intune"
+
+// RequiredProviders is the terraform block every configuration starts with.
+const RequiredProviders = `terraform {
+  required_providers {
+    intune = {
+      source = "intunetf/intune"
+    }
+  }
+}
+`
+
+// BinaryName is the provider executable's file name.
+const BinaryName = "terraform-provider-intune"
+
+// ModuleRoot is the directory holding the provider's go.mod.
+func ModuleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("not inside the provider's Go module")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// GoBuild builds pkg (relative to the module root) into out. A release build
+// is what goreleaser ships: -trimpath and stripped of symbols and DWARF.
+func GoBuild(out, pkg string, release bool) error {
+	root, err := ModuleRoot()
+	if err != nil {
+		return err
+	}
+	args := []string{"build", "-o", out}
+	if release {
+		args = append(args, "-trimpath", "-ldflags", "-s -w")
+	}
+	cmd := exec.Command("go", append(args, pkg)...)
+	cmd.Dir = root
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", pkg, err, stderr.String())
+	}
+	return nil
+}
+
+// BuildProvider builds the provider into dir/terraform-provider-intune.
+func BuildProvider(dir string, release bool) (string, error) {
+	out := filepath.Join(dir, BinaryName)
+	return out, GoBuild(out, ".", release)
+}
+
+// WriteCLIConfig writes a CLI configuration that takes the provider from
+// pluginDir (which holds terraform-provider-intune) and nothing else.
+func WriteCLIConfig(path, pluginDir string) error {
+	return os.WriteFile(path, []byte(fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    %q = %q
+  }
+  direct {}
+}
+`, ProviderSource, pluginDir)), 0o600)
+}
+
+// Emulator is what the environment needs to know about a Graph emulator.
+type Emulator struct {
+	URL, CAFile, TenantID, ClientID, ClientSecret string
+}
+
+// Env returns base plus the variables that point Terraform at cliConfig
+// and the provider at the emulator, trusting its CA as a private CA.
+func (e Emulator) Env(base []string, cliConfig string) []string {
+	return append(clean(base),
+		"TF_CLI_CONFIG_FILE="+cliConfig,
+		"TF_IN_AUTOMATION=1",
+		"CHECKPOINT_DISABLE=1",
+		"SSL_CERT_FILE="+e.CAFile,
+		"ARM_TENANT_ID="+e.TenantID,
+		"ARM_CLIENT_ID="+e.ClientID,
+		"ARM_CLIENT_SECRET="+e.ClientSecret,
+		"ARM_MSGRAPH_ENDPOINT="+e.URL,
+		"ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST="+e.URL,
+		"ARM_DISABLE_INSTANCE_DISCOVERY=true",
+	)
+}
+
+// clean drops variables that would change what is being run or measured:
+// another CLI configuration or plugin cache, logging, and ARM_* settings
+// of a real tenant.
+func clean(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(name, "ARM_"), strings.HasPrefix(name, "TF_LOG"),
+			name == "TF_CLI_CONFIG_FILE", name == "TF_PLUGIN_CACHE_DIR", name == "TF_CLI_ARGS",
+			strings.HasPrefix(name, "TF_CLI_ARGS_"), name == "SSL_CERT_FILE":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// Terraform runs one Terraform CLI with a fixed environment.
+type Terraform struct {
+	Path string   // the CLI, e.g. "terraform"
+	Env  []string // the whole environment of every run
+	// Echo, if set, also receives each command line and its output as it runs.
+	Echo io.Writer
+}
+
+// Result is one finished command.
+type Result struct {
+	Args     []string
+	ExitCode int
+	Output   string // stdout and stderr, interleaved
+	Wall     time.Duration
+	// PeakRSS is the highest resident set size (VmHWM) any provider process
+	// of this command reached, sampled every 10 ms; 0 if none was seen.
+	PeakRSS int64
+	// ProviderProcesses counts the provider processes the command started.
+	ProviderProcesses int
+}
+
+// Run runs terraform args in dir. The error is for failing to run at all;
+// a command that fails has a non-zero ExitCode.
+func (tf *Terraform) Run(ctx context.Context, dir string, args ...string) (Result, error) {
+	res := Result{Args: args}
+	cmd := exec.CommandContext(ctx, tf.Path, args...)
+	cmd.Dir, cmd.Env = dir, tf.Env
+	var out bytes.Buffer
+	w := io.Writer(&lockedWriter{w: &out})
+	if tf.Echo != nil {
+		fmt.Fprintf(tf.Echo, "$ terraform %s\n", strings.Join(args, " "))
+		w = io.MultiWriter(w, tf.Echo)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return res, err
+	}
+	mon := watchProviders(cmd.Process.Pid)
+	err := cmd.Wait()
+	res.Wall = time.Since(start)
+	res.PeakRSS, res.ProviderProcesses = mon.stop()
+	res.Output = out.String()
+
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		res.ExitCode = exit.ExitCode()
+	case err != nil:
+		return res, err
+	}
+	return res, nil
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// providerWatch samples the peak RSS of the provider processes that a
+// Terraform process starts. Linux only; elsewhere it reports nothing.
+type providerWatch struct {
+	done chan struct{}
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	peak map[int]int64 // pid -> VmHWM in bytes
+}
+
+func watchProviders(terraformPID int) *providerWatch {
+	w := &providerWatch{done: make(chan struct{}), peak: map[int]int64{}}
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			w.sample(terraformPID)
+			select {
+			case <-w.done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return w
+}
+
+func (w *providerWatch) sample(terraformPID int) {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", terraformPID))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		for _, field := range strings.Fields(string(b)) {
+			pid, err := strconv.Atoi(field)
+			if err != nil {
+				continue
+			}
+			if _, known := w.peak[pid]; !known && isProvider(pid) {
+				w.peak[pid] = 0
+			}
+		}
+	}
+	for pid := range w.peak {
+		if hwm := vmHWM(pid); hwm > w.peak[pid] {
+			w.peak[pid] = hwm
+		}
+	}
+}
+
+func (w *providerWatch) stop() (peak int64, processes int) {
+	close(w.done)
+	w.wg.Wait()
+	for _, p := range w.peak {
+		peak = max(peak, p)
+	}
+	return peak, len(w.peak)
+}
+
+func isProvider(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	// comm holds the first 15 characters of the executable's name; Terraform
+	// itself is "terraform", also a prefix of the provider's name.
+	comm := strings.TrimSpace(string(b))
+	return err == nil && len(comm) >= len("terraform-prov") && strings.HasPrefix(BinaryName, comm)
+}
+
+// vmHWM is the process's peak resident set size in bytes, 0 once it is gone.
+func vmHWM(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
