@@ -30,19 +30,24 @@ func fakeJWT() string {
 	return enc([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc([]byte(`{"aud":"api://AzureADTokenExchange","sub":"`+canary("")+`"}`)) + "." + canary("")
 }
 
-// secretsCase is one way of handing the provider its secret.
+// secretsCase is one way of handing the provider its credential.
 type secretsCase struct {
 	name   string
 	hcl    string   // provider block and variables
 	env    []string // on top of the emulator's
 	secret string
+	method string // the authentication method the provider must report using
+	// oidc, if set, makes the run authenticate with an OIDC token the
+	// emulator trusts, as HCP Terraform's dynamic credentials do, and
+	// returns the environment for it and the token.
+	oidc func(srv *graphfake.Server) (env []string, token string)
 }
 
 func TestAccSecurity_noSecretsInLogStateOrPlan(t *testing.T) {
 	secret := canary("client-secret-")
 	oidcToken, oidcRequestToken, githubRequestToken := fakeJWT(), canary("oidc-request-token-"), canary("gh-request-token-")
 	for _, c := range []secretsCase{
-		{name: "ARM_CLIENT_SECRET", secret: secret},
+		{name: "ARM_CLIENT_SECRET", secret: secret, method: "client secret"},
 		{
 			name: "client_secret from a sensitive variable",
 			hcl: `variable "client_secret" {
@@ -56,6 +61,20 @@ provider "intune" {
 `,
 			env:    []string{"ARM_CLIENT_SECRET=", "TF_VAR_client_secret=" + secret},
 			secret: secret,
+			method: "client secret",
+		},
+		{
+			// HCP Terraform dynamic credentials: the OIDC token itself is the
+			// credential, and the client secret stays in the environment unused.
+			name:   "OIDC token (HCP Terraform dynamic credentials)",
+			secret: secret,
+			method: "OIDC token",
+			oidc: func(srv *graphfake.Server) ([]string, string) {
+				const issuer, subject = "https://app.terraform.io", "organization:intunetf:project:Default:workspace:security:run_phase:apply"
+				srv.AddFederatedCredential(srv.ClientID(), graphfake.FederatedCredential{Issuer: issuer, Subject: subject})
+				token := srv.MintIDToken(graphfake.IDToken{Issuer: issuer, Subject: subject})
+				return []string{"ARM_USE_OIDC=true", "ARM_OIDC_TOKEN=" + token}, token
+			},
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -68,6 +87,12 @@ provider "intune" {
 				"ARM_OIDC_REQUEST_TOKEN=" + oidcRequestToken, "ACTIONS_ID_TOKEN_REQUEST_TOKEN=" + githubRequestToken,
 			}, c.env...)
 			w := newWorkspace(t, graphfake.Options{ClientSecret: c.secret}, env...)
+			usedOIDCToken := ""
+			if c.oidc != nil {
+				var oidcEnv []string
+				oidcEnv, usedOIDCToken = c.oidc(w.srv)
+				w.tf.Env = append(w.tf.Env, oidcEnv...)
+			}
 			const id = "0c0ffee0-0000-4000-8000-000000000001"
 			w.srv.AddConfiguration(id, "security")
 			w.writeConfig(c.hcl + `
@@ -96,7 +121,7 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
 
 			// The log must have had the chance to leak: Graph requests and
 			// the token request were logged, headers redacted.
-			for _, want := range []string{"azcore Request", "Authorization: REDACTED", "/oauth2/v2.0/token"} {
+			for _, want := range []string{"azcore Request", "Authorization: REDACTED", "/oauth2/v2.0/token", "intune provider authenticates with " + c.method} {
 				if !strings.Contains(string(trace), want) {
 					t.Errorf("trace log lacks %q, so it proves nothing", want)
 				}
@@ -110,6 +135,9 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
 				"ARM_OIDC_TOKEN":                 oidcToken,
 				"ARM_OIDC_REQUEST_TOKEN":         oidcRequestToken,
 				"ACTIONS_ID_TOKEN_REQUEST_TOKEN": githubRequestToken,
+			}
+			if usedOIDCToken != "" {
+				secrets["the OIDC token used"] = usedOIDCToken
 			}
 			for i, tok := range tokens {
 				secrets[fmt.Sprintf("access token #%d", i+1)] = tok
