@@ -152,8 +152,18 @@ func (s *Server) serveConfiguration(w http.ResponseWriter, r *http.Request, id s
 	}
 }
 
+// getConfiguration answers the entity, with its $select-ed properties and
+// any $expand-ed collections inline. An expanded collection pages like the
+// collection itself: the first page inline, then "{name}@odata.nextLink" to
+// the collection's next page, as OData's JSON format does for expanded
+// navigation properties; reads that lag behind an assign lag here too.
 func (s *Server) getConfiguration(w http.ResponseWriter, r *http.Request, id string) {
 	selected, e := parseQueryOptions(r.URL.Query(), false)
+	if e != nil {
+		s.writeGraphError(w, r, e)
+		return
+	}
+	expand, e := parseExpand(r.URL.Query().Get("$expand"))
 	if e != nil {
 		s.writeGraphError(w, r, e)
 		return
@@ -161,9 +171,15 @@ func (s *Server) getConfiguration(w http.ResponseWriter, r *http.Request, id str
 	s.mu.Lock()
 	cfg, ok := s.configs[id]
 	var body configurationJSON
+	expanded := map[string][]any{}
 	if ok {
 		body = cfg.entityJSON()
+		visible := cfg.visible(time.Now())
+		for _, name := range expand {
+			expanded[name] = expandable[name].items(visible)
+		}
 	}
+	pageSize := s.pageSize
 	s.mu.Unlock()
 
 	if !ok {
@@ -171,7 +187,55 @@ func (s *Server) getConfiguration(w http.ResponseWriter, r *http.Request, id str
 		return
 	}
 	body.Context = s.url + "/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations" + selectContext(selected) + "/$entity"
-	writeGraphJSON(w, http.StatusOK, selectProperties(body, selected))
+	entity := selectProperties(body, selected)
+	if len(expand) == 0 {
+		writeGraphJSON(w, http.StatusOK, entity)
+		return
+	}
+	b, _ := json.Marshal(entity) // plain fields and raw JSON always marshal
+	withCollections := map[string]any{}
+	_ = json.Unmarshal(b, &withCollections)
+	for lower, all := range expanded {
+		name := expandable[lower].name
+		end := min(pageSize, len(all))
+		withCollections[name+"@odata.context"] = fmt.Sprintf("%s/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations('%s')/%s", s.url, id, name)
+		withCollections[name] = append([]any{}, all[:end]...) // never null
+		if end < len(all) {
+			withCollections[name+"@odata.nextLink"] = fmt.Sprintf("%s%s/%s/%s?$skiptoken=%s", s.url, configurationsPath, id, name, encodeSkipToken(end))
+		}
+	}
+	writeGraphJSON(w, http.StatusOK, withCollections)
+}
+
+// expandable are the navigation properties $expand accepts on a
+// configuration, by lower-case name.
+var expandable = map[string]struct {
+	name  string
+	items func(*assignmentSet) []any
+}{
+	"assignments":      {"assignments", (*assignmentSet).assignmentsJSON},
+	"groupassignments": {"groupAssignments", (*assignmentSet).groupAssignmentsJSON},
+}
+
+// parseExpand reads $expand: a comma-separated list of navigation
+// properties. Nested options (assignments($select=id)) are a client feature
+// the provider does not use, so they are refused rather than ignored.
+func parseExpand(value string) ([]string, *graphError) {
+	if value == "" {
+		return nil, nil
+	}
+	var names []string
+	for _, item := range strings.Split(value, ",") {
+		item = strings.TrimSpace(item)
+		if strings.ContainsAny(item, "()") {
+			return nil, odataBadRequest("Query option '$expand' with nested query options ('%s') is not supported by graphfake.", item)
+		}
+		if _, ok := expandable[strings.ToLower(item)]; !ok {
+			return nil, odataBadRequest("Could not find a property named '%s' on type '%s'.", item, strings.TrimPrefix(configurationODataType, "#"))
+		}
+		names = append(names, strings.ToLower(item))
+	}
+	return names, nil
 }
 
 // listConfigurations serves one page of the collection, in creation order.
@@ -444,7 +508,7 @@ func optionalString(props map[string]json.RawMessage, name string, nullable bool
 }
 
 // parseQueryOptions accepts the query options graphfake implements: $select
-// everywhere, $skiptoken on lists. Anything else starting with $ is refused
+// everywhere, $expand on one configuration (see parseExpand), $skiptoken on lists. Anything else starting with $ is refused
 // rather than ignored, so a client that starts relying on, say, $filter
 // fails here instead of passing against a server that silently did not filter.
 func parseQueryOptions(query url.Values, list bool) ([]string, *graphError) {
@@ -454,6 +518,10 @@ func parseQueryOptions(query url.Values, list bool) ([]string, *graphError) {
 		}
 		switch strings.ToLower(name) {
 		case "$select":
+		case "$expand":
+			if list {
+				return nil, odataBadRequest("The query option '%s' is not supported by graphfake on this path.", name)
+			}
 		case "$skiptoken":
 			if list {
 				continue

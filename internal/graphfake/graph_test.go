@@ -560,3 +560,84 @@ func TestOutOfBandChanges(t *testing.T) {
 		t.Errorf("deleted configuration: status %d", r.status)
 	}
 }
+
+func TestExpandCollections(t *testing.T) {
+	s := startServer(t, Options{PageSize: 2})
+	token := requestToken(t, s)
+	groups := []string{groupA, groupB, "cccccccc-0000-0000-0000-00000000000c"}
+	if r := graphCall(t, s, token, http.MethodPost, configPath(testConfigID)+"/assign",
+		assignBody(groups, []string{groupTarget(groupTargetType, groupA)})); r.status != http.StatusNoContent {
+		t.Fatalf("assign: %d", r.status)
+	}
+
+	r := graphCall(t, s, token, http.MethodGet, configPath(testConfigID)+"?$expand=assignments,GroupAssignments", "")
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d, body %s", r.status, r.body)
+	}
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(r.body, &body); err != nil {
+		t.Fatal(err)
+	}
+	var targets, firstGroups []map[string]any
+	errT, errG := json.Unmarshal(body["assignments"], &targets), json.Unmarshal(body["groupAssignments"], &firstGroups)
+	if errT != nil || errG != nil || string(body["id"]) != `"`+testConfigID+`"` || len(targets) != 1 || len(firstGroups) != 2 {
+		t.Fatalf("expanded entity: %s", r.body)
+	}
+	if _, ok := body["assignments@odata.nextLink"]; ok {
+		t.Errorf("a collection that fits in one page has a nextLink: %s", r.body)
+	}
+	var next string
+	if err := json.Unmarshal(body["groupAssignments@odata.nextLink"], &next); err != nil || next == "" || body["groupAssignments@odata.context"] == nil {
+		t.Fatalf("no nextLink or context for the paged expansion: %s", r.body)
+	}
+	// The nextLink continues with the collection's own second page.
+	r = graphCall(t, s, token, http.MethodGet, next, "")
+	var page struct {
+		Value []struct {
+			TargetGroupID string `json:"targetGroupId"`
+		} `json:"value"`
+	}
+	if err := json.Unmarshal(r.body, &page); err != nil || len(page.Value) != 1 || page.Value[0].TargetGroupID != groups[2] {
+		t.Fatalf("second page: %s", r.body)
+	}
+
+	// $select and $expand together: the selected properties and the collections.
+	r = graphCall(t, s, token, http.MethodGet, configPath(testConfigID)+"?$select=id&$expand=assignments,groupAssignments", "")
+	body = nil
+	if err := json.Unmarshal(r.body, &body); err != nil || r.status != http.StatusOK {
+		t.Fatalf("$select with $expand: %d %s", r.status, r.body)
+	}
+	if body["id"] == nil || body["displayName"] != nil || body["payload"] != nil || body["assignments"] == nil || body["groupAssignments"] == nil {
+		t.Errorf("$select=id&$expand=...: %s", r.body)
+	}
+	// Lists do not expand.
+	r = graphCall(t, s, token, http.MethodGet, configurationsPath+"?$expand=assignments", "")
+	if r.status != http.StatusBadRequest {
+		t.Errorf("$expand on the list: status %d", r.status)
+	}
+
+	// Without $expand the entity has no collections.
+	r = graphCall(t, s, token, http.MethodGet, configPath(testConfigID), "")
+	if strings.Contains(string(r.body), "groupAssignments") {
+		t.Errorf("unexpanded entity carries collections: %s", r.body)
+	}
+	for _, bad := range []string{"nonsense", "assignments($select=id)", "assignments,"} {
+		r = graphCall(t, s, token, http.MethodGet, configPath(testConfigID)+"?$expand="+bad, "")
+		if e := parseGraphError(t, r); r.status != http.StatusBadRequest || e.Error.Code != "BadRequest" {
+			t.Errorf("$expand=%s: status %d code %q", bad, r.status, e.Error.Code)
+		}
+	}
+}
+
+func TestLatency(t *testing.T) {
+	s := startServer(t, Options{Latency: 150 * time.Millisecond})
+	start := time.Now()
+	token := requestToken(t, s)
+	graphCall(t, s, token, http.MethodGet, configPath(testConfigID), "")
+	// Two round trips; a lower bound, which a busy machine cannot break.
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Errorf("token and GET took %v, want at least 2 x 150ms", d)
+	}
+	s.SetLatency(0)
+	graphCall(t, s, token, http.MethodGet, configPath(testConfigID), "")
+}

@@ -49,6 +49,10 @@ type Options struct {
 	ReadLag time.Duration
 	// WriteLimit, if set, throttles writes like Intune (see SetWriteLimit).
 	WriteLimit *WriteLimit
+	// Latency delays every answer, Graph and Entra alike, so that a round
+	// trip costs what it costs against a real tenant (100-300 ms). 0 by
+	// default; SetLatency changes it.
+	Latency time.Duration
 
 	// OnRequest, if set, is called after every request has been answered
 	// (for example to log it). It runs on the request's goroutine.
@@ -107,6 +111,7 @@ type Server struct {
 	requests          []Request
 	faults            []*faultRule
 	readLag           time.Duration
+	latency           time.Duration
 	throttle          *writeThrottle // nil when writes are not throttled
 }
 
@@ -143,6 +148,7 @@ func Start(opts Options) (*Server, error) {
 		configs:  map[string]*configuration{},
 		tokens:   map[string]issuedToken{},
 		readLag:  opts.ReadLag,
+		latency:  opts.Latency,
 
 		githubRequestToken: randomToken(),
 		adoAccessToken:     randomToken(),
@@ -234,6 +240,13 @@ func (s *Server) SetReadLag(d time.Duration) {
 	s.readLag = d
 }
 
+// SetLatency changes the delay added to every answer.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
 // ServeHTTP is the front door: correlation headers, fault injection,
 // routing to Entra or Graph, then the request log.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -248,12 +261,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Header().Set("request-id", newGUID())
 	rec.Header().Set("client-request-id", clientRequestID)
 
+	s.mu.Lock()
+	latency := s.latency
+	s.mu.Unlock()
 	_, _, isEntra := entraRoute(r.URL.Path)
 	isIdentityProvider := isIdentityProviderPath(r.URL.Path)
 	// Identity endpoints count as Entra for faults: they fail only when asked for by path.
 	identity := isEntra || isIdentityProvider
 	fault, faulty := s.takeFault(r, identity)
-	if faulty && !sleep(r.Context(), fault.Delay) {
+	if faulty {
+		latency += fault.Delay
+	}
+	if !sleep(r.Context(), latency) {
 		s.record(r, received, clientRequestID, 0, "", true) // the client gave up waiting
 		return
 	}

@@ -77,6 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	clientID := flags.String("client-id", graphfake.DefaultClientID, "client id the token service accepts (secret from $"+clientSecretEnv+")")
 	pageSize := flags.Int("page-size", graphfake.DefaultPageSize, "items per page of collection reads")
 	readLag := flags.Duration("read-lag", 0, "how long reads keep showing the previous assignments after an assign")
+	latency := flags.Duration("latency", 0, "delay added to every answer, e.g. 150ms for a real tenant's round trip")
 	writeLimit := flags.Bool("intune-write-limit", false, "throttle writes like Intune: 100 per 20 s per app, 200 per tenant (429 + Retry-After)")
 	var seeds seedFlag
 	flags.Var(&seeds, "configuration", "seed a configuration, GUID[=display name]; repeatable (default "+defaultConfigurationID+")")
@@ -108,6 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		PageSize:     *pageSize,
 		Addr:         *addr,
 		ReadLag:      *readLag,
+		Latency:      *latency,
 		OnRequest: func(r graphfake.Request) {
 			fmt.Fprintf(stderr, "%s %s %d\n", r.Method, r.Path, r.Status)
 		},
