@@ -12,7 +12,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
-	"golang.org/x/sync/errgroup"
 )
 
 // summarySelect is every property but payload. Lists ask for it so that
@@ -96,28 +95,10 @@ func (c *Client) ListConfigurations(ctx context.Context) ([]Configuration, error
 }
 
 // GetConfigurationWithAssignments reads the configuration (with its payload)
-// and both assignment collections concurrently. A 404 from any of them
-// means the configuration is gone.
+// and both assignment collections, in one request where Graph expands them
+// (see getWithAssignments). A 404 means the configuration is gone.
 func (c *Client) GetConfigurationWithAssignments(ctx context.Context, id string) (*Configuration, *Assignments, error) {
-	var cfg *Configuration
-	var a Assignments
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		cfg, err = c.GetConfiguration(gctx, id)
-		return err
-	})
-	g.Go(func() (err error) {
-		a.Groups, err = c.ListGroupAssignments(gctx, id)
-		return err
-	})
-	g.Go(func() (err error) {
-		a.Targets, err = c.ListTargetAssignments(gctx, id)
-		return err
-	})
-	if err := g.Wait(); err != nil {
-		return nil, nil, err
-	}
-	return cfg, &a, nil
+	return c.getWithAssignments(ctx, id, true)
 }
 
 func (c *Client) configurationRequest(ctx context.Context, method, u string, in ConfigurationInput) (*policy.Request, error) {

@@ -253,7 +253,8 @@ func BenchmarkCreateConfiguration1MiB(b *testing.B) {
 		fmt.Fprintf(w, `{"id":%q}`, testConfigurationID)
 	}))
 	defer srv.Close()
-	c, err := New(srv.URL, &staticCredential{}, &Options{Transport: srv.Client()})
+	// Writes are paced at 4.5 a second by default; measure the upload instead.
+	c, err := New(srv.URL, &staticCredential{}, &Options{Transport: srv.Client(), MaxWritesPerSecond: 1e9})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -283,7 +284,7 @@ func TestGetAssignmentsDoesNotAskForThePayload(t *testing.T) {
 		t.Fatal(err)
 	}
 	sel, _ := entitySelect.Load().(string)
-	if sel != summarySelect {
-		t.Errorf("$select = %q, want every property but payload", sel)
+	if sel == "" || strings.Contains(","+sel+",", ",payload,") {
+		t.Errorf("$select = %q, want properties without the payload", sel)
 	}
 }

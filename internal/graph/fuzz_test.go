@@ -128,3 +128,38 @@ func FuzzDecodeError(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeExpandedConfiguration(f *testing.F) {
+	f.Add([]byte(`{"id":"x","displayName":"d","assignments":[{"id":"a","target":{"@odata.type":"#microsoft.graph.allLicensedUsersAssignmentTarget","deviceAndAppManagementAssignmentFilterId":null,"deviceAndAppManagementAssignmentFilterType":"none"}}],"assignments@odata.context":"c","groupAssignments":[{"targetGroupId":"11111111-1111-1111-1111-111111111111"}],"groupAssignments@odata.nextLink":"https://graph.microsoft.com/beta/x?$skiptoken=2"}`))
+	f.Add([]byte(`{"id":"x"}`))
+	f.Add([]byte(`{"assignments":null,"groupAssignments":[]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var wire expandedConfiguration
+		if json.Unmarshal(body, &wire) != nil {
+			return
+		}
+		var a Assignments
+		if wire.Groups != nil {
+			a.Groups = *wire.Groups
+		}
+		if wire.Targets != nil {
+			a.Targets = *wire.Targets
+		}
+		if !a.SameSet(a) {
+			t.Fatal("a set differs from itself")
+		}
+		for _, ta := range a.Targets {
+			if !knownTarget(ta.Target.ODataType) {
+				continue
+			}
+			encoded, err := json.Marshal(ta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var again TargetAssignment
+			if err := json.Unmarshal(encoded, &again); err != nil || again.Target != belongs(ta.Target) {
+				t.Fatalf("round trip: %v %+v -> %+v", err, ta.Target, again.Target)
+			}
+		}
+	})
+}

@@ -26,7 +26,7 @@ const (
 // newEmulatorClient is a Client on the emulator with a real azidentity
 // credential, as the provider builds it. Retries wait 1 ms unless Graph says
 // otherwise, so tests do not sit in backoff.
-func newEmulatorClient(t *testing.T, opts Options) (*Client, *graphfake.Server) {
+func newEmulatorClient(t testing.TB, opts Options) (*Client, *graphfake.Server) {
 	t.Helper()
 	srv, err := graphfake.Start(graphfake.Options{})
 	if err != nil {
@@ -109,8 +109,8 @@ func TestTransientErrorsAreRetried(t *testing.T) {
 	ctx := context.Background()
 	srv.InjectFault(graphfake.Fault{Method: http.MethodPost, Status: http.StatusServiceUnavailable})
 	srv.InjectFault(graphfake.Fault{Method: http.MethodPost, Status: http.StatusGatewayTimeout})
-	srv.InjectFault(graphfake.Fault{Method: http.MethodGet, PathSuffix: "/groupAssignments", Status: http.StatusTooManyRequests, RetryAfter: time.Second})
-	srv.InjectFault(graphfake.Fault{Method: http.MethodGet, PathSuffix: "/assignments", Status: http.StatusServiceUnavailable, Count: 2})
+	srv.InjectFault(graphfake.Fault{Method: http.MethodGet, PathSuffix: emuConfigID, Status: http.StatusTooManyRequests, RetryAfter: time.Second})
+	srv.InjectFault(graphfake.Fault{Method: http.MethodGet, PathSuffix: emuConfigID, Status: http.StatusServiceUnavailable, Count: 2})
 	if err := c.Assign(ctx, emuConfigID, assignOne(emuGroupA)); err != nil {
 		t.Fatal(err)
 	}
@@ -264,5 +264,62 @@ func TestTimeoutSaysWhatItWaitedFor(t *testing.T) {
 	_, err = c.GetConfiguration(ctx, emuConfigID)
 	if !errors.As(err, &te) || !strings.Contains(err.Error(), "Graph to answer GET /beta/deviceAppManagement/iosLobAppProvisioningConfigurations/"+emuConfigID) {
 		t.Fatalf("slow answer: err = %v", err)
+	}
+}
+
+// A refresh is one request; paged expansions are followed to the end.
+func TestGetAssignmentsIsOneRequest(t *testing.T) {
+	c, srv := newEmulatorClient(t, Options{})
+	ctx := context.Background()
+	want := Assignments{
+		Groups: []GroupAssignment{{TargetGroupID: emuGroupA}, {TargetGroupID: emuGroupB}},
+		Targets: []TargetAssignment{
+			{Target: Target{ODataType: TargetGroup, GroupID: emuGroupA}},
+			{Target: Target{ODataType: TargetConfigurationManagerCollection, CollectionID: "SMS00001"}},
+			{Target: Target{ODataType: TargetAllDevices}},
+		},
+	}
+	if err := c.Assign(ctx, emuConfigID, want); err != nil {
+		t.Fatal(err)
+	}
+	for _, pageSize := range []int{100, 1} {
+		srv.SetPageSize(pageSize)
+		srv.ResetRequests()
+		got, err := c.GetAssignments(ctx, emuConfigID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.SameSet(want) || len(got.Groups) != 2 || len(got.Targets) != 3 {
+			t.Errorf("page size %d: read %+v", pageSize, got)
+		}
+		st := graphfake.Summarize(srv.Requests())
+		// One request; with one item per page, 1 more for the groups and 2 for the targets.
+		if wantRequests := map[int]int{100: 1, 1: 4}[pageSize]; st.Graph != wantRequests {
+			t.Errorf("page size %d: %d requests %+v, want %d", pageSize, st.Graph, srv.Requests(), wantRequests)
+		}
+		if first := srv.Requests()[0]; first.RawQuery != "$select=id&$expand=assignments,groupAssignments" {
+			t.Errorf("first request %s?%s", first.Path, first.RawQuery)
+		}
+	}
+}
+
+// The data source's read: the configuration with its payload and both
+// collections, in one request.
+func TestGetConfigurationWithAssignmentsIsOneRequest(t *testing.T) {
+	c, srv := newEmulatorClient(t, Options{})
+	ctx := context.Background()
+	if err := c.Assign(ctx, emuConfigID, assignOne(emuGroupA)); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	cfg, a, err := c.GetConfigurationWithAssignments(ctx, emuConfigID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ID != emuConfigID || cfg.DisplayName != "reliability" || cfg.Payload == "" || !a.SameSet(assignOne(emuGroupA)) {
+		t.Errorf("read %+v %+v", cfg, a)
+	}
+	if log := srv.Requests(); len(log) != 1 || log[0].RawQuery != "$expand=assignments,groupAssignments" {
+		t.Errorf("requests %+v, want one with $expand", log)
 	}
 }

@@ -62,7 +62,7 @@ func TestAccReliability_throttledAndTransientAnswersAreRetried(t *testing.T) {
 	f := newFixture(t, 2)
 	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), Status: http.StatusTooManyRequests, RetryAfter: time.Second})
 	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), Status: http.StatusServiceUnavailable})
-	emulator.InjectFault(graphfake.Fault{Method: http.MethodGet, PathSuffix: f.ConfigurationID + "/assignments", Status: http.StatusGatewayTimeout})
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodGet, PathSuffix: f.ConfigurationID, Status: http.StatusGatewayTimeout})
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{{
@@ -152,8 +152,8 @@ func TestAccReliability_readLagIsWaitedOut(t *testing.T) {
 					checkRequests(f.ConfigurationID, func(log []graphfake.Request) error {
 						// Reads after the assign that still showed the empty set,
 						// then one that showed the plan.
-						if n := countCalls(log, http.MethodGet, "/groupAssignments"); n < 2 {
-							return fmt.Errorf("%d reads of groupAssignments, want at least 2: the provider did not wait for the lag", n)
+						if n := countCalls(log, http.MethodGet, f.ConfigurationID); n < 2 {
+							return fmt.Errorf("%d reads of the configuration, want at least 2: the provider did not wait for the lag", n)
 						}
 						return nil
 					}),

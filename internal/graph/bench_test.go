@@ -1,0 +1,80 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+)
+
+// Benchmarks of the client's hot paths against the in-process emulator
+// (no latency: they measure the client's own cost, TLS and JSON included).
+// `make bench` runs them.
+
+func benchAssignments() Assignments {
+	return Assignments{
+		Groups: []GroupAssignment{{TargetGroupID: emuGroupA}, {TargetGroupID: emuGroupB}},
+		Targets: []TargetAssignment{
+			{Target: Target{ODataType: TargetGroup, GroupID: emuGroupA, FilterID: emuGroupB, FilterType: FilterTypeInclude}},
+			{Target: Target{ODataType: TargetExclusionGroup, GroupID: emuGroupB}},
+			{Target: Target{ODataType: TargetAllDevices}},
+			{Target: Target{ODataType: TargetConfigurationManagerCollection, CollectionID: "SMS00001"}},
+		},
+	}
+}
+
+func BenchmarkGetAssignments(b *testing.B) {
+	c, _ := newEmulatorClient(b, Options{})
+	ctx := context.Background()
+	if err := c.Assign(ctx, emuConfigID, benchAssignments()); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.GetAssignments(ctx, emuConfigID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAssign(b *testing.B) {
+	c, _ := newEmulatorClient(b, Options{MaxWritesPerSecond: 1e9}) // measure the client, not the limiter
+	ctx := context.Background()
+	a := benchAssignments()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Assign(ctx, emuConfigID, a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeExpandedConfiguration(b *testing.B) {
+	a := benchAssignments()
+	body, err := json.Marshal(map[string]any{
+		"id":               emuConfigID,
+		"displayName":      "bench",
+		"assignments":      a.Targets,
+		"groupAssignments": a.Groups,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var wire expandedConfiguration
+		if err := json.Unmarshal(body, &wire); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSameSet(b *testing.B) {
+	x, y := benchAssignments(), benchAssignments()
+	b.ReportAllocs()
+	for b.Loop() {
+		if !x.SameSet(y) {
+			b.Fatal("differ")
+		}
+	}
+}
