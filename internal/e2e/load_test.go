@@ -36,68 +36,6 @@ func loadCount(t *testing.T) int {
 	return n
 }
 
-// loadResource is one resource of the load configuration and what Graph
-// must hold for it.
-type loadResource struct {
-	configurationID string
-	hcl             string
-	groups          []string
-	targets         []graphfake.Target
-}
-
-func guid(kind, i int) string { return fmt.Sprintf("%08x-%04x-4000-8000-%012x", i, kind, i) }
-
-// loadResources builds n resources that between them use every target type,
-// filters, and upper-case GUIDs.
-func loadResources(n int) []loadResource {
-	const (
-		groupType      = "#microsoft.graph.groupAssignmentTarget"
-		exclusionType  = "#microsoft.graph.exclusionGroupAssignmentTarget"
-		allDevicesType = "#microsoft.graph.allDevicesAssignmentTarget"
-		allUsersType   = "#microsoft.graph.allLicensedUsersAssignmentTarget"
-		collectionType = "#microsoft.graph.configurationManagerCollectionAssignmentTarget"
-	)
-	out := make([]loadResource, n)
-	for i := range out {
-		id, g1, g2, filter := guid(1, i), guid(2, i), guid(3, i), guid(4, i)
-		var body strings.Builder
-		r := loadResource{configurationID: id}
-		group := func(g string) {
-			fmt.Fprintf(&body, "  group {\n    group_id = %q\n  }\n", g)
-			r.groups = append(r.groups, g)
-		}
-		target := func(hcl string, t graphfake.Target) {
-			fmt.Fprintf(&body, "  target {\n%s  }\n", hcl)
-			if t.FilterType == "" {
-				t.FilterType = "none"
-			}
-			r.targets = append(r.targets, t)
-		}
-		switch i % 4 {
-		case 0:
-			group(g1)
-			target(fmt.Sprintf("    type        = \"group\"\n    group_id    = %q\n    filter_id   = %q\n    filter_type = \"include\"\n", g2, filter),
-				graphfake.Target{ODataType: groupType, GroupID: g2, FilterID: filter, FilterType: "include"})
-		case 1:
-			target(fmt.Sprintf("    type     = \"exclusion_group\"\n    group_id = %q\n", g1), graphfake.Target{ODataType: exclusionType, GroupID: g1})
-			target(fmt.Sprintf("    type        = \"all_devices\"\n    filter_id   = %q\n    filter_type = \"exclude\"\n", filter),
-				graphfake.Target{ODataType: allDevicesType, FilterID: filter, FilterType: "exclude"})
-		case 2:
-			group(g1)
-			group(g2)
-			target("    type = \"all_licensed_users\"\n", graphfake.Target{ODataType: allUsersType})
-		case 3:
-			target(fmt.Sprintf("    type          = \"configuration_manager_collection\"\n    collection_id = \"SMS%05d\"\n", i),
-				graphfake.Target{ODataType: collectionType, CollectionID: fmt.Sprintf("SMS%05d", i)})
-			// Pasted from the portal in upper case.
-			target(fmt.Sprintf("    type     = \"group\"\n    group_id = %q\n", strings.ToUpper(g1)), graphfake.Target{ODataType: groupType, GroupID: g1})
-		}
-		r.hcl = fmt.Sprintf("resource \"intune_ios_lob_provisioning_assignment\" \"r%d\" {\n  configuration_id = %q\n%s}\n", i, id, body.String())
-		out[i] = r
-	}
-	return out
-}
-
 func targetKeys(ts []graphfake.Target) string {
 	keys := make([]string, len(ts))
 	for i, t := range ts {
@@ -118,18 +56,18 @@ func groupKeys(gs []string) string {
 
 // checkHolds compares every configuration's true collections (not a
 // possibly lagging read) with want, or with nothing when empty is set.
-func checkHolds(t *testing.T, srv *graphfake.Server, resources []loadResource, empty bool) {
+func checkHolds(t *testing.T, srv *graphfake.Server, resources []tfharness.Resource, empty bool) {
 	t.Helper()
 	bad := 0
 	for _, r := range resources {
-		groups, targets, ok := srv.Assignments(r.configurationID)
-		wantGroups, wantTargets := r.groups, r.targets
+		groups, targets, ok := srv.Assignments(r.ConfigurationID)
+		wantGroups, wantTargets := r.Groups, r.Targets
 		if empty {
 			wantGroups, wantTargets = nil, nil
 		}
 		if !ok || groupKeys(groups) != groupKeys(wantGroups) || targetKeys(targets) != targetKeys(wantTargets) {
 			if bad++; bad <= 5 {
-				t.Errorf("configuration %s holds groups [%s] targets [%s], want [%s] [%s]", r.configurationID,
+				t.Errorf("configuration %s holds groups [%s] targets [%s], want [%s] [%s]", r.ConfigurationID,
 					groupKeys(groups), targetKeys(targets), groupKeys(wantGroups), targetKeys(wantTargets))
 			}
 		}
@@ -143,6 +81,7 @@ func checkHolds(t *testing.T, srv *graphfake.Server, resources []loadResource, e
 type phase struct {
 	name   string
 	res    tfharness.Result
+	log    []graphfake.Request
 	stats  graphfake.Stats
 	tokens int
 }
@@ -158,7 +97,8 @@ func (w *workspace) measure(name string, args ...string) phase {
 	w.srv.ResetRequests()
 	tokens := w.srv.TokenRequests()
 	res := w.run(args)
-	return phase{name: name, res: res, stats: graphfake.Summarize(w.srv.Requests()), tokens: w.srv.TokenRequests() - tokens}
+	log := w.srv.Requests()
+	return phase{name: name, res: res, log: log, stats: graphfake.Summarize(log), tokens: w.srv.TokenRequests() - tokens}
 }
 
 // quiet fails when a retried 429 or transient error reached the user:
@@ -176,14 +116,11 @@ func quiet(t *testing.T, p phase) {
 func runLoad(t *testing.T, w *workspace, providerBlock string) []phase {
 	t.Helper()
 	n := loadCount(t)
-	resources := loadResources(n)
-	var hcl strings.Builder
-	hcl.WriteString(providerBlock)
+	resources := tfharness.Resources(n)
 	for _, r := range resources {
-		w.srv.AddConfiguration(r.configurationID, "load "+r.configurationID)
-		hcl.WriteString(r.hcl)
+		w.srv.AddConfiguration(r.ConfigurationID, "load "+r.ConfigurationID)
 	}
-	w.writeConfig(hcl.String())
+	w.writeConfig(tfharness.Configuration(providerBlock, resources))
 
 	apply := w.measure("apply", "apply", "-auto-approve", "-input=false", "-parallelism=10")
 	quiet(t, apply)
@@ -205,11 +142,34 @@ func runLoad(t *testing.T, w *workspace, providerBlock string) []phase {
 }
 
 // Intune's write limit on, the provider's default write limiter pacing
-// writes: the apply should meet (almost) no 429s.
+// writes: the apply meets no 429s.
+//
+// Without faults it also checks the round trips: an apply costs each
+// resource its assign and one read-back, a refresh one read, a destroy one
+// read (the plan's refresh) and its assign; no request is made twice, and
+// each provider process asks for one token.
 func TestAccLoad_intuneThrottle(t *testing.T) {
 	limit := graphfake.IntuneWriteLimit()
 	w := newWorkspace(t, graphfake.Options{WriteLimit: &limit})
-	runLoad(t, w, "")
+	phases := runLoad(t, w, "")
+	n := loadCount(t)
+	for i, want := range []struct{ requests, tokens int }{{2 * n, 1}, {n, 1}, {2 * n, 2}} {
+		p := phases[i]
+		if p.stats.Graph != want.requests || p.stats.Throttled != 0 {
+			t.Errorf("%s: %d Graph requests (%d throttled) for %d resources, want %d and none throttled", p.name, p.stats.Graph, p.stats.Throttled, n, want.requests)
+		}
+		if p.tokens != want.tokens || p.tokens > p.res.ProviderProcesses {
+			t.Errorf("%s: %d token requests from %d provider processes, want %d", p.name, p.tokens, p.res.ProviderProcesses, want.tokens)
+		}
+		seen := map[string]bool{}
+		for _, r := range p.log {
+			key := r.Method + " " + r.Path + "?" + r.RawQuery
+			if seen[key] && !r.IsToken() {
+				t.Errorf("%s: %s was requested twice", p.name, key)
+			}
+			seen[key] = true
+		}
+	}
 }
 
 // The same with the limiter opened up, so the apply hammers Graph and

@@ -1,0 +1,330 @@
+// Command bench is the end-to-end benchmark behind `make bench`. It builds
+// the release binary, then drives the real Terraform CLI against the
+// in-process Graph emulator with a per-request latency (150 ms by default,
+// a real tenant's round trip) and -parallelism=10, for N = 1, 50 and 200
+// resources: apply, a refresh-only plan and destroy. Each is compared with
+// its floor, T0 + ceil(N/P) * R * L, where T0 is the same operation with no
+// latency (Terraform's own work), R the round trips each resource needs
+// (apply 2: assign and read-back; refresh 1; destroy 2: the plan's read and
+// the assign) and L the latency. It then applies 200 with Intune's write
+// limit on and the provider's default write limiter, against the write-rate
+// floor, and measures the release binary and the schema fetch. It prints
+// one Markdown table.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
+	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
+)
+
+func main() {
+	terraform := flag.String("terraform", "terraform", "the Terraform CLI to drive")
+	latency := flag.Duration("latency", 150*time.Millisecond, "emulated round-trip latency of every request")
+	sizes := flag.String("n", "1,50,200", "resource counts, comma-separated")
+	parallelism := flag.Int("parallelism", 10, "terraform -parallelism")
+	throttledN := flag.Int("throttled-n", 200, "resources in the throttled apply (0 skips it)")
+	flag.Parse()
+	var ns []int
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "bench: -n %q: want positive numbers\n", *sizes)
+			os.Exit(2)
+		}
+		ns = append(ns, n)
+	}
+	b := &bench{terraform: *terraform, latency: *latency, parallelism: *parallelism, log: os.Stderr}
+	if err := b.run(ns, *throttledN); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type bench struct {
+	terraform   string
+	latency     time.Duration
+	parallelism int
+	log         io.Writer // progress; the table goes to stdout
+	work        string
+	pluginDir   string
+	rc          string
+}
+
+// measurement is one Terraform command against the emulator.
+type measurement struct {
+	res      tfharness.Result
+	stats    graphfake.Stats
+	tokens   int
+	repeated int // Graph requests that repeated an earlier one and were not retries
+}
+
+// row is one line of the table.
+type row struct {
+	n         int
+	op        string
+	rounds    int // round trips per resource
+	processes int // provider processes that call Graph, each authenticating once
+	t0, lat   measurement
+}
+
+func (b *bench) run(ns []int, throttledN int) error {
+	start := time.Now()
+	work, err := os.MkdirTemp("", "intune-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	b.work, b.pluginDir, b.rc = work, filepath.Join(work, "plugins"), filepath.Join(work, "terraformrc")
+
+	fmt.Fprintln(b.log, "building the release binary (go build -trimpath -ldflags \"-s -w\")")
+	bin, err := tfharness.BuildProvider(b.pluginDir, true)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat(bin)
+	if err != nil {
+		return err
+	}
+	if err := tfharness.WriteCLIConfig(b.rc, b.pluginDir); err != nil {
+		return err
+	}
+	schema, empty, err := b.schemaFetch()
+	if err != nil {
+		return err
+	}
+
+	var rows []row
+	for _, n := range ns {
+		var zero, slow [3]measurement
+		for i, lat := range []time.Duration{0, b.latency} {
+			fmt.Fprintf(b.log, "N=%d, latency %v: apply, refresh-only plan, destroy\n", n, lat)
+			ms, err := b.cycle(n, lat)
+			if err != nil {
+				return err
+			}
+			if i == 0 {
+				zero = ms
+			} else {
+				slow = ms
+			}
+		}
+		for i, op := range []struct {
+			name              string
+			rounds, processes int
+		}{{"apply", 2, 1}, {"refresh", 1, 1}, {"destroy", 2, 2}} {
+			rows = append(rows, row{n: n, op: op.name, rounds: op.rounds, processes: op.processes, t0: zero[i], lat: slow[i]})
+		}
+	}
+
+	var throttled *measurement
+	if throttledN > 0 {
+		fmt.Fprintf(b.log, "N=%d, latency %v, Intune write limit on, default write limiter: apply\n", throttledN, b.latency)
+		m, err := b.throttledApply(throttledN)
+		if err != nil {
+			return err
+		}
+		throttled = &m
+	}
+
+	b.print(rows, throttledN, throttled, fi.Size(), schema, empty, time.Since(start))
+	return nil
+}
+
+// workspace starts an emulator and a working directory for n resources.
+func (b *bench) workspace(n int, opts graphfake.Options, providerBlock string) (*graphfake.Server, *tfharness.Terraform, string, error) {
+	srv, err := graphfake.Start(opts)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	dir, err := os.MkdirTemp(b.work, "ws")
+	if err != nil {
+		srv.Close()
+		return nil, nil, "", err
+	}
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := srv.WriteCACert(caFile); err != nil {
+		srv.Close()
+		return nil, nil, "", err
+	}
+	resources := tfharness.Resources(n)
+	for _, r := range resources {
+		srv.AddConfiguration(r.ConfigurationID, "bench")
+	}
+	config := tfharness.RequiredProviders + "\n" + tfharness.Configuration(providerBlock, resources)
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o644); err != nil {
+		srv.Close()
+		return nil, nil, "", err
+	}
+	emu := tfharness.Emulator{URL: srv.URL(), CAFile: caFile, TenantID: srv.TenantID(), ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()}
+	return srv, &tfharness.Terraform{Path: b.terraform, Env: emu.Env(os.Environ(), b.rc)}, dir, nil
+}
+
+// unpaced lifts the provider's write limiter: these runs measure round
+// trips, and the emulator has no write limit on. The throttled apply
+// measures the write limit with the default limiter.
+const unpaced = "provider \"intune\" {\n  max_writes_per_second = 1000\n}\n"
+
+// cycle runs apply, a refresh-only plan and destroy of n resources.
+func (b *bench) cycle(n int, latency time.Duration) ([3]measurement, error) {
+	var out [3]measurement
+	srv, tf, dir, err := b.workspace(n, graphfake.Options{Latency: latency}, unpaced)
+	if err != nil {
+		return out, err
+	}
+	defer srv.Close()
+	p := fmt.Sprintf("-parallelism=%d", b.parallelism)
+	for i, args := range [][]string{
+		{"apply", "-auto-approve", "-input=false", p},
+		{"plan", "-refresh-only", "-input=false", p},
+		{"destroy", "-auto-approve", "-input=false", p},
+	} {
+		if out[i], err = b.measure(srv, tf, dir, args...); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func (b *bench) throttledApply(n int) (measurement, error) {
+	limit := graphfake.IntuneWriteLimit()
+	srv, tf, dir, err := b.workspace(n, graphfake.Options{Latency: b.latency, WriteLimit: &limit}, "")
+	if err != nil {
+		return measurement{}, err
+	}
+	defer srv.Close()
+	return b.measure(srv, tf, dir, "apply", "-auto-approve", "-input=false", fmt.Sprintf("-parallelism=%d", b.parallelism))
+}
+
+func (b *bench) measure(srv *graphfake.Server, tf *tfharness.Terraform, dir string, args ...string) (measurement, error) {
+	srv.ResetRequests()
+	tokens := srv.TokenRequests()
+	res, err := tf.Run(context.Background(), dir, append(args, "-no-color")...)
+	if err != nil {
+		return measurement{}, err
+	}
+	if res.ExitCode != 0 {
+		return measurement{}, fmt.Errorf("terraform %s exited %d:\n%s", strings.Join(args, " "), res.ExitCode, res.Output)
+	}
+	log := srv.Requests()
+	m := measurement{res: res, stats: graphfake.Summarize(log), tokens: srv.TokenRequests() - tokens}
+	seen, ids := map[string]bool{}, map[string]bool{}
+	for _, r := range log {
+		key := r.Method + " " + r.Path + "?" + r.RawQuery
+		if seen[key] && !ids[r.ClientRequestID] && !r.IsToken() {
+			m.repeated++
+		}
+		seen[key], ids[r.ClientRequestID] = true, true
+	}
+	return m, nil
+}
+
+// schemaFetch times `terraform providers schema -json` with the provider,
+// and in an empty directory (Terraform's own start-up), median of 9 each.
+func (b *bench) schemaFetch() (withProvider, empty time.Duration, err error) {
+	dir := filepath.Join(b.work, "schema")
+	emptyDir := filepath.Join(b.work, "schema-empty")
+	for _, d := range []string{dir, emptyDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tfharness.RequiredProviders), 0o644); err != nil {
+		return 0, 0, err
+	}
+	emu := tfharness.Emulator{} // no Graph is needed to describe the schema
+	tf := &tfharness.Terraform{Path: b.terraform, Env: emu.Env(os.Environ(), b.rc)}
+	median := func(d string, check func(string) error) (time.Duration, error) {
+		var times []time.Duration
+		for range 9 {
+			res, err := tf.Run(context.Background(), d, "providers", "schema", "-json")
+			if err != nil {
+				return 0, err
+			}
+			if res.ExitCode != 0 {
+				return 0, fmt.Errorf("terraform providers schema -json exited %d:\n%s", res.ExitCode, res.Output)
+			}
+			if err := check(res.Output); err != nil {
+				return 0, err
+			}
+			times = append(times, res.Wall)
+		}
+		slices.Sort(times)
+		return times[len(times)/2], nil
+	}
+	withProvider, err = median(dir, func(out string) error {
+		if !strings.Contains(out, "intune_ios_lob_provisioning_assignment") {
+			return errors.New("the schema does not describe intune_ios_lob_provisioning_assignment")
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	empty, err = median(emptyDir, func(string) error { return nil })
+	return withProvider, empty, err
+}
+
+func (b *bench) floor(r row) time.Duration {
+	waves := int(math.Ceil(float64(r.n) / float64(b.parallelism)))
+	return r.t0.res.Wall + time.Duration(waves*r.rounds)*b.latency
+}
+
+// authRoundTrips is what each provider process that calls Graph spends on
+// authentication before its first call: the tenant's OpenID configuration
+// and the token (instance discovery is off against the emulator).
+const authRoundTrips = 2
+
+// floorWithAuth adds the authentication round trips the floor leaves out.
+func (b *bench) floorWithAuth(r row) time.Duration {
+	return b.floor(r) + time.Duration(authRoundTrips*r.processes)*b.latency
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+
+func mib(bytes int64) string { return fmt.Sprintf("%.0f MiB", float64(bytes)/(1<<20)) }
+
+func (b *bench) print(rows []row, throttledN int, throttled *measurement, binSize int64, schema, emptySchema time.Duration, total time.Duration) {
+	fmt.Printf("\nLatency %v per request, -parallelism=%d; T0 = same operation at latency 0; floor = T0 + ceil(N/P) x round trips x latency.\n",
+		b.latency, b.parallelism)
+	fmt.Printf("Floor + auth adds the %d authentication round trips (OpenID configuration, token) of each provider process that calls Graph.\n", authRoundTrips)
+	fmt.Printf("These runs set max_writes_per_second = 1000 (the emulator has no write limit here); the throttled apply below uses the default.\n\n")
+	fmt.Println("| N | operation | wall | T0 | floor | wall / floor | floor + auth | wall / (floor + auth) | Graph requests per resource | token requests | provider processes | peak RSS |")
+	fmt.Println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range rows {
+		f, fa := b.floor(r), b.floorWithAuth(r)
+		fmt.Printf("| %d | %s | %s | %s | %s | %.2f | %s | %.2f | %.2f | %d | %d | %s |\n", r.n, r.op, secs(r.lat.res.Wall), secs(r.t0.res.Wall),
+			secs(f), r.lat.res.Wall.Seconds()/f.Seconds(), secs(fa), r.lat.res.Wall.Seconds()/fa.Seconds(),
+			float64(r.lat.stats.Graph)/float64(r.n), r.lat.tokens, r.lat.res.ProviderProcesses, mib(r.lat.res.PeakRSS))
+	}
+	repeated := 0
+	for _, r := range rows {
+		repeated += r.lat.repeated + r.t0.repeated
+	}
+	fmt.Printf("\nRequests repeated other than by a retry, all runs above: %d\n", repeated)
+	if throttled != nil {
+		rate := float64(graphfake.IntuneWriteLimit().PerApp) / graphfake.IntuneWriteLimit().Window.Seconds()
+		floor := time.Duration(float64(throttledN) / rate * float64(time.Second))
+		fmt.Printf("\nThrottled apply: N=%d, latency %v, Intune write limit (100 writes / 20 s per app, 200 per tenant), default max_writes_per_second:\n\n", throttledN, b.latency)
+		fmt.Println("| wall | write-rate floor | wall / floor | 429s | retries | Graph requests per resource | peak RSS |")
+		fmt.Println("|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Printf("| %s | %s | %.2f | %d | %d | %.2f | %s |\n", secs(throttled.res.Wall), secs(floor), throttled.res.Wall.Seconds()/floor.Seconds(),
+			throttled.stats.Throttled, throttled.stats.Retries, float64(throttled.stats.Graph)/float64(throttledN), mib(throttled.res.PeakRSS))
+	}
+	fmt.Printf("\nRelease binary (go build -trimpath -ldflags \"-s -w\"): %.1f MB (%d bytes)\n", float64(binSize)/1e6, binSize)
+	fmt.Printf("Schema fetch (terraform providers schema -json, median of 9): %d ms; the same command with no provider: %d ms\n",
+		schema.Milliseconds(), emptySchema.Milliseconds())
+	fmt.Printf("Benchmark wall time: %s\n", total.Round(time.Second))
+}
