@@ -7,12 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 )
@@ -177,6 +179,73 @@ func TestAccAssignment_import(t *testing.T) {
 				ImportState:   true,
 				ImportStateId: "not-a-guid",
 				ExpectError:   regexp.MustCompile(`Import takes the configuration id, a GUID`),
+			},
+		},
+	})
+}
+
+// An import block adopts assignments made in the portal: the plan imports
+// them and changes nothing, and the apply posts nothing to Graph. Import
+// blocks came in Terraform 1.5 and are in every OpenTofu (1.6 on).
+func TestAccAssignment_importBlockAdoptsExistingAssignments(t *testing.T) {
+	needsEmulator(t)
+	f := newFixture(t, 2)
+	if err := emulator.SetAssignments(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])); err != nil {
+		t.Fatal(err)
+	}
+	config := fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n\n", resourceName, f.ConfigurationID) +
+		groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1]})
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{skipBelow("1.5.0", "1.6.0")},
+		CheckDestroy:           checkCollectionsEmpty(f.ConfigurationID),
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply:             []plancheck.PlanCheck{expectChange(resourceName, true, "no-op", tfjson.Actions.NoOp)},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("id"), knownvalue.StringExact(f.ConfigurationID)),
+				statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("group"), knownvalue.SetExact([]knownvalue.Check{
+					knownvalue.ObjectExact(map[string]knownvalue.Check{"group_id": knownvalue.StringExact(f.Groups[0])}),
+				})),
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])),
+				checkNoAssign(f.ConfigurationID),
+			),
+		}},
+	})
+}
+
+// A removed block with destroy = false stops managing a configuration's
+// assignments and leaves them in Intune, where a destroy would empty them.
+// removed blocks came in Terraform 1.7; OpenTofu took lifecycle in them in 1.10.
+func TestAccAssignment_removedBlockKeepsAssignments(t *testing.T) {
+	f := newFixture(t, 2)
+	kept := checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1]))
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{skipBelow("1.7.0", "1.10.0")},
+		CheckDestroy:           kept, // nothing is left in the state to destroy
+		Steps: []resource.TestStep{
+			{
+				Config: groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1]}),
+				Check:  kept,
+			},
+			{
+				Config: fmt.Sprintf(`
+removed {
+  from = %s
+  lifecycle {
+    destroy = false
+  }
+}
+`, resourceName),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{expectChange(resourceName, false, "forget", tfjson.Actions.Forget)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: kept,
 			},
 		},
 	})
@@ -496,6 +565,21 @@ func checkEmulatorHolds(configurationID string, groups []string, targets []graph
 
 func checkCollectionsEmpty(configurationID string) resource.TestCheckFunc {
 	return checkEmulatorHolds(configurationID, nil, nil)
+}
+
+// checkNoAssign fails if anything posted to the configuration's assign action.
+func checkNoAssign(configurationID string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if emulator == nil {
+			return nil
+		}
+		for _, r := range emulator.Requests() {
+			if r.Method == "POST" && strings.HasSuffix(r.Path, "/"+configurationID+"/assign") {
+				return fmt.Errorf("%s %s: the configuration's assignments were rewritten", r.Method, r.Path)
+			}
+		}
+		return nil
+	}
 }
 
 func lower(ss []string) []string {

@@ -39,7 +39,14 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
-	if liveMode() || os.Getenv("TF_ACC") == "" {
+	if os.Getenv("TF_ACC") == "" {
+		return m.Run()
+	}
+	if err := detectCLI(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if liveMode() {
 		return m.Run()
 	}
 	// Page size 1 makes every read of more than one assignment follow
