@@ -82,7 +82,12 @@ func newWorkspace(t *testing.T, opts graphfake.Options, extraEnv ...string) *wor
 	if err := srv.WriteCACert(caFile); err != nil {
 		t.Fatal(err)
 	}
-	if err := tfharness.WriteCLIConfig(rc, pluginDir); err != nil {
+	path := terraformPath(t)
+	cli, err := tfharness.Identify(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tfharness.WriteCLIConfig(rc, pluginDir, cli); err != nil {
 		t.Fatal(err)
 	}
 	emu := tfharness.Emulator{URL: srv.URL(), CAFile: caFile, TenantID: srv.TenantID(), ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()}
@@ -91,7 +96,7 @@ func newWorkspace(t *testing.T, opts graphfake.Options, extraEnv ...string) *wor
 		t.Fatal(err)
 	}
 	return &workspace{t: t, dir: work, srv: srv, tf: &tfharness.Terraform{
-		Path: terraformPath(t),
+		Path: path,
 		Env:  append(emu.Env(os.Environ(), rc), extraEnv...),
 	}}
 }

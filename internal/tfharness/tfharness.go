@@ -22,9 +22,6 @@ import (
 	"time"
 )
 
-// ProviderSource is the provider's registry address, which dev_overrides maps.
-const ProviderSource = "registry.terraform.io/intunetf/intune"
-
 // RequiredProviders is the terraform block every configuration starts with.
 const RequiredProviders = `terraform {
   required_providers {
@@ -78,16 +75,46 @@ func BuildProvider(dir string, release bool) (string, error) {
 	return out, GoBuild(out, ".", release)
 }
 
+// CLI is what a harness needs to know about the Terraform or OpenTofu CLI
+// it drives.
+type CLI struct {
+	Banner string // the first line of its `version`: "Terraform v1.8.5", "OpenTofu v1.10.10"
+	Name   string // the command users type: terraform or tofu
+	// ProviderSource is the address the CLI reads the source
+	// "intunetf/intune" as, which dev_overrides must map: OpenTofu's
+	// default registry host is registry.opentofu.org.
+	ProviderSource string
+}
+
+// Identify asks the CLI at path what it is.
+func Identify(path string) (CLI, error) {
+	cmd := exec.Command(path, "version")
+	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1") // no update check over the network
+	out, err := cmd.Output()
+	if err != nil {
+		return CLI{}, fmt.Errorf("%s version: %w", path, err)
+	}
+	banner, _, _ := strings.Cut(string(out), "\n")
+	switch {
+	case strings.HasPrefix(banner, "OpenTofu"):
+		return CLI{Banner: banner, Name: "tofu", ProviderSource: "registry.opentofu.org/intunetf/intune"}, nil
+	case strings.HasPrefix(banner, "Terraform"):
+		return CLI{Banner: banner, Name: "terraform", ProviderSource: "registry.terraform.io/intunetf/intune"}, nil
+	}
+	return CLI{}, fmt.Errorf("%s is neither Terraform nor OpenTofu: its version says %q", path, banner)
+}
+
 // WriteCLIConfig writes a CLI configuration that takes the provider from
-// pluginDir (which holds terraform-provider-intune) and nothing else.
-func WriteCLIConfig(path, pluginDir string) error {
+// pluginDir (which holds terraform-provider-intune) and nothing else, under
+// the address cli gives it.
+func WriteCLIConfig(path, pluginDir string, cli CLI) error {
 	return os.WriteFile(path, []byte(fmt.Sprintf(`provider_installation {
   dev_overrides {
     %q = %q
   }
   direct {}
 }
-`, ProviderSource, pluginDir)), 0o600)
+`, cli.ProviderSource, pluginDir)), 0o600)
 }
 
 // Emulator is what the environment needs to know about a Graph emulator.
@@ -133,6 +160,7 @@ func clean(env []string) []string {
 // Terraform runs one Terraform CLI with a fixed environment.
 type Terraform struct {
 	Path string   // the CLI, e.g. "terraform"
+	Name string   // the command Echo shows; "terraform" if empty
 	Env  []string // the whole environment of every run
 	// Echo, if set, also receives each command line and its output as it runs.
 	Echo io.Writer
@@ -160,7 +188,11 @@ func (tf *Terraform) Run(ctx context.Context, dir string, args ...string) (Resul
 	var out bytes.Buffer
 	w := io.Writer(&lockedWriter{w: &out})
 	if tf.Echo != nil {
-		fmt.Fprintf(tf.Echo, "$ terraform %s\n", strings.Join(args, " "))
+		name := tf.Name
+		if name == "" {
+			name = "terraform"
+		}
+		fmt.Fprintf(tf.Echo, "$ %s %s\n", name, strings.Join(args, " "))
 		w = io.MultiWriter(w, tf.Echo)
 	}
 	cmd.Stdout, cmd.Stderr = w, w

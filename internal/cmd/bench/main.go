@@ -98,7 +98,11 @@ func (b *bench) run(ns []int, throttledN int) error {
 	if err != nil {
 		return err
 	}
-	if err := tfharness.WriteCLIConfig(b.rc, b.pluginDir); err != nil {
+	cli, err := tfharness.Identify(b.terraform)
+	if err != nil {
+		return err
+	}
+	if err := tfharness.WriteCLIConfig(b.rc, b.pluginDir, cli); err != nil {
 		return err
 	}
 	schema, empty, err := b.schemaFetch()

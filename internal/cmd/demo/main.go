@@ -44,6 +44,21 @@ func main() {
 }
 
 func run(terraform string) error {
+	// The CLI runs in working directories of its own: a relative path to it
+	// must not be read from there.
+	if strings.ContainsRune(terraform, filepath.Separator) {
+		abs, err := filepath.Abs(terraform)
+		if err != nil {
+			return err
+		}
+		terraform = abs
+	}
+	kind, err := tfharness.Identify(terraform)
+	if err != nil {
+		return err
+	}
+	fmt.Println(kind.Banner)
+
 	work, err := os.MkdirTemp("", "intune-demo")
 	if err != nil {
 		return err
@@ -84,11 +99,11 @@ func run(terraform string) error {
 	// TLS, trusting its CA through SSL_CERT_FILE, with a client secret.
 	os.Setenv("SSL_CERT_FILE", caFile)
 	rc := filepath.Join(work, "terraformrc")
-	if err := tfharness.WriteCLIConfig(rc, pluginDir); err != nil {
+	if err := tfharness.WriteCLIConfig(rc, pluginDir, kind); err != nil {
 		return err
 	}
 	emulator := tfharness.Emulator{URL: url, CAFile: caFile, TenantID: tenantID, ClientID: clientID, ClientSecret: clientSecret}
-	cli := &tfharness.Terraform{Path: terraform, Env: emulator.Env(os.Environ(), rc), Echo: os.Stdout}
+	cli := &tfharness.Terraform{Path: terraform, Name: kind.Name, Env: emulator.Env(os.Environ(), rc), Echo: os.Stdout}
 	client, err := graphClient(url)
 	if err != nil {
 		return err
@@ -109,12 +124,12 @@ func run(terraform string) error {
 	}
 	tf := func(dir string, args ...string) (int, error) { return runTerraform(cli, dir, args...) }
 
-	step("terraform plan (expect: 1 to add)")
+	step(kind.Name + " plan (expect: 1 to add)")
 	if code, err := tf(applyDir, "plan", "-input=false", "-detailed-exitcode"); code != 2 {
 		return fmt.Errorf("plan exited %d, want 2 (changes to make): %v", code, err)
 	}
 
-	step("terraform apply -auto-approve")
+	step(kind.Name + " apply -auto-approve")
 	if code, err := tf(applyDir, "apply", "-input=false", "-auto-approve"); code != 0 {
 		return fmt.Errorf("apply exited %d: %v", code, err)
 	}
@@ -127,12 +142,12 @@ func run(terraform string) error {
 	}
 	fmt.Printf("Graph now holds %d group assignment and %d target assignments for %s\n", len(a.Groups), len(a.Targets), configurationID)
 
-	step("terraform plan -detailed-exitcode (expect: no changes)")
+	step(kind.Name + " plan -detailed-exitcode (expect: no changes)")
 	if code, err := tf(applyDir, "plan", "-input=false", "-detailed-exitcode"); code != 0 {
 		return fmt.Errorf("re-plan exited %d, want 0 (no changes): %v", code, err)
 	}
 
-	step("terraform import into a fresh state, then plan (expect: no changes)")
+	step(kind.Name + " import into a fresh state, then plan (expect: no changes)")
 	if code, err := tf(importDir, "import", "-input=false", resourceAddress, configurationID); code != 0 {
 		return fmt.Errorf("import exited %d: %v", code, err)
 	}
@@ -140,7 +155,7 @@ func run(terraform string) error {
 		return fmt.Errorf("plan after import exited %d, want 0 (no changes): %v", code, err)
 	}
 
-	step("terraform destroy -auto-approve")
+	step(kind.Name + " destroy -auto-approve")
 	if code, err := tf(applyDir, "destroy", "-input=false", "-auto-approve"); code != 0 {
 		return fmt.Errorf("destroy exited %d: %v", code, err)
 	}
@@ -197,7 +212,7 @@ func runTerraform(cli *tfharness.Terraform, dir string, args ...string) (int, er
 		return -1, err
 	}
 	if res.ExitCode != 0 {
-		return res.ExitCode, fmt.Errorf("terraform %s exited %d", strings.Join(args, " "), res.ExitCode)
+		return res.ExitCode, fmt.Errorf("%s %s exited %d", cli.Name, strings.Join(args, " "), res.ExitCode)
 	}
 	return 0, nil
 }
