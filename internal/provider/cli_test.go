@@ -32,7 +32,9 @@ func detectCLI() error {
 			return nil // terraform-plugin-testing reports this better
 		}
 	}
-	out, err := exec.Command(cli, "version").Output()
+	cmd := exec.Command(cli, "version")
+	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1") // no update check over the network
+	out, err := cmd.Output()
 	if err != nil {
 		return fmt.Errorf("running %s version: %w", cli, err)
 	}
