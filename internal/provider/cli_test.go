@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-version"
-	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
@@ -56,29 +55,19 @@ func skipBelow(terraform, opentofu string) tfversion.TerraformVersionCheck {
 	return tfversion.SkipBelow(version.Must(version.NewVersion(terraform)))
 }
 
-// planCheck adapts a function to plancheck.PlanCheck.
-type planCheck func(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse)
+// expectForget checks that the plan forgets the resource at addr: drops it
+// from the state and leaves the remote object alone (a removed block with
+// destroy = false).
+type expectForget string
 
-func (f planCheck) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	f(ctx, req, resp)
-}
-
-// expectChange checks the planned change of the resource at addr: whether
-// it is an import (from an import block), and its actions.
-func expectChange(addr string, importing bool, want string, ok func(tfjson.Actions) bool) plancheck.PlanCheck {
-	return planCheck(func(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-		for _, rc := range req.Plan.ResourceChanges {
-			if rc.Address != addr || rc.Change == nil {
-				continue
-			}
-			switch {
-			case (rc.Change.Importing != nil) != importing:
-				resp.Error = fmt.Errorf("%s: the plan imports it: %t, want %t", addr, rc.Change.Importing != nil, importing)
-			case !ok(rc.Change.Actions):
-				resp.Error = fmt.Errorf("%s: planned actions %v, want %s", addr, rc.Change.Actions, want)
+func (e expectForget) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address == string(e) && rc.Change != nil {
+			if !rc.Change.Actions.Forget() {
+				resp.Error = fmt.Errorf("%s: planned actions %v, want forget", e, rc.Change.Actions)
 			}
 			return
 		}
-		resp.Error = fmt.Errorf("%s: not in the plan", addr)
-	})
+	}
+	resp.Error = fmt.Errorf("%s is not in the plan", e)
 }

@@ -36,9 +36,18 @@ import (
 
 const (
 	examplesDir      = "../../examples"
-	registryAddress  = "registry.terraform.io/intunetf/intune"
 	importByStringID = "import-by-string-id.tf"
 )
+
+// registryAddress is the address the CLI under test gives the source
+// "intunetf/intune": OpenTofu's default registry host differs (see detectCLI).
+func registryAddress() string {
+	host := os.Getenv("TF_ACC_PROVIDER_HOST")
+	if host == "" {
+		host = "registry.terraform.io"
+	}
+	return host + "/intunetf/intune"
+}
 
 // terraformCLI is the CLI `make test` passes to terraform-plugin-testing.
 func terraformCLI(t *testing.T) string {
@@ -202,7 +211,7 @@ func serveProvider(t *testing.T) string {
 	closed := make(chan struct{})
 	served := make(chan error, 1)
 	go func() {
-		served <- tf6server.Serve(registryAddress, providerserver.NewProtocol6(New("test")()),
+		served <- tf6server.Serve(registryAddress(), providerserver.NewProtocol6(New("test")()),
 			tf6server.WithDebug(ctx, reattach, closed),
 			tf6server.WithGoPluginLogger(hclog.NewNullLogger()),
 			tf6server.WithLoggingSink(t))
@@ -221,7 +230,7 @@ func serveProvider(t *testing.T) string {
 		cancel()
 		<-closed
 	})
-	b, err := json.Marshal(map[string]any{registryAddress: map[string]any{
+	b, err := json.Marshal(map[string]any{registryAddress(): map[string]any{
 		"Protocol":        cfg.Protocol,
 		"ProtocolVersion": cfg.ProtocolVersion,
 		"Pid":             cfg.Pid,

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -201,7 +200,10 @@ func TestAccAssignment_importBlockAdoptsExistingAssignments(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: config,
 			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply:             []plancheck.PlanCheck{expectChange(resourceName, true, "no-op", tfjson.Actions.NoOp)},
+				PreApply: []plancheck.PlanCheck{
+					expectImporting(resourceName),
+					plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionNoop),
+				},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -242,7 +244,7 @@ removed {
 }
 `, resourceName),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{expectChange(resourceName, false, "forget", tfjson.Actions.Forget)},
+					PreApply:             []plancheck.PlanCheck{expectForget(resourceName)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				Check: kept,
