@@ -122,15 +122,7 @@ func (r *iosLobProvisioningAssignmentResource) Schema(ctx context.Context, _ res
 }
 
 func (r *iosLobProvisioningAssignmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil { // validation runs before the provider is configured
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider.", req.ProviderData))
-		return
-	}
-	r.client = data.client
+	r.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *iosLobProvisioningAssignmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

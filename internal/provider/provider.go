@@ -78,6 +78,21 @@ type providerData struct {
 	client *graph.Client
 }
 
+// clientFromProviderData is what every resource and data source does in
+// Configure: take the Graph client the provider configured. It is nil while
+// Terraform validates, before the provider is configured.
+func clientFromProviderData(data any, diags *diag.Diagnostics) *graph.Client {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider.", data))
+		return nil
+	}
+	return pd.client
+}
+
 func (p *intuneProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "intune"
 	resp.Version = p.version
