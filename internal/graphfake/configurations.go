@@ -153,58 +153,69 @@ func (s *Server) serveConfiguration(w http.ResponseWriter, r *http.Request, id s
 }
 
 // getConfiguration answers the entity, with its $select-ed properties and
-// any $expand-ed collections inline. An expanded collection pages like the
-// collection itself: the first page inline, then "{name}@odata.nextLink" to
-// the collection's next page, as OData's JSON format does for expanded
-// navigation properties; reads that lag behind an assign lag here too.
+// any $expand-ed collections inline, as the server's ReadBehaviour says: by
+// default an expanded collection pages like the collection itself, the first
+// page inline, then "{name}@odata.nextLink" to the collection's next page, as
+// OData's JSON format does for expanded navigation properties. Reads that lag
+// behind an assign lag here too.
 func (s *Server) getConfiguration(w http.ResponseWriter, r *http.Request, id string) {
-	selected, e := parseQueryOptions(r.URL.Query(), false)
-	if e != nil {
-		s.writeGraphError(w, r, e)
-		return
-	}
-	expand, e := parseExpand(r.URL.Query().Get("$expand"))
+	selected, expand, e := s.parseReadOptions(r.URL.Query(), false)
 	if e != nil {
 		s.writeGraphError(w, r, e)
 		return
 	}
 	s.mu.Lock()
 	cfg, ok := s.configs[id]
-	var body configurationJSON
-	expanded := map[string][]any{}
-	if ok {
-		body = cfg.entityJSON()
-		visible := cfg.visible(time.Now())
-		for _, name := range expand {
-			expanded[name] = expandable[name].items(visible)
-		}
+	var whole configurationJSON
+	var entity map[string]any
+	switch {
+	case ok && len(selected) == 0 && len(expand) == 0:
+		whole = cfg.entityJSON() // written as is: a profile can be megabytes
+	case ok:
+		entity = s.entityWithExpansions(cfg, selected, expand)
 	}
-	pageSize := s.pageSize
 	s.mu.Unlock()
 
 	if !ok {
 		s.writeNotFound(w, r)
 		return
 	}
-	body.Context = s.url + "/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations" + selectContext(selected) + "/$entity"
-	entity := selectProperties(body, selected)
-	if len(expand) == 0 {
-		writeGraphJSON(w, http.StatusOK, entity)
+	if entity == nil {
+		whole.Context = s.url + "/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations/$entity"
+		writeGraphJSON(w, http.StatusOK, whole)
 		return
 	}
-	b, _ := json.Marshal(entity) // plain fields and raw JSON always marshal
-	withCollections := map[string]any{}
-	_ = json.Unmarshal(b, &withCollections)
-	for lower, all := range expanded {
-		name := expandable[lower].name
-		end := min(pageSize, len(all))
-		withCollections[name+"@odata.context"] = fmt.Sprintf("%s/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations('%s')/%s", s.url, id, name)
-		withCollections[name] = append([]any{}, all[:end]...) // never null
-		if end < len(all) {
-			withCollections[name+"@odata.nextLink"] = fmt.Sprintf("%s%s/%s/%s?$skiptoken=%s", s.url, configurationsPath, id, name, encodeSkipToken(end))
-		}
+	entity["@odata.context"] = s.url + "/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations" + selectContext(selected) + "/$entity"
+	writeGraphJSON(w, http.StatusOK, entity)
+}
+
+// parseReadOptions reads $select and $expand, refusing $expand when the read
+// behaviour says so.
+func (s *Server) parseReadOptions(query url.Values, list bool) (selected, expand []string, e *graphError) {
+	if selected, e = parseQueryOptions(query, list); e != nil {
+		return nil, nil, e
 	}
-	writeGraphJSON(w, http.StatusOK, withCollections)
+	if expand, e = parseExpand(query.Get("$expand")); e != nil {
+		return nil, nil, e
+	}
+	if len(expand) > 0 && s.ReadBehaviour() == ReadsRefuseExpand {
+		return nil, nil, expandRefused()
+	}
+	return selected, expand, nil
+}
+
+// entityWithExpansions renders cfg with its selected properties and its
+// expanded collections, under the server's read behaviour; s.mu must be held.
+func (s *Server) entityWithExpansions(cfg *configuration, selected, expand []string) map[string]any {
+	entity := selectProperties(cfg.entityJSON(), selected)
+	visible := cfg.visible(time.Now())
+	for _, lower := range expand {
+		x := expandable[lower]
+		context := fmt.Sprintf("%s/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations('%s')/%s", s.url, cfg.id, x.name)
+		base := fmt.Sprintf("%s%s/%s/%s", s.url, configurationsPath, cfg.id, x.name)
+		expandedCollection(entity, s.reads, x.name, context, base, x.items(visible), s.pageSize)
+	}
+	return entity
 }
 
 // expandable are the navigation properties $expand accepts on a
@@ -238,11 +249,13 @@ func parseExpand(value string) ([]string, *graphError) {
 	return names, nil
 }
 
-// listConfigurations serves one page of the collection, in creation order.
-// nextLink keeps the request's $select, as Graph's does.
+// listConfigurations serves one page of the collection, in creation order,
+// each item with its $expand-ed collections. nextLink keeps the request's
+// $select and $expand, as Graph's does. Under ReadsListNeedsExpand a list
+// that does not ask $expand=assignments answers no items at all.
 func (s *Server) listConfigurations(w http.ResponseWriter, r *http.Request) {
 	query := r.URL.Query()
-	selected, e := parseQueryOptions(query, true)
+	selected, expand, e := s.parseReadOptions(query, true)
 	if e != nil {
 		s.writeGraphError(w, r, e)
 		return
@@ -255,6 +268,9 @@ func (s *Server) listConfigurations(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	all := s.sortedConfigurations()
+	if s.reads == ReadsListNeedsExpand && !slices.Contains(expand, segmentAssignments) {
+		all = nil
+	}
 	offset = min(offset, len(all))
 	end := min(offset+s.pageSize, len(all))
 	page := collectionPage{
@@ -262,7 +278,7 @@ func (s *Server) listConfigurations(w http.ResponseWriter, r *http.Request) {
 		Value:   []any{},
 	}
 	for _, cfg := range all[offset:end] {
-		page.Value = append(page.Value, selectProperties(cfg.entityJSON(), selected))
+		page.Value = append(page.Value, s.entityWithExpansions(cfg, selected, expand))
 	}
 	s.mu.Unlock()
 
@@ -270,6 +286,9 @@ func (s *Server) listConfigurations(w http.ResponseWriter, r *http.Request) {
 		next := url.Values{}
 		if len(selected) > 0 {
 			next.Set("$select", strings.Join(selected, ","))
+		}
+		if raw := query.Get("$expand"); raw != "" {
+			next.Set("$expand", raw)
 		}
 		next.Set("$skiptoken", encodeSkipToken(end))
 		page.NextLink = s.url + configurationsPath + "?" + next.Encode()
@@ -319,9 +338,11 @@ func (s *Server) updateConfiguration(w http.ResponseWriter, r *http.Request, id 
 
 	s.mu.Lock()
 	cfg, exists := s.configs[id]
+	var entity configurationJSON
 	if exists && parseErr == nil {
 		in.apply(cfg)
 		cfg.touch()
+		entity = cfg.entityJSON()
 	}
 	s.mu.Unlock()
 
@@ -331,7 +352,9 @@ func (s *Server) updateConfiguration(w http.ResponseWriter, r *http.Request, id 
 	case parseErr != nil:
 		s.writeGraphError(w, r, parseErr)
 	default:
-		w.WriteHeader(http.StatusNoContent)
+		// The beta update page answers 200 OK with the updated entity.
+		entity.Context = s.url + "/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations/$entity"
+		writeGraphJSON(w, http.StatusOK, entity)
 	}
 }
 
@@ -508,7 +531,7 @@ func optionalString(props map[string]json.RawMessage, name string, nullable bool
 }
 
 // parseQueryOptions accepts the query options graphfake implements: $select
-// everywhere, $expand on one configuration (see parseExpand), $skiptoken on lists. Anything else starting with $ is refused
+// and $expand (see parseExpand) everywhere, $skiptoken on lists. Anything else starting with $ is refused
 // rather than ignored, so a client that starts relying on, say, $filter
 // fails here instead of passing against a server that silently did not filter.
 func parseQueryOptions(query url.Values, list bool) ([]string, *graphError) {
@@ -519,9 +542,6 @@ func parseQueryOptions(query url.Values, list bool) ([]string, *graphError) {
 		switch strings.ToLower(name) {
 		case "$select":
 		case "$expand":
-			if list {
-				return nil, odataBadRequest("The query option '%s' is not supported by graphfake on this path.", name)
-			}
 		case "$skiptoken":
 			if list {
 				continue
@@ -559,14 +579,14 @@ func selectContext(selected []string) string {
 
 // selectProperties keeps only the selected properties (and the annotations)
 // of an entity; with no $select it is the whole entity.
-func selectProperties(e configurationJSON, selected []string) any {
-	if len(selected) == 0 {
-		return e
-	}
-	b, _ := json.Marshal(e)
-	var all map[string]json.RawMessage
+func selectProperties(e configurationJSON, selected []string) map[string]any {
+	b, _ := json.Marshal(e) // plain fields always marshal
+	var all map[string]any
 	_ = json.Unmarshal(b, &all)
-	out := map[string]json.RawMessage{}
+	if len(selected) == 0 {
+		return all
+	}
+	out := map[string]any{}
 	for k, v := range all {
 		if strings.HasPrefix(k, "@odata.") || slices.Contains(selected, k) {
 			out[k] = v

@@ -88,7 +88,7 @@ func TestCreateConfigurationDefaults(t *testing.T) {
 	}
 	e := decodeEntity(t, r)
 	// What Intune reports for what was not given.
-	if e["description"] != nil || e["expirationDateTime"] != "0001-01-01T00:00:00Z" || fmt.Sprint(e["roleScopeTagIds"]) != "[0]" {
+	if e["description"] != nil || e["expirationDateTime"] != nil || fmt.Sprint(e["roleScopeTagIds"]) != "[0]" {
 		t.Errorf("defaults: description %#v, expirationDateTime %#v, roleScopeTagIds %#v", e["description"], e["expirationDateTime"], e["roleScopeTagIds"])
 	}
 }
@@ -175,9 +175,13 @@ func TestUpdateConfiguration(t *testing.T) {
 	before, _ := s.Configuration(id)
 
 	// Only the payload: everything else stays.
+	// The beta update page answers 200 OK with the updated entity.
 	r := graphCall(t, s, token, http.MethodPatch, configPath(id), `{"@odata.type":"#microsoft.graph.iosLobAppProvisioningConfiguration","payload":"bmV3"}`)
-	if r.status != http.StatusNoContent || len(r.body) != 0 {
+	if r.status != http.StatusOK {
 		t.Fatalf("status %d, body %s", r.status, r.body)
+	}
+	if e := decodeEntity(t, r); e["payload"] != "bmV3" || e["displayName"] != "Sales" || e["version"] != float64(before.Version+1) {
+		t.Errorf("PATCH answered %v, want the updated entity", e)
 	}
 	after, _ := s.Configuration(id)
 	if string(after.Payload) != "new" || after.DisplayName != "Sales" || after.Description != "Sales apps" || after.Version != before.Version+1 ||
@@ -187,11 +191,11 @@ func TestUpdateConfiguration(t *testing.T) {
 
 	// null clears a nullable property; read-only ones are ignored.
 	r = graphCall(t, s, token, http.MethodPatch, configPath(id), `{"description":null,"expirationDateTime":null,"roleScopeTagIds":[],"version":99,"id":"x"}`)
-	if r.status != http.StatusNoContent {
+	if r.status != http.StatusOK {
 		t.Fatalf("status %d, body %s", r.status, r.body)
 	}
 	e := decodeEntity(t, graphCall(t, s, token, http.MethodGet, configPath(id), ""))
-	if e["description"] != nil || e["expirationDateTime"] != "0001-01-01T00:00:00Z" || fmt.Sprint(e["roleScopeTagIds"]) != "[0]" || e["version"] != float64(3) || e["id"] != id {
+	if e["description"] != nil || e["expirationDateTime"] != nil || fmt.Sprint(e["roleScopeTagIds"]) != "[0]" || e["version"] != float64(3) || e["id"] != id {
 		t.Errorf("after clearing: %v", e)
 	}
 

@@ -104,9 +104,19 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 			s.assign(w, r, id)
 		}
 	default:
-		s.writeGraphError(w, r, &graphError{status: http.StatusNotFound, code: "ResourceNotFound",
-			message: fmt.Sprintf("Resource not found for the segment '%s'.", segment)})
+		// What OData answers for a path segment the metadata does not declare.
+		s.writeGraphError(w, r, odataBadRequest("Resource not found for the segment '%s'.", originalSegment(r.URL.Path, segment)))
 	}
+}
+
+// originalSegment is the last segment of path as the client spelled it;
+// lower is its lower-case form.
+func originalSegment(path, lower string) string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	if last := segs[len(segs)-1]; strings.EqualFold(last, lower) {
+		return last
+	}
+	return lower
 }
 
 // writeUnauthorized answers 401 the way Graph does, with a challenge that

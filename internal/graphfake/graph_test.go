@@ -147,7 +147,7 @@ func TestRoutingErrors(t *testing.T) {
 	}{
 		{http.MethodGet, configPath("not-a-guid"), http.StatusBadRequest, "BadRequest"},
 		{http.MethodGet, configPath("not-a-guid") + "/assignments", http.StatusBadRequest, "BadRequest"},
-		{http.MethodGet, configPath(testConfigID) + "/nonsense", http.StatusNotFound, "ResourceNotFound"},
+		{http.MethodGet, configPath(testConfigID) + "/nonsense", http.StatusBadRequest, "BadRequest"},
 		{http.MethodGet, "/v1.0/me", http.StatusNotFound, "ResourceNotFound"},
 		{http.MethodPut, configPath(testConfigID), http.StatusMethodNotAllowed, "MethodNotAllowed"},
 		{http.MethodPost, configPath(testConfigID), http.StatusMethodNotAllowed, "MethodNotAllowed"},
@@ -610,10 +610,13 @@ func TestExpandCollections(t *testing.T) {
 	if body["id"] == nil || body["displayName"] != nil || body["payload"] != nil || body["assignments"] == nil || body["groupAssignments"] == nil {
 		t.Errorf("$select=id&$expand=...: %s", r.body)
 	}
-	// Lists do not expand.
+	// Lists expand each item, as Microsoft's powershell-intune-samples ask them to.
 	r = graphCall(t, s, token, http.MethodGet, configurationsPath+"?$expand=assignments", "")
-	if r.status != http.StatusBadRequest {
-		t.Errorf("$expand on the list: status %d", r.status)
+	var list struct {
+		Value []map[string]json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(r.body, &list); err != nil || r.status != http.StatusOK || len(list.Value) != 1 || list.Value[0]["assignments"] == nil {
+		t.Errorf("$expand on the list: status %d, %s", r.status, r.body)
 	}
 
 	// Without $expand the entity has no collections.

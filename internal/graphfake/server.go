@@ -53,6 +53,9 @@ type Options struct {
 	// trip costs what it costs against a real tenant (100-300 ms). 0 by
 	// default; SetLatency changes it.
 	Latency time.Duration
+	// Reads picks how $expand and the plain list are answered (see
+	// ReadBehaviour); "" is ReadsHonourExpand. SetReadBehaviour changes it.
+	Reads ReadBehaviour
 
 	// OnRequest, if set, is called after every request has been answered
 	// (for example to log it). It runs on the request's goroutine.
@@ -77,6 +80,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.TokenLifetime <= 0 {
 		o.TokenLifetime = DefaultTokenLifetime
+	}
+	if o.Reads == "" {
+		o.Reads = ReadsHonourExpand
 	}
 	return o
 }
@@ -112,6 +118,7 @@ type Server struct {
 	faults            []*faultRule
 	readLag           time.Duration
 	latency           time.Duration
+	reads             ReadBehaviour
 	throttle          *writeThrottle // nil when writes are not throttled
 }
 
@@ -149,6 +156,7 @@ func Start(opts Options) (*Server, error) {
 		tokens:   map[string]issuedToken{},
 		readLag:  opts.ReadLag,
 		latency:  opts.Latency,
+		reads:    opts.Reads,
 
 		githubRequestToken: randomToken(),
 		adoAccessToken:     randomToken(),

@@ -25,7 +25,7 @@ type configuration struct {
 	description     string // "" is reported as null
 	payloadFileName string
 	payload         []byte
-	expiration      time.Time // zero is reported as Intune does, 0001-01-01T00:00:00Z
+	expiration      time.Time // zero is reported as null, as for a configuration made in the portal without one
 	roleScopeTagIDs []string
 	created         time.Time
 	lastModified    time.Time
@@ -165,18 +165,18 @@ func (c *configuration) replaceAssignments(groupIDs []string, targets []Target) 
 
 // configurationJSON is the entity as Graph returns it.
 type configurationJSON struct {
-	Context              string    `json:"@odata.context,omitempty"`
-	ODataType            string    `json:"@odata.type"`
-	ID                   string    `json:"id"`
-	DisplayName          string    `json:"displayName"`
-	Description          *string   `json:"description"`
-	CreatedDateTime      time.Time `json:"createdDateTime"`
-	LastModifiedDateTime time.Time `json:"lastModifiedDateTime"`
-	Version              int       `json:"version"`
-	PayloadFileName      string    `json:"payloadFileName"`
-	Payload              []byte    `json:"payload"` // encoding/json writes standard base64, as Graph does for Edm.Binary
-	ExpirationDateTime   time.Time `json:"expirationDateTime"`
-	RoleScopeTagIDs      []string  `json:"roleScopeTagIds"`
+	Context              string     `json:"@odata.context,omitempty"`
+	ODataType            string     `json:"@odata.type"`
+	ID                   string     `json:"id"`
+	DisplayName          string     `json:"displayName"`
+	Description          *string    `json:"description"`
+	CreatedDateTime      time.Time  `json:"createdDateTime"`
+	LastModifiedDateTime time.Time  `json:"lastModifiedDateTime"`
+	Version              int        `json:"version"`
+	PayloadFileName      string     `json:"payloadFileName"`
+	Payload              []byte     `json:"payload"`            // encoding/json writes standard base64, as Graph does for Edm.Binary
+	ExpirationDateTime   *time.Time `json:"expirationDateTime"` // nullable in the metadata
+	RoleScopeTagIDs      []string   `json:"roleScopeTagIds"`
 }
 
 // entityJSON renders the configuration; the caller fills in @odata.context.
@@ -191,11 +191,13 @@ func (c *configuration) entityJSON() configurationJSON {
 		Version:              c.version,
 		PayloadFileName:      c.payloadFileName,
 		Payload:              c.payload,
-		ExpirationDateTime:   c.expiration,
 		RoleScopeTagIDs:      append([]string{}, c.roleScopeTagIDs...), // never null
 	}
 	if c.description != "" {
 		e.Description = &c.description
+	}
+	if !c.expiration.IsZero() {
+		e.ExpirationDateTime = &c.expiration
 	}
 	return e
 }
