@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 )
 
@@ -43,27 +42,6 @@ func BenchmarkAssign(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := c.Assign(ctx, emuConfigID, a); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkDecodeExpandedConfiguration(b *testing.B) {
-	a := benchAssignments()
-	body, err := json.Marshal(map[string]any{
-		"id":               emuConfigID,
-		"displayName":      "bench",
-		"assignments":      a.Targets,
-		"groupAssignments": a.Groups,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		var wire expandedConfiguration
-		if err := json.Unmarshal(body, &wire); err != nil {
 			b.Fatal(err)
 		}
 	}

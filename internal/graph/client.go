@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -79,8 +78,6 @@ type Client struct {
 	endpoint string // e.g. https://graph.microsoft.com, no trailing slash
 	pipeline runtime.Pipeline
 	writes   *rate.Limiter
-	// expandRefused is set once Graph has answered $expand with 400.
-	expandRefused atomic.Bool
 }
 
 // New returns a client for endpoint. The endpoint must be https: a bearer
@@ -175,102 +172,26 @@ func (c *Client) ListTargetAssignments(ctx context.Context, id string) ([]Target
 	return listAll[TargetAssignment](ctx, c, c.configurationURL(id)+"/assignments")
 }
 
-// GetAssignments reads both assignment collections of a configuration in
-// one request, GET {base}?$select=id&$expand=assignments,groupAssignments,
-// so a refresh costs one round trip (the payload is left out: only the
-// configuration's existence matters here). A 404 means the configuration is
-// gone. See getWithAssignments for paging and for a Graph that will not expand.
+// GetAssignments reads both assignment collections of a configuration
+// (every page of each) and checks that the configuration exists; a 404 means
+// it is gone. See getWithAssignments.
 func (c *Client) GetAssignments(ctx context.Context, id string) (*Assignments, error) {
-	_, a, err := c.getWithAssignments(ctx, id, false)
+	_, a, err := c.getWithAssignments(ctx, id, c.configurationURL(id)+"?$select=id")
 	return a, err
 }
 
-// getWithAssignments reads the configuration, with its payload or without,
-// and both collections, expanded in one request. An expanded collection that
-// pages on ("{name}@odata.nextLink") is followed to its end, and one the
-// answer leaves out is read on its own. Should Graph refuse the $expand
-// (400), the client reads the three separately and concurrently, from then
-// on; that still costs one round trip of latency, in three requests.
-func (c *Client) getWithAssignments(ctx context.Context, id string, withPayload bool) (*Configuration, *Assignments, error) {
-	if c.expandRefused.Load() {
-		return c.getSeparately(ctx, id, withPayload)
-	}
-	query := "?$select=id&$expand=assignments,groupAssignments"
-	if withPayload {
-		query = "?$expand=assignments,groupAssignments"
-	}
-	var wire struct {
-		Configuration
-		expandedConfiguration
-	}
-	err := c.getJSON(ctx, c.configurationURL(id)+query, &wire)
-	var ge *Error
-	if errors.As(err, &ge) && ge.StatusCode == http.StatusBadRequest {
-		cfg, a, sepErr := c.getSeparately(ctx, id, withPayload)
-		if sepErr == nil {
-			c.expandRefused.Store(true) // the 400 was about $expand, not the id
-		}
-		return cfg, a, sepErr
-	}
-	if err != nil {
-		return nil, nil, err
-	}
+// getWithAssignments reads the configuration from entity and both of its
+// assignment collections from their documented routes, {id}/assignments and
+// {id}/groupAssignments, with three concurrent requests: one round trip of
+// latency. It never relies on $expand: Intune has answered $expand of
+// assignments with empty arrays on sibling entities, and an expanded answer
+// cannot show that it is complete, so an expansion could make assignments
+// that exist look absent (ARCHITECTURE.md, "Reads").
+func (c *Client) getWithAssignments(ctx context.Context, id, entity string) (*Configuration, *Assignments, error) {
+	var cfg Configuration
 	var a Assignments
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		a.Targets, err = rest(gctx, c, wire.Targets, wire.TargetsNext, c.configurationURL(id)+"/assignments")
-		return err
-	})
-	g.Go(func() (err error) {
-		a.Groups, err = rest(gctx, c, wire.Groups, wire.GroupsNext, c.configurationURL(id)+"/groupAssignments")
-		return err
-	})
-	if err := g.Wait(); err != nil {
-		return nil, nil, err
-	}
-	return &wire.Configuration, &a, nil
-}
-
-// expandedConfiguration is what $expand=assignments,groupAssignments adds
-// to a configuration. A nil collection is one the answer left out.
-type expandedConfiguration struct {
-	Targets     *[]TargetAssignment `json:"assignments"`
-	TargetsNext string              `json:"assignments@odata.nextLink"`
-	Groups      *[]GroupAssignment  `json:"groupAssignments"`
-	GroupsNext  string              `json:"groupAssignments@odata.nextLink"`
-}
-
-// rest completes an expanded collection: the inline items plus the pages
-// after next, or, when the answer left the collection out, a read of list.
-func rest[T any](ctx context.Context, c *Client, inline *[]T, next, list string) ([]T, error) {
-	if inline == nil {
-		return listAll[T](ctx, c, list)
-	}
-	items := append([]T{}, *inline...)
-	if next == "" {
-		return items, nil
-	}
-	if err := c.checkNextLink(next); err != nil {
-		return nil, err
-	}
-	more, err := listAll[T](ctx, c, next)
-	return append(items, more...), err
-}
-
-// getSeparately reads the configuration and both collections with three
-// concurrent requests.
-func (c *Client) getSeparately(ctx context.Context, id string, withPayload bool) (*Configuration, *Assignments, error) {
-	var cfg *Configuration
-	var a Assignments
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		if withPayload {
-			cfg, err = c.GetConfiguration(gctx, id)
-		} else {
-			cfg, err = c.GetConfigurationSummary(gctx, id)
-		}
-		return err
-	})
+	g.Go(func() error { return c.getJSON(gctx, entity, &cfg) })
 	g.Go(func() (err error) {
 		a.Groups, err = c.ListGroupAssignments(gctx, id)
 		return err
@@ -282,7 +203,7 @@ func (c *Client) getSeparately(ctx context.Context, id string, withPayload bool)
 	if err := g.Wait(); err != nil {
 		return nil, nil, err
 	}
-	return cfg, &a, nil
+	return &cfg, &a, nil
 }
 
 // Assign replaces the whole assignment set of a configuration. It is

@@ -1,9 +1,11 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -55,16 +57,20 @@ func (c *Client) CreateConfiguration(ctx context.Context, in ConfigurationInput)
 	return decodeWithoutPayload(body, req)
 }
 
-// UpdateConfiguration patches the fields of in that are set. Graph answers
-// 204 (Intune) or 200 with the entity (what the reference page shows); both
-// are success and the entity is not read, since the caller re-reads anyway.
-func (c *Client) UpdateConfiguration(ctx context.Context, id string, in ConfigurationInput) error {
+// UpdateConfiguration patches the fields of in that are set and returns the
+// updated configuration, without its payload, as the 200 OK of the beta
+// update page carries it. A 204 No Content, which other Intune entities
+// answer, is success too and returns nil: the caller then reads it back.
+func (c *Client) UpdateConfiguration(ctx context.Context, id string, in ConfigurationInput) (*Configuration, error) {
 	req, err := c.configurationRequest(ctx, http.MethodPatch, c.configurationURL(id), in)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = c.do(req, http.StatusNoContent, http.StatusOK)
-	return err
+	body, err := c.do(req, http.StatusOK, http.StatusNoContent)
+	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+		return nil, err
+	}
+	return decodeWithoutPayload(body, req)
 }
 
 // DeleteConfiguration deletes a configuration; a *Error with status 404
@@ -90,15 +96,40 @@ func (c *Client) GetConfigurationSummary(ctx context.Context, id string) (*Confi
 // ListConfigurations reads every page of the collection, without payloads.
 // Filtering by name is left to the caller: Graph documents $filter on this
 // entity for id only, so a server-side displayName filter is not relied on.
+//
+// A plain list of these configurations has been reported to answer
+// "value": [] while ?$expand=assignments answered them
+// (microsoftgraph/microsoft-graph-docs issue 5025), and Microsoft's own
+// sample lists them that way (powershell-intune-samples,
+// iOSAppProvisioningProfile_Analysis.ps1). So an empty plain list is not
+// taken as "no configurations": the list is asked again exactly as the
+// sample asks it. That answer carries every payload, which is decoded away;
+// it costs one more request only when the plain list is empty. Should Graph
+// refuse that $expand (400), the plain answer stands.
 func (c *Client) ListConfigurations(ctx context.Context) ([]Configuration, error) {
-	return listAll[Configuration](ctx, c, c.configurationsURL()+"?$select="+summarySelect)
+	all, err := listAll[Configuration](ctx, c, c.configurationsURL()+"?$select="+summarySelect)
+	if err != nil || len(all) > 0 {
+		return all, err
+	}
+	expanded, err := listAll[configurationWithoutPayload](ctx, c, c.configurationsURL()+"?$expand=assignments")
+	var ge *Error
+	if errors.As(err, &ge) && ge.StatusCode == http.StatusBadRequest {
+		return all, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range expanded {
+		all = append(all, e.Configuration)
+	}
+	return all, nil
 }
 
 // GetConfigurationWithAssignments reads the configuration (with its payload)
-// and both assignment collections, in one request where Graph expands them
-// (see getWithAssignments). A 404 means the configuration is gone.
+// and both assignment collections, concurrently (see getWithAssignments). A
+// 404 means the configuration is gone.
 func (c *Client) GetConfigurationWithAssignments(ctx context.Context, id string) (*Configuration, *Assignments, error) {
-	return c.getWithAssignments(ctx, id, true)
+	return c.getWithAssignments(ctx, id, c.configurationURL(id))
 }
 
 func (c *Client) configurationRequest(ctx context.Context, method, u string, in ConfigurationInput) (*policy.Request, error) {
@@ -238,13 +269,16 @@ type skipped struct{}
 
 func (*skipped) UnmarshalJSON([]byte) error { return nil }
 
+// configurationWithoutPayload decodes a configuration but drops its payload.
+type configurationWithoutPayload struct {
+	Configuration
+	Payload skipped `json:"payload"` // shadows Configuration.Payload
+}
+
 // decodeWithoutPayload decodes an entity but drops its payload: the 201 of a
 // create echoes the profile, which the caller already holds.
 func decodeWithoutPayload(body []byte, req *policy.Request) (*Configuration, error) {
-	var wire struct {
-		Configuration
-		Payload skipped `json:"payload"` // shadows Configuration.Payload
-	}
+	var wire configurationWithoutPayload
 	if err := json.Unmarshal(body, &wire); err != nil {
 		return nil, fmt.Errorf("decoding the response of %s %s: %w", req.Raw().Method, req.Raw().URL.Path, err)
 	}

@@ -102,12 +102,12 @@ func TestUpdateConfigurationSendsOnlyWhatIsSet(t *testing.T) {
 		gotBody, _ = io.ReadAll(r.Body)
 		w.WriteHeader(http.StatusNoContent)
 	})
-	err := c.UpdateConfiguration(context.Background(), testConfigurationID, ConfigurationInput{
+	updated, err := c.UpdateConfiguration(context.Background(), testConfigurationID, ConfigurationInput{
 		DisplayName: ptr("Renamed"),
 		Description: ptr(""), // cleared
 	})
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || updated != nil {
+		t.Fatalf("a 204: %+v, %v; want nil, nil", updated, err)
 	}
 	if gotMethod != http.MethodPatch || !strings.HasSuffix(gotPath, "/iosLobAppProvisioningConfigurations/"+testConfigurationID) {
 		t.Errorf("sent %s %s", gotMethod, gotPath)
@@ -115,12 +115,18 @@ func TestUpdateConfigurationSendsOnlyWhatIsSet(t *testing.T) {
 	assertSameJSON(t, gotBody, []byte(`{"@odata.type":"#microsoft.graph.iosLobAppProvisioningConfiguration","displayName":"Renamed","description":null}`))
 }
 
-func TestUpdateConfigurationAcceptsTheDocumented200(t *testing.T) {
+// The beta update page answers 200 with the updated entity, which is
+// returned without its payload.
+func TestUpdateConfigurationReturnsTheDocumented200Entity(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, `{"id":%q}`, testConfigurationID)
+		fmt.Fprintf(w, `{"id":%q,"displayName":"Renamed","version":4,"payload":"cGF5bG9hZA=="}`, testConfigurationID)
 	})
-	if err := c.UpdateConfiguration(context.Background(), testConfigurationID, ConfigurationInput{Payload: ptr("cGF5bG9hZA==")}); err != nil {
+	updated, err := c.UpdateConfiguration(context.Background(), testConfigurationID, ConfigurationInput{Payload: ptr("cGF5bG9hZA==")})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if updated == nil || updated.ID != testConfigurationID || updated.DisplayName != "Renamed" || updated.Version != 4 || updated.Payload != "" {
+		t.Errorf("updated = %+v", updated)
 	}
 }
 
@@ -177,7 +183,7 @@ func TestInvalidPayloadIsNotSent(t *testing.T) {
 		t.Error("a request was sent")
 	})
 	for _, p := range []string{"", "not base64!", "cGF5bG9hZA", "cGF5bG9hZA==\n", `cGF5"}`, "cGF5bG9hZB=="} {
-		err := c.UpdateConfiguration(context.Background(), testConfigurationID, ConfigurationInput{Payload: ptr(p)})
+		_, err := c.UpdateConfiguration(context.Background(), testConfigurationID, ConfigurationInput{Payload: ptr(p)})
 		if err == nil || !strings.Contains(err.Error(), "payload") {
 			t.Errorf("payload %q: err = %v", p, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Fuzz targets for everything the client decodes from Graph. They must
@@ -129,37 +130,45 @@ func FuzzDecodeError(f *testing.F) {
 	})
 }
 
-func FuzzDecodeExpandedConfiguration(f *testing.F) {
-	f.Add([]byte(`{"id":"x","displayName":"d","assignments":[{"id":"a","target":{"@odata.type":"#microsoft.graph.allLicensedUsersAssignmentTarget","deviceAndAppManagementAssignmentFilterId":null,"deviceAndAppManagementAssignmentFilterType":"none"}}],"assignments@odata.context":"c","groupAssignments":[{"targetGroupId":"11111111-1111-1111-1111-111111111111"}],"groupAssignments@odata.nextLink":"https://graph.microsoft.com/beta/x?$skiptoken=2"}`))
-	f.Add([]byte(`{"id":"x"}`))
-	f.Add([]byte(`{"assignments":null,"groupAssignments":[]}`))
+// A list page, as the empty-list fallback reads it: with payloads to drop.
+func FuzzDecodeConfigurationsPage(f *testing.F) {
+	f.Add([]byte(`{"value":[{"id":"x","displayName":"d","payload":"aGVsbG8=","expirationDateTime":null,"roleScopeTagIds":["0"],"version":3,"assignments":[]}],"@odata.nextLink":"https://graph.microsoft.com/beta/x?$skiptoken=2"}`))
+	f.Add([]byte(`{"value":[{"id":"x","expirationDateTime":"0001-01-01T00:00:00Z","description":null}]}`))
+	f.Add([]byte(`{"value":[{"payload":{"nested":[1,2]}}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var wire expandedConfiguration
-		if json.Unmarshal(body, &wire) != nil {
+		var page struct {
+			Value []configurationWithoutPayload `json:"value"`
+		}
+		if json.Unmarshal(body, &page) != nil {
 			return
 		}
-		var a Assignments
-		if wire.Groups != nil {
-			a.Groups = *wire.Groups
-		}
-		if wire.Targets != nil {
-			a.Targets = *wire.Targets
-		}
-		if !a.SameSet(a) {
-			t.Fatal("a set differs from itself")
-		}
-		for _, ta := range a.Targets {
-			if !knownTarget(ta.Target.ODataType) {
-				continue
+		for _, c := range page.Value {
+			if c.Configuration.Payload != "" {
+				t.Fatalf("the payload was kept: %q", c.Configuration.Payload)
 			}
-			encoded, err := json.Marshal(ta)
+			encoded, err := json.Marshal(c.Configuration)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var again TargetAssignment
-			if err := json.Unmarshal(encoded, &again); err != nil || again.Target != belongs(ta.Target) {
-				t.Fatalf("round trip: %v %+v -> %+v", err, ta.Target, again.Target)
+			var again Configuration
+			if err := json.Unmarshal(encoded, &again); err != nil {
+				t.Fatalf("decoding our own %s: %v", encoded, err)
+			}
+			if !reflect.DeepEqual(again, c.Configuration) && !timesOnlyDiffer(again, c.Configuration) {
+				t.Fatalf("round trip changed %+v to %+v", c.Configuration, again)
 			}
 		}
 	})
+}
+
+// timesOnlyDiffer: time.Time's location does not survive JSON, its instant does.
+func timesOnlyDiffer(a, b Configuration) bool {
+	sameInstant := func(x, y *time.Time) bool { return x == nil && y == nil || x != nil && y != nil && x.Equal(*y) }
+	if !sameInstant(a.ExpirationDateTime, b.ExpirationDateTime) || !a.CreatedDateTime.Equal(b.CreatedDateTime) || !a.LastModifiedDateTime.Equal(b.LastModifiedDateTime) {
+		return false
+	}
+	a.ExpirationDateTime, b.ExpirationDateTime = nil, nil
+	a.CreatedDateTime, b.CreatedDateTime = time.Time{}, time.Time{}
+	a.LastModifiedDateTime, b.LastModifiedDateTime = time.Time{}, time.Time{}
+	return reflect.DeepEqual(a, b)
 }

@@ -233,19 +233,24 @@ func (r *iosLobProvisioningConfigurationResource) Update(ctx context.Context, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	var current *graph.Configuration
 	if in.DisplayName != nil || in.Description != nil || in.PayloadFileName != nil || in.Payload != nil ||
 		in.ExpirationDateTime != nil || in.RoleScopeTagIDs != nil { // else only timeouts changed
-		if err := r.client.UpdateConfiguration(ctx, id, in); err != nil {
+		var err error
+		if current, err = r.client.UpdateConfiguration(ctx, id, in); err != nil {
 			resp.Diagnostics.AddError("Unable to update provisioning configuration", configurationErrorDetail(err, id, "update"))
 			return
 		}
 	}
-	// The new version and lastModifiedDateTime; the payload is not fetched
-	// again, since the plan has it.
-	current, err := r.client.GetConfigurationSummary(ctx, id)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to read provisioning configuration", configurationErrorDetail(err, id, "read the updated"))
-		return
+	// The new version and lastModifiedDateTime come with PATCH's 200 answer;
+	// should Graph answer 204 (or nothing was sent), they are read. The
+	// payload is not fetched again, since the plan has it.
+	if current == nil {
+		var err error
+		if current, err = r.client.GetConfigurationSummary(ctx, id); err != nil {
+			resp.Diagnostics.AddError("Unable to read provisioning configuration", configurationErrorDetail(err, id, "read the updated"))
+			return
+		}
 	}
 	plan.ID = state.ID
 	resp.Diagnostics.Append(setComputed(ctx, &plan, current)...)
