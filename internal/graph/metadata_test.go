@@ -1,0 +1,100 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/intunetf/terraform-provider-intune/internal/csdl"
+)
+
+// Every body the client sends (assign, create, update) uses only what
+// Microsoft's beta metadata declares (internal/csdl): parameter and property
+// names, their types and nullability, derived @odata.type values and enum
+// members. A misspelled property fails here, not first against a tenant.
+func TestRequestBodiesConformToTheMetadata(t *testing.T) {
+	m, err := csdl.Beta()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type sent struct{ method, path, body string }
+	var mu sync.Mutex
+	var bodies []sent
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, sent{r.Method, r.URL.Path, string(b)})
+		mu.Unlock()
+		switch r.Method {
+		case http.MethodPost:
+			if strings.HasSuffix(r.URL.Path, "/assign") {
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprintf(w, `{"id":%q}`, testConfigurationID)
+		default:
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	ctx := context.Background()
+	every := Assignments{
+		Groups: []GroupAssignment{{TargetGroupID: emuGroupA}, {TargetGroupID: emuGroupB}},
+		Targets: []TargetAssignment{
+			{Target: Target{ODataType: TargetGroup, GroupID: emuGroupA, FilterID: emuGroupB, FilterType: FilterTypeInclude}},
+			{Target: Target{ODataType: TargetGroup, GroupID: emuGroupB}},
+			{Target: Target{ODataType: TargetExclusionGroup, GroupID: emuGroupB}},
+			{Target: Target{ODataType: TargetAllDevices, FilterID: emuGroupA, FilterType: FilterTypeExclude}},
+			{Target: Target{ODataType: TargetAllLicensedUsers}},
+			{Target: Target{ODataType: TargetConfigurationManagerCollection, CollectionID: "SMS00001"}},
+		},
+	}
+	for _, a := range []Assignments{every, {}} {
+		if err := c.Assign(ctx, testConfigurationID, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expires := time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)
+	full := ConfigurationInput{
+		DisplayName: ptr("Sales"), Description: ptr("Sales apps"), PayloadFileName: ptr("sales.mobileprovision"),
+		Payload: ptr("cGF5bG9hZA=="), ExpirationDateTime: &expires, RoleScopeTagIDs: []string{"0", "7"},
+	}
+	if _, err := c.CreateConfiguration(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []ConfigurationInput{
+		full,
+		{Description: ptr("")}, // cleared: null
+		{DisplayName: ptr("Renamed")},
+		{ExpirationDateTime: &expires},
+		{RoleScopeTagIDs: []string{}},
+		{Payload: ptr("bmV3"), PayloadFileName: ptr("new.xml")},
+	} {
+		if _, err := c.UpdateConfiguration(ctx, testConfigurationID, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if len(bodies) != 9 {
+		t.Fatalf("%d requests, want 9", len(bodies))
+	}
+	for _, b := range bodies {
+		var p csdl.Problems
+		switch {
+		case b.method == http.MethodPost && strings.HasSuffix(b.path, "/assign"):
+			p = m.ActionBody("iosLobAppProvisioningConfiguration", "assign", []byte(b.body))
+		case b.method == http.MethodPost, b.method == http.MethodPatch:
+			p = m.Entity("iosLobAppProvisioningConfiguration", []byte(b.body))
+		default:
+			t.Fatalf("%s %s: a request this test does not know", b.method, b.path)
+		}
+		if len(p) > 0 {
+			t.Errorf("%s %s sends what the metadata does not declare:\n%v\nbody: %s", b.method, b.path, p, b.body)
+		}
+	}
+}
