@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // expandedAnswer is what one GET {id}?$expand=assignments,groupAssignments
@@ -116,5 +117,26 @@ func TestUnknownSegment(t *testing.T) {
 	e := parseGraphError(t, r)
 	if r.status != http.StatusBadRequest || e.Error.Code != "BadRequest" || e.Error.Message != "Resource not found for the segment 'groupAssignmentz'." {
 		t.Errorf("status %d, %+v", r.status, e.Error)
+	}
+}
+
+func TestRoundTrips(t *testing.T) {
+	at := func(ms int) time.Time { return time.Unix(0, 0).Add(time.Duration(ms) * time.Millisecond) }
+	req := func(received, answered int) Request { return Request{Received: at(received), Answered: at(answered)} }
+	tests := []struct {
+		log  []Request
+		want int
+	}{
+		{nil, 0},
+		{[]Request{req(0, 150)}, 1},
+		{[]Request{req(0, 150), req(1, 151), req(2, 152)}, 1},                                 // three concurrent reads
+		{[]Request{req(0, 150), req(151, 301), req(302, 452)}, 3},                             // one after the other
+		{[]Request{req(302, 452), req(0, 150), req(151, 301), req(152, 302), req(1, 151)}, 3}, // any order
+		{[]Request{req(0, 150), req(150, 300)}, 2},                                            // sent on the answer
+	}
+	for i, tt := range tests {
+		if got := RoundTrips(tt.log); got != tt.want {
+			t.Errorf("%d: %d round trips, want %d", i, got, tt.want)
+		}
 	}
 }

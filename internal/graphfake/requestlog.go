@@ -26,6 +26,10 @@ type Request struct {
 	ClientRequestID string
 	// Received is when the request arrived, before any latency or delay.
 	Received time.Time
+	// Answered is when the answer was written (or the request dropped),
+	// after the latency: Received and Answered of the requests one resource
+	// sends tell how many round trips it waited for (see RoundTrips).
+	Answered time.Time
 }
 
 // IsToken reports whether the request went to Entra's endpoints or another
@@ -72,6 +76,28 @@ func Summarize(log []Request) Stats {
 	return st
 }
 
+// RoundTrips counts the round trips of latency a sequence of requests
+// waited for: requests in flight together share one, and a request that
+// arrived after an earlier one was answered (so it may have waited for that
+// answer) starts the next. Pass the requests of one resource's operation.
+func RoundTrips(log []Request) int {
+	sorted := slices.Clone(log)
+	slices.SortFunc(sorted, func(a, b Request) int { return a.Received.Compare(b.Received) })
+	rounds := 0
+	var firstAnswer time.Time // of the current round
+	for _, r := range sorted {
+		if rounds == 0 || !r.Received.Before(firstAnswer) {
+			rounds++
+			firstAnswer = r.Answered
+			continue
+		}
+		if r.Answered.Before(firstAnswer) {
+			firstAnswer = r.Answered
+		}
+	}
+	return rounds
+}
+
 // Requests returns a copy of the log: every request, token and Graph, in
 // the order they were answered.
 func (s *Server) Requests() []Request {
@@ -89,7 +115,7 @@ func (s *Server) ResetRequests() {
 
 func (s *Server) record(r *http.Request, received time.Time, clientRequestID string, status int, principal string, dropped bool) {
 	entry := Request{Method: r.Method, Path: r.URL.Path, RawQuery: redactQuery(r.URL.RawQuery), Status: status, Principal: principal,
-		Dropped: dropped, ClientRequestID: clientRequestID, Received: received}
+		Dropped: dropped, ClientRequestID: clientRequestID, Received: received, Answered: time.Now()}
 	s.mu.Lock()
 	s.requests = append(s.requests, entry)
 	s.mu.Unlock()

@@ -67,6 +67,14 @@ func (f *seedFlag) Set(value string) error {
 	return nil
 }
 
+func behaviourNames() string {
+	names := make([]string, len(graphfake.ReadBehaviours))
+	for i, b := range graphfake.ReadBehaviours {
+		names[i] = string(b)
+	}
+	return strings.Join(names, ", ")
+}
+
 // run is main without the process plumbing, so it can be tested.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("graphfake", flag.ContinueOnError)
@@ -79,6 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	readLag := flags.Duration("read-lag", 0, "how long reads keep showing the previous assignments after an assign")
 	latency := flags.Duration("latency", 0, "delay added to every answer, e.g. 150ms for a real tenant's round trip")
 	writeLimit := flags.Bool("intune-write-limit", false, "throttle writes like Intune: 100 per 20 s per app, 200 per tenant (429 + Retry-After)")
+	readsFlag := flags.String("reads", string(graphfake.ReadsHonourExpand), "how $expand and the plain list are answered: one of "+behaviourNames())
 	var seeds seedFlag
 	flags.Var(&seeds, "configuration", "seed a configuration, GUID[=display name]; repeatable (default "+defaultConfigurationID+")")
 
@@ -98,6 +107,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		flags.Usage()
 		return errUsage
 	}
+	reads, err := graphfake.ParseReadBehaviour(*readsFlag)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		flags.Usage()
+		return errUsage
+	}
 	if len(seeds) == 0 {
 		seeds = seedFlag{{id: defaultConfigurationID, displayName: defaultConfigurationName}}
 	}
@@ -110,6 +125,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Addr:         *addr,
 		ReadLag:      *readLag,
 		Latency:      *latency,
+		Reads:        reads,
 		OnRequest: func(r graphfake.Request) {
 			fmt.Fprintf(stderr, "%s %s %d\n", r.Method, r.Path, r.Status)
 		},
