@@ -3,6 +3,7 @@ package graphfake
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +139,26 @@ func TestRoundTrips(t *testing.T) {
 		if got := RoundTrips(tt.log); got != tt.want {
 			t.Errorf("%d: %d round trips, want %d", i, got, tt.want)
 		}
+	}
+}
+
+// `make test-reads` loops over READ_BEHAVIOURS: it must name every behaviour.
+func TestMakefileNamesEveryReadBehaviour(t *testing.T) {
+	b, err := os.ReadFile("../../GNUmakefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "READ_BEHAVIOURS := "); ok {
+			names = strings.Fields(v)
+		}
+	}
+	want := make([]string, len(ReadBehaviours))
+	for i, r := range ReadBehaviours {
+		want[i] = string(r)
+	}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("GNUmakefile READ_BEHAVIOURS = %v, want %v (the default first)", names, want)
 	}
 }
