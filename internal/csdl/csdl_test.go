@@ -103,11 +103,11 @@ func TestEntityAndCollection(t *testing.T) {
 		t.Errorf("a good entity: %v", p)
 	}
 	for bad, want := range map[string]string{
-		strings.Replace(entity, `"version":3`, `"version":3.5`, 1):                   "is not an Edm.Int32",
-		strings.Replace(entity, `"version":3`, `"version":4294967296`, 1):            "is not an Edm.Int32",
-		strings.Replace(entity, `"payload":"aGVsbG8="`, `"payload":null`, 1):        "not nullable",
-		strings.Replace(entity, `"2026-01-01T00:00:00Z"`, `"yesterday"`, 1):         "not an Edm.DateTimeOffset",
-		strings.Replace(entity, `"displayName":"d"`, `"displayname":"d"`, 1):        `no property "displayname"`,
+		strings.Replace(entity, `"version":3`, `"version":3.5`, 1):                            "is not an Edm.Int32",
+		strings.Replace(entity, `"version":3`, `"version":4294967296`, 1):                     "is not an Edm.Int32",
+		strings.Replace(entity, `"payload":"aGVsbG8="`, `"payload":null`, 1):                  "not nullable",
+		strings.Replace(entity, `"2026-01-01T00:00:00Z"`, `"yesterday"`, 1):                   "not an Edm.DateTimeOffset",
+		strings.Replace(entity, `"displayName":"d"`, `"displayname":"d"`, 1):                  `no property "displayname"`,
 		strings.Replace(entity, `"assignments@odata.context"`, `"payload@odata.nextLink"`, 1): "not an annotation",
 	} {
 		if p := m.Entity("iosLobAppProvisioningConfiguration", []byte(bad)); !strings.Contains(p.Error(), want) {
