@@ -36,6 +36,7 @@ func main() {
 	sizes := flag.String("n", "1,50,200", "resource counts, comma-separated")
 	parallelism := flag.Int("parallelism", 10, "terraform -parallelism")
 	throttledN := flag.Int("throttled-n", 200, "resources in the throttled apply (0 skips it)")
+	readsN := flag.Int("reads-n", 20, "resources in the runs under each read behaviour of Graph (0 skips them)")
 	flag.Parse()
 	var ns []int
 	for _, s := range strings.Split(*sizes, ",") {
@@ -46,7 +47,7 @@ func main() {
 		}
 		ns = append(ns, n)
 	}
-	b := &bench{terraform: *terraform, latency: *latency, parallelism: *parallelism, log: os.Stderr}
+	b := &bench{terraform: *terraform, latency: *latency, parallelism: *parallelism, log: os.Stderr, readsN: *readsN}
 	if err := b.run(ns, *throttledN); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -58,6 +59,7 @@ type bench struct {
 	latency     time.Duration
 	parallelism int
 	log         io.Writer // progress; the table goes to stdout
+	readsN      int
 	work        string
 	pluginDir   string
 	rc          string
@@ -69,6 +71,7 @@ type measurement struct {
 	stats    graphfake.Stats
 	tokens   int
 	repeated int // Graph requests that repeated an earlier one and were not retries
+	log      []graphfake.Request
 }
 
 // row is one line of the table.
@@ -143,7 +146,17 @@ func (b *bench) run(ns []int, throttledN int) error {
 		throttled = &m
 	}
 
+	var reads []readsRow
+	if b.readsN > 0 {
+		if reads, err = b.readBehaviours(b.readsN); err != nil {
+			return err
+		}
+	}
+
 	b.print(rows, throttledN, throttled, fi.Size(), schema, empty, time.Since(start))
+	if len(reads) > 0 {
+		return b.printReads(reads)
+	}
 	return nil
 }
 
@@ -223,7 +236,7 @@ func (b *bench) measure(srv *graphfake.Server, tf *tfharness.Terraform, dir stri
 		return measurement{}, fmt.Errorf("terraform %s exited %d:\n%s", strings.Join(args, " "), res.ExitCode, res.Output)
 	}
 	log := srv.Requests()
-	m := measurement{res: res, stats: graphfake.Summarize(log), tokens: srv.TokenRequests() - tokens}
+	m := measurement{res: res, stats: graphfake.Summarize(log), tokens: srv.TokenRequests() - tokens, log: log}
 	seen, ids := map[string]bool{}, map[string]bool{}
 	for _, r := range log {
 		key := r.Method + " " + r.Path + "?" + r.RawQuery
