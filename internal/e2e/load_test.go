@@ -144,16 +144,17 @@ func runLoad(t *testing.T, w *workspace, providerBlock string) []phase {
 // Intune's write limit on, the provider's default write limiter pacing
 // writes: the apply meets no 429s.
 //
-// Without faults it also checks the round trips: an apply costs each
-// resource its assign and one read-back, a refresh one read, a destroy one
-// read (the plan's refresh) and its assign; no request is made twice, and
-// each provider process asks for one token.
+// Without faults it also checks the requests: a read of a configuration's
+// assignments is three (the configuration and its two collections), so an
+// apply costs each resource its assign and one read-back (4), a refresh one
+// read (3), a destroy one read (the plan's refresh) and its assign (4); no
+// request is made twice, and each provider process asks for one token.
 func TestAccLoad_intuneThrottle(t *testing.T) {
 	limit := graphfake.IntuneWriteLimit()
 	w := newWorkspace(t, graphfake.Options{WriteLimit: &limit})
 	phases := runLoad(t, w, "")
 	n := loadCount(t)
-	for i, want := range []struct{ requests, tokens int }{{2 * n, 1}, {n, 1}, {2 * n, 2}} {
+	for i, want := range []struct{ requests, tokens int }{{4 * n, 1}, {3 * n, 1}, {4 * n, 2}} {
 		p := phases[i]
 		if p.stats.Graph != want.requests || p.stats.Throttled != 0 {
 			t.Errorf("%s: %d Graph requests (%d throttled) for %d resources, want %d and none throttled", p.name, p.stats.Graph, p.stats.Throttled, n, want.requests)
