@@ -182,7 +182,7 @@ func TestAccLoad_withoutWriteLimiter(t *testing.T) {
 	}
 	limit := graphfake.IntuneWriteLimit()
 	w := newWorkspace(t, graphfake.Options{WriteLimit: &limit})
-	phases := runLoad(t, w, "provider \"intune\" {\n  max_writes_per_second = 1000\n}\n")
+	phases := runLoad(t, w, "provider \"intune\" {\n  writes_per_window   = 100000\n  requests_per_window = 100000\n}\n")
 	if phases[0].stats.Throttled == 0 {
 		t.Errorf("no 429s without the write limiter: the emulator's throttle did not engage")
 	}

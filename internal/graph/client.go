@@ -4,12 +4,13 @@
 // It is built on azcore's runtime.Pipeline: the bearer-token policy asks the
 // credential for "{endpoint}/.default" and caches the token, the retry policy
 // waits out 429/503/504 and dropped connections honouring Retry-After, a
-// write limiter paces writes under Intune's throttle, and the logging policy
+// limiter keeps requests and writes inside Intune's budget, and the logging policy
 // redacts headers. There are no Terraform imports here.
 package graph
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,7 +27,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/time/rate"
 )
 
 const (
@@ -46,19 +46,15 @@ type Options struct {
 	ApplicationID string
 	// Retry overrides the retry policy; zero fields take the defaults below.
 	Retry policy.RetryOptions
-	// MaxWritesPerSecond paces this client's writes, retries included;
-	// 0 means DefaultMaxWritesPerSecond.
-	MaxWritesPerSecond float64
+	// WritesPerWindow is how many writes Graph may count from this client
+	// in any Window, retries included; 0 means IntuneWritesPerWindow.
+	WritesPerWindow int
+	// RequestsPerWindow is the same for requests of any kind, writes
+	// included; 0 means IntuneRequestsPerWindow.
+	RequestsPerWindow int
+	// Window is the length of the window; 0 means IntuneWindow.
+	Window time.Duration
 }
-
-// DefaultMaxWritesPerSecond keeps one client under Intune's limit of 100
-// writes per 20 seconds per application: at 4.5 a second with a burst of 4
-// (see writeBurst), no 20-second window holds more than 94 writes, which
-// leaves a little room for retries and for other tools using the same app.
-const DefaultMaxWritesPerSecond = 4.5
-
-// writeBurst is how many writes may start at once: one second's worth.
-func writeBurst(perSecond float64) int { return max(1, int(perSecond)) }
 
 // DefaultRetryOptions retry what Graph documents as transient. Intune's
 // Retry-After can be long (a throttled app waits out a 20 s window), so the
@@ -77,7 +73,7 @@ func DefaultRetryOptions() policy.RetryOptions {
 type Client struct {
 	endpoint string // e.g. https://graph.microsoft.com, no trailing slash
 	pipeline runtime.Pipeline
-	writes   *rate.Limiter
+	limits   limitPolicy
 }
 
 // New returns a client for endpoint. The endpoint must be https: a bearer
@@ -106,11 +102,11 @@ func New(endpoint string, cred azcore.TokenCredential, opts *Options) (*Client, 
 		retry.StatusCodes = opts.Retry.StatusCodes
 	}
 
-	perSecond := opts.MaxWritesPerSecond
-	if perSecond <= 0 {
-		perSecond = DefaultMaxWritesPerSecond
+	window := cmp.Or(opts.Window, IntuneWindow)
+	limits := limitPolicy{
+		requests: newWindowBudget("request", cmp.Or(opts.RequestsPerWindow, IntuneRequestsPerWindow), window),
+		writes:   newWindowBudget("write", cmp.Or(opts.WritesPerWindow, IntuneWritesPerWindow), window),
 	}
-	writes := rate.NewLimiter(rate.Limit(perSecond), writeBurst(perSecond))
 
 	scopes := []string{endpoint + "/.default"}
 	bearer := runtime.NewBearerTokenPolicy(cred, scopes, &policy.BearerTokenOptions{
@@ -128,14 +124,15 @@ func New(endpoint string, cred azcore.TokenCredential, opts *Options) (*Client, 
 	pl := runtime.NewPipeline(moduleName, "", runtime.PipelineOptions{
 		AllowedHeaders: []string{"request-id", "client-request-id", "Retry-After"},
 		PerCall:        []policy.Policy{clientRequestIDPolicy{}},
-		// Per attempt: wait for a write slot, note the outcome, authorize.
-		PerRetry: []policy.Policy{writeLimitPolicy{writes}, attemptPolicy{}, bearer},
+		// Per attempt: note the outcome, authorize, then wait for a slot of
+		// Intune's budget, so that every request sent is counted.
+		PerRetry: []policy.Policy{attemptPolicy{}, bearer, limits},
 	}, &policy.ClientOptions{
 		Retry:     retry,
 		Transport: opts.Transport,
 		Telemetry: policy.TelemetryOptions{ApplicationID: opts.ApplicationID},
 	})
-	return &Client{endpoint: endpoint, pipeline: pl, writes: writes}, nil
+	return &Client{endpoint: endpoint, pipeline: pl, limits: limits}, nil
 }
 
 // freshTokenClaims asks Entra for a token issued no earlier than now.
@@ -143,8 +140,12 @@ func freshTokenClaims(now time.Time) string {
 	return fmt.Sprintf(`{"access_token":{"nbf":{"essential":true,"value":"%d"}}}`, now.Unix())
 }
 
-// MaxWritesPerSecond is the pace of this client's write limiter.
-func (c *Client) MaxWritesPerSecond() float64 { return float64(c.writes.Limit()) }
+// WritesPerWindow is the write budget of this client now, and its window:
+// the configured budget, or less after Graph throttled writes.
+func (c *Client) WritesPerWindow() (int, time.Duration) {
+	limit, _ := c.limits.writes.budgetNow()
+	return limit, c.limits.writes.window
+}
 
 // Endpoint is the Graph endpoint this client talks to.
 func (c *Client) Endpoint() string { return c.endpoint }
@@ -312,30 +313,6 @@ func (c *Client) do(req *policy.Request, ok ...int) ([]byte, error) {
 		return nil, newError(resp, body)
 	}
 	return body, nil
-}
-
-// writeLimitPolicy makes every attempt of a write wait for a slot from the
-// client's limiter, so that a large apply stays under Intune's write limit
-// instead of running into 429s and backing off.
-type writeLimitPolicy struct{ limiter *rate.Limiter }
-
-func (p writeLimitPolicy) Do(req *policy.Request) (*http.Response, error) {
-	if m := req.Raw().Method; m == http.MethodGet || m == http.MethodHead {
-		return req.Next()
-	}
-	ctx := req.Raw().Context()
-	if err := p.limiter.Wait(ctx); err != nil {
-		if ctx.Err() == context.Canceled {
-			return nil, ctx.Err()
-		}
-		// Wait refuses at once a wait that would outlast the deadline.
-		return nil, nonRetriable{&TimeoutError{
-			Waiting: fmt.Sprintf("a write slot from the provider's write limiter (max_writes_per_second = %g): "+
-				"writes queue behind each other when many resources change at once", float64(p.limiter.Limit())),
-			Err: context.DeadlineExceeded,
-		}}
-	}
-	return req.Next()
 }
 
 // nonRetriable tells azcore's retry policy not to retry an error

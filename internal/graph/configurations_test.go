@@ -260,7 +260,7 @@ func BenchmarkCreateConfiguration1MiB(b *testing.B) {
 	}))
 	defer srv.Close()
 	// Writes are paced at 4.5 a second by default; measure the upload instead.
-	c, err := New(srv.URL, &staticCredential{}, &Options{Transport: srv.Client(), MaxWritesPerSecond: 1e9})
+	c, err := New(srv.URL, &staticCredential{}, &Options{Transport: srv.Client(), WritesPerWindow: 1 << 30})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -176,10 +176,10 @@ func TestForbiddenKeepsGraphsMessage(t *testing.T) {
 	}
 }
 
-// The limiter paces writes only, and refuses at once a wait that would
-// outlast the deadline, saying what it waited for.
-func TestWriteLimiter(t *testing.T) {
-	c, srv := newEmulatorClient(t, Options{MaxWritesPerSecond: 0.01}) // one write, then one every 100 s
+// The write budget holds back writes only, and refuses at once a wait that
+// would outlast the deadline, saying what it waited for.
+func TestWriteBudgetRefusesAWaitPastTheDeadline(t *testing.T) {
+	c, srv := newEmulatorClient(t, Options{WritesPerWindow: 1, Window: time.Hour})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := c.Assign(ctx, emuConfigID, assignOne(emuGroupA)); err != nil {
@@ -187,13 +187,13 @@ func TestWriteLimiter(t *testing.T) {
 	}
 	for range 10 {
 		if _, err := c.GetAssignments(ctx, emuConfigID); err != nil {
-			t.Fatalf("reads must not wait for the write limiter: %v", err)
+			t.Fatalf("reads must not wait for the write budget: %v", err)
 		}
 	}
 	err := c.Assign(ctx, emuConfigID, assignOne(emuGroupB))
 	var te *TimeoutError
-	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "write limiter (max_writes_per_second = 0.01)") {
-		t.Fatalf("err = %v, want a TimeoutError about the write limiter", err)
+	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "write slot from the provider's limiter (1 writes per 1h0m0s") {
+		t.Fatalf("err = %v, want a TimeoutError about the write budget", err)
 	}
 	if ctx.Err() != nil {
 		t.Error("the limiter waited for the deadline instead of refusing at once")
@@ -201,19 +201,62 @@ func TestWriteLimiter(t *testing.T) {
 	if n := len(assignCalls(srv)); n != 1 {
 		t.Errorf("%d assign calls reached Graph, want 1", n)
 	}
-	if got := c.MaxWritesPerSecond(); got != 0.01 {
-		t.Errorf("MaxWritesPerSecond = %v", got)
+	if limit, window := c.WritesPerWindow(); limit != 1 || window != time.Hour {
+		t.Errorf("WritesPerWindow = %d per %v", limit, window)
 	}
 }
 
-// Writes beyond the burst wait for the limiter; a lower bound the limiter
-// itself imposes, so a slow machine cannot break it.
-func TestWriteLimiterPacesConcurrentWrites(t *testing.T) {
-	c, srv := newEmulatorClient(t, Options{MaxWritesPerSecond: 10}) // burst 10, then one per 100 ms
+// Against every reading of Intune's limit the emulator plays, a client
+// whose budget is the limit's uses it whole and is never throttled: 3 x the
+// budget of concurrent writes take two windows, with no 429.
+func TestWriteBudgetMeetsEveryReadingOfIntunesLimit(t *testing.T) {
+	const budget, window = 10, time.Second
+	for _, model := range graphfake.ThrottleModels {
+		t.Run(string(model), func(t *testing.T) {
+			c, srv := newEmulatorClient(t, Options{WritesPerWindow: budget, Window: window})
+			srv.SetWriteLimit(&graphfake.WriteLimit{PerApp: budget, PerTenant: 2 * budget, Window: window, Model: model})
+			start := time.Now()
+			var wg sync.WaitGroup
+			errs := make(chan error, 3*budget)
+			for range 3 * budget {
+				wg.Go(func() { errs <- c.Assign(context.Background(), emuConfigID, assignOne(emuGroupA)) })
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			st := graphfake.Summarize(srv.Requests())
+			if st.Throttled != 0 || st.Writes != 3*budget {
+				t.Errorf("%d writes, %d throttled; want %d and none", st.Writes, st.Throttled, 3*budget)
+			}
+			// A lower bound, which a busy machine cannot break.
+			if d := time.Since(start); d < 2*window {
+				t.Errorf("%d writes at %d per %v took %v, want at least two windows", 3*budget, budget, window, d)
+			}
+		})
+	}
+}
+
+// Writes the limiter cannot see (another tool with the same application)
+// cost a handful of 429s: the first one stops every writer for Retry-After
+// and halves the budget, and the apply completes.
+func TestWriteBudgetAdaptsToAnotherWriter(t *testing.T) {
+	const budget, window = 10, 2 * time.Second
+	c, srv := newEmulatorClient(t, Options{WritesPerWindow: budget, Window: window})
+	srv.SetWriteLimit(&graphfake.WriteLimit{PerApp: budget, PerTenant: 2 * budget, Window: window, Model: graphfake.ThrottleSlidingWindow})
+	other := newClientFor(t, srv, Options{WritesPerWindow: budget / 2, Window: window})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, 15)
-	for range 15 {
-		wg.Go(func() { errs <- c.Assign(context.Background(), emuConfigID, assignOne(emuGroupA)) })
+	errs := make(chan error, 40)
+	for range 30 {
+		wg.Go(func() { errs <- c.Assign(ctx, emuConfigID, assignOne(emuGroupA)) })
+	}
+	for range 10 { // the other tool, with half the budget, at the same time
+		wg.Go(func() { errs <- other.Assign(ctx, emuConfigID, assignOne(emuGroupB)) })
 	}
 	wg.Wait()
 	close(errs)
@@ -222,29 +265,11 @@ func TestWriteLimiterPacesConcurrentWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	calls := assignCalls(srv)
-	first, last := calls[0].Received, calls[0].Received
-	for _, r := range calls {
-		if r.Received.Before(first) {
-			first = r.Received
-		}
-		if r.Received.After(last) {
-			last = r.Received
-		}
+	st := graphfake.Summarize(srv.Requests())
+	if st.Throttled == 0 || st.Throttled > 3*budget {
+		t.Errorf("%d 429s, want some and at most %d: a few per window, not a storm", st.Throttled, 3*budget)
 	}
-	if span := last.Sub(first); span < 400*time.Millisecond {
-		t.Errorf("15 writes at 10/s with a burst of 10 arrived within %v, want at least 400ms", span)
-	}
-	if c.MaxWritesPerSecond() != 10 {
-		t.Errorf("MaxWritesPerSecond = %v", c.MaxWritesPerSecond())
-	}
-}
-
-func TestDefaultWriteLimitStaysUnderIntunes(t *testing.T) {
-	// The most one client can start in any 20 s window: its burst plus 20 s of refill.
-	if most := float64(writeBurst(DefaultMaxWritesPerSecond)) + 20*DefaultMaxWritesPerSecond; most > 100 {
-		t.Errorf("default limiter allows %v writes per 20 s; Intune allows 100", most)
-	}
+	t.Logf("%d writes, %d answered 429", st.Writes, st.Throttled)
 }
 
 func TestTimeoutSaysWhatItWaitedFor(t *testing.T) {

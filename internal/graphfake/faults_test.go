@@ -39,7 +39,7 @@ func TestWriteThrottleBuckets(t *testing.T) {
 	admitted := func(app string, n int) int {
 		ok := 0
 		for range n {
-			if admitted, _ := th.admit(app, now); admitted {
+			if admitted, _ := th.admit(app, true, now); admitted {
 				ok++
 			}
 		}
@@ -54,7 +54,7 @@ func TestWriteThrottleBuckets(t *testing.T) {
 	if got := admitted("c", 10); got != 0 {
 		t.Errorf("app c: %d admitted, want 0 (the tenant's 200 are spent)", got)
 	}
-	_, wait := th.admit("a", now)
+	_, wait := th.admit("a", true, now)
 	if wait != 200*time.Millisecond {
 		t.Errorf("wait = %v, want 200ms (100 per 20 s refill one every 200 ms)", wait)
 	}
@@ -66,6 +66,57 @@ func TestWriteThrottleBuckets(t *testing.T) {
 	}
 	if got := admitted("c", 10); got != 5 {
 		t.Errorf("after 1s app c: %d admitted, want 5 (the tenant had 10, a took 5)", got)
+	}
+}
+
+// The window readings of "100 writes per 20 seconds": a sliding window
+// frees a burst only when it is a window old, fixed windows reset at their
+// boundaries; reads have their own, larger limit.
+func TestWriteThrottleWindows(t *testing.T) {
+	start := time.Unix(1_700_000_000, 0)
+	admitted := func(th *writeThrottle, write bool, at time.Time, n int) (ok int, wait time.Duration) {
+		for range n {
+			if admitted, w := th.admit("a", write, at); admitted {
+				ok++
+			} else {
+				wait = w
+			}
+		}
+		return ok, wait
+	}
+	limit := WriteLimit{PerApp: 100, PerTenant: 200, RequestsPerApp: 1000, RequestsPerTenant: 2000, Window: 20 * time.Second}
+
+	limit.Model = ThrottleSlidingWindow
+	th := newWriteThrottle(limit, start)
+	if ok, _ := admitted(th, true, start.Add(5*time.Second), 100); ok != 100 {
+		t.Fatalf("sliding: %d of 100 at once", ok)
+	}
+	if ok, wait := admitted(th, true, start.Add(24*time.Second), 1); ok != 0 || wait != time.Second {
+		t.Errorf("sliding, 19 s after the burst: %d admitted, wait %v; want 0 and 1s", ok, wait)
+	}
+	if ok, _ := admitted(th, true, start.Add(25*time.Second), 150); ok != 100 {
+		t.Errorf("sliding, a window after the burst: %d admitted, want 100", ok)
+	}
+
+	limit.Model = ThrottleFixedWindow
+	th = newWriteThrottle(limit, start)
+	if ok, _ := admitted(th, true, start.Add(19*time.Second), 150); ok != 100 {
+		t.Fatalf("fixed: %d of 150 in the first window", ok)
+	}
+	if ok, wait := admitted(th, true, start.Add(19500*time.Millisecond), 1); ok != 0 || wait != 500*time.Millisecond {
+		t.Errorf("fixed, late in the first window: %d, wait %v; want 0 and 500ms", ok, wait)
+	}
+	if ok, _ := admitted(th, true, start.Add(20*time.Second), 150); ok != 100 {
+		t.Errorf("fixed, the next window: %d admitted, want 100 a second after the last burst", ok)
+	}
+
+	limit.Model = ThrottleTokenBucket
+	th = newWriteThrottle(limit, start)
+	if ok, _ := admitted(th, false, start, 1200); ok != 1000 {
+		t.Errorf("reads: %d of 1200 admitted, want the 1000 of any kind per app", ok)
+	}
+	if ok, _ := admitted(th, true, start, 1); ok != 0 {
+		t.Errorf("a write after 1000 reads: admitted, but writes count among requests of any kind")
 	}
 }
 

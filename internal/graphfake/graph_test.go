@@ -523,7 +523,10 @@ func TestRequestLog(t *testing.T) {
 		if got[i].Received.IsZero() {
 			t.Errorf("entry %d has no time", i)
 		}
-		got[i].ClientRequestID, got[i].Received = "", time.Time{}
+		if got[i].Answered.Before(got[i].Received) {
+			t.Errorf("request %d answered before it was received", i)
+		}
+		got[i].ClientRequestID, got[i].Received, got[i].Answered = "", time.Time{}, time.Time{}
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("log:\n got %+v\nwant %+v", got, want)

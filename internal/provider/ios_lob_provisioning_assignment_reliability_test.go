@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -317,54 +318,77 @@ func TestAccReliability_forbiddenNamesThePermission(t *testing.T) {
 	})
 }
 
-// max_writes_per_second paces every write of the provider instance. The
-// check is a lower bound that the limiter itself imposes.
-func TestAccReliability_writeLimiterPacesWrites(t *testing.T) {
+// The write budget is the provider instance's, shared by its resources: with
+// a budget of 2 writes per 20-second window, the third write waits until a
+// window after the first was answered. The deprecated max_writes_per_second
+// keeps working as the same budget (0.1 a second is 2 per 20 seconds). The
+// check is a lower bound that the limiter itself imposes, which a slow
+// machine cannot break.
+func TestAccReliability_writeBudgetIsSharedByTheProviderInstance(t *testing.T) {
 	needsEmulator(t)
-	const n = 4
-	var b strings.Builder
-	b.WriteString("provider \"intune\" {\n  max_writes_per_second = 2\n}\n")
-	var ids []string
-	for i := 0; i < n; i++ {
-		f := newFixture(t, 1)
-		ids = append(ids, f.ConfigurationID)
-		fmt.Fprintf(&b, "resource \"intune_ios_lob_provisioning_assignment\" \"r%d\" {\n  configuration_id = %q\n  group {\n    group_id = %q\n  }\n}\n", i, f.ConfigurationID, f.Groups[0])
+	for name, setting := range map[string]string{"writes_per_window": "writes_per_window = 2", "max_writes_per_second": "max_writes_per_second = 0.1"} {
+		t.Run(name, func(t *testing.T) {
+			const n = 3
+			var b strings.Builder
+			b.WriteString("provider \"intune\" {\n  " + setting + "\n}\n")
+			var ids []string
+			for i := 0; i < n; i++ {
+				f := newFixture(t, 1)
+				ids = append(ids, f.ConfigurationID)
+				fmt.Fprintf(&b, "resource \"intune_ios_lob_provisioning_assignment\" \"r%d\" {\n  configuration_id = %q\n  group {\n    group_id = %q\n  }\n}\n", i, f.ConfigurationID, f.Groups[0])
+			}
+			accTest(t, resource.TestCase{
+				Steps: []resource.TestStep{{
+					Config: b.String(),
+					Check: func(*terraform.State) error {
+						var writes []graphfake.Request
+						for _, id := range ids {
+							for _, r := range requestsFor(id) {
+								if r.Method == http.MethodPost {
+									writes = append(writes, r)
+								}
+							}
+						}
+						if len(writes) != n {
+							return fmt.Errorf("%d writes, want %d", len(writes), n)
+						}
+						slices.SortFunc(writes, func(a, b graphfake.Request) int { return a.Received.Compare(b.Received) })
+						if gap := writes[2].Received.Sub(writes[0].Answered); gap < 20*time.Second {
+							return fmt.Errorf("with %s the third write arrived %v after the first was answered, want at least the 20s window", setting, gap)
+						}
+						return nil
+					},
+				}},
+			})
+		})
 	}
-	accTest(t, resource.TestCase{
-		Steps: []resource.TestStep{{
-			Config: b.String(),
-			Check: func(*terraform.State) error {
-				var first, last time.Time
-				for _, id := range ids {
-					for _, r := range requestsFor(id) {
-						if r.Method != http.MethodPost {
-							continue
-						}
-						if first.IsZero() || r.Received.Before(first) {
-							first = r.Received
-						}
-						if r.Received.After(last) {
-							last = r.Received
-						}
-					}
-				}
-				// Burst 2, then one every 500 ms: the 4th write starts >= 1 s after the 1st.
-				if span := last.Sub(first); span < 900*time.Millisecond {
-					return fmt.Errorf("%d writes at max_writes_per_second = 2 arrived within %v, want at least 1s", n, span)
-				}
-				return nil
-			},
-		}},
-	})
 }
 
-func TestAccProvider_maxWritesPerSecondIsValidated(t *testing.T) {
+func TestAccProvider_writeBudgetSettingsAreValidated(t *testing.T) {
 	f := newFixture(t, 1)
+	resourceConfig := groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, nil)
 	accTest(t, resource.TestCase{
-		Steps: []resource.TestStep{{
-			Config:      "provider \"intune\" {\n  max_writes_per_second = 0\n}\n" + groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, nil),
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)max_writes_per_second.*at least 0.05`),
-		}},
+		Steps: []resource.TestStep{
+			{
+				Config:      "provider \"intune\" {\n  writes_per_window = 0\n}\n" + resourceConfig,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)writes_per_window.*at least 1`),
+			},
+			{
+				Config:      "provider \"intune\" {\n  requests_per_window = -5\n}\n" + resourceConfig,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)requests_per_window.*at least 1`),
+			},
+			{
+				Config:      "provider \"intune\" {\n  max_writes_per_second = 0\n}\n" + resourceConfig,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)max_writes_per_second.*at least 0.05`),
+			},
+			{
+				Config:      "provider \"intune\" {\n  writes_per_window     = 50\n  max_writes_per_second = 2\n}\n" + resourceConfig,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)writes_per_window.*max_writes_per_second`),
+			},
+		},
 	})
 }

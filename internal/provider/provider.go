@@ -14,6 +14,7 @@ import (
 
 	azlog "github.com/Azure/azure-sdk-for-go/sdk/azcore/log"
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -64,6 +65,8 @@ type providerModel struct {
 	Environment                    types.String   `tfsdk:"environment"`
 	Endpoint                       *endpointModel `tfsdk:"endpoint"`
 	DisableInstanceDiscovery       types.Bool     `tfsdk:"disable_instance_discovery"`
+	WritesPerWindow                types.Int64    `tfsdk:"writes_per_window"`
+	RequestsPerWindow              types.Int64    `tfsdk:"requests_per_window"`
 	MaxWritesPerSecond             types.Float64  `tfsdk:"max_writes_per_second"`
 }
 
@@ -199,14 +202,32 @@ func (p *intuneProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					stringvalidator.OneOfCaseInsensitive(auth.EnvironmentNames()...),
 				},
 			},
+			"writes_per_window": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How many writes this provider instance may have Intune count in any %[1]s window, "+
+					"shared by all its resources and counting retries. Defaults to `%[2]d`, Intune's documented budget per application per "+
+					"tenant for its app endpoints; the whole budget is usable at once, so an apply of up to %[2]d changes writes without waiting. "+
+					"Should another tool, pipeline or provider alias write with the same application (or the tenant reach its limit of %[3]d "+
+					"for all applications), Graph answers HTTP 429: every writer of this provider instance then waits out the `Retry-After`, "+
+					"and the budget halves and recovers as writes succeed again. Lower it to leave a known share to other tools.",
+					shortDuration(graph.IntuneWindow), graph.IntuneWritesPerWindow, 2*graph.IntuneWritesPerWindow),
+				Validators: []validator.Int64{
+					int64validator.AtLeast(1),
+					int64validator.ConflictsWith(path.MatchRoot("max_writes_per_second")),
+				},
+			},
+			"requests_per_window": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("The same for requests of any kind, reads and writes together. Defaults to `%d`, "+
+					"Intune's documented budget per application per tenant.", graph.IntuneRequestsPerWindow),
+				Validators: []validator.Int64{int64validator.AtLeast(1)},
+			},
 			"max_writes_per_second": schema.Float64Attribute{
 				Optional: true,
-				MarkdownDescription: fmt.Sprintf("How many writes to Graph per second this provider instance may start, shared by all its resources "+
-					"and counting retries. Intune allows about 100 writes per 20 seconds per application in a tenant (200 for all applications), "+
-					"and answers more with HTTP 429; pacing writes keeps a large apply free of 429s instead of hammering and backing off. "+
-					"Defaults to `%g` (no 20-second window holds more than 94 writes). Lower it when other tools write with the same "+
-					"application at the same time; each provider instance (alias) and each Terraform run has its own limiter.", graph.DefaultMaxWritesPerSecond),
-				Validators: []validator.Float64{float64validator.AtLeast(0.05)},
+				DeprecationMessage: "Use writes_per_window: Intune's limit is a budget of writes per 20-second window, which the whole " +
+					"budget can use at once. max_writes_per_second = N now sets a budget of 20 x N writes per window.",
+				MarkdownDescription: "Deprecated: use `writes_per_window`. A value of N sets a budget of 20 x N writes per 20-second window.",
+				Validators:          []validator.Float64{float64validator.AtLeast(0.05)},
 			},
 			"disable_instance_discovery": schema.BoolAttribute{
 				Optional: true,
@@ -240,9 +261,11 @@ func (p *intuneProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	settings, diags := authSettings(cfg)
 	resp.Diagnostics.Append(diags...)
-	if cfg.MaxWritesPerSecond.IsUnknown() {
-		resp.Diagnostics.AddAttributeError(path.Root("max_writes_per_second"), "Unknown provider setting",
-			"max_writes_per_second is not known until apply; set it from a value known at plan time.")
+	for name, v := range map[string]attr.Value{"writes_per_window": cfg.WritesPerWindow, "requests_per_window": cfg.RequestsPerWindow, "max_writes_per_second": cfg.MaxWritesPerSecond} {
+		if v.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider setting",
+				name+" is not known until apply; set it from a value known at plan time.")
+		}
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -254,8 +277,9 @@ func (p *intuneProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	tflog.Info(ctx, "intune provider authenticates with "+cred.Method(), map[string]any{"authentication_method": cred.Method()})
 	client, err := graph.New(settings.Cloud.GraphEndpoint, cred, &graph.Options{
-		ApplicationID:      "terraform-provider-intune/" + p.version,
-		MaxWritesPerSecond: cfg.MaxWritesPerSecond.ValueFloat64(), // null is 0, the default
+		ApplicationID:     "terraform-provider-intune/" + p.version,
+		WritesPerWindow:   writesPerWindow(cfg),
+		RequestsPerWindow: int(cfg.RequestsPerWindow.ValueInt64()), // null is 0, the default
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Microsoft Graph endpoint", err.Error())
@@ -448,4 +472,14 @@ func forwardAzureLogs() {
 			log.Printf("[DEBUG] azcore %s: %s", event, msg)
 		})
 	})
+}
+
+// writesPerWindow is the write budget the settings ask for, 0 for the
+// default. The deprecated max_writes_per_second = N paced N writes a
+// second, the same budget as 20 x N per 20-second window.
+func writesPerWindow(cfg providerModel) int {
+	if !cfg.MaxWritesPerSecond.IsNull() {
+		return max(1, int(cfg.MaxWritesPerSecond.ValueFloat64()*graph.IntuneWindow.Seconds()))
+	}
+	return int(cfg.WritesPerWindow.ValueInt64())
 }

@@ -192,7 +192,7 @@ func (b *bench) workspace(n int, opts graphfake.Options, providerBlock string) (
 // unpaced lifts the provider's write limiter: these runs measure round
 // trips, and the emulator has no write limit on. The throttled apply
 // measures the write limit with the default limiter.
-const unpaced = "provider \"intune\" {\n  max_writes_per_second = 1000\n}\n"
+const unpaced = "provider \"intune\" {\n  writes_per_window   = 100000\n  requests_per_window = 100000\n}\n"
 
 // cycle runs apply, a refresh-only plan and destroy of n resources.
 func (b *bench) cycle(n int, latency time.Duration) ([3]measurement, error) {

@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -86,7 +87,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	pageSize := flags.Int("page-size", graphfake.DefaultPageSize, "items per page of collection reads")
 	readLag := flags.Duration("read-lag", 0, "how long reads keep showing the previous assignments after an assign")
 	latency := flags.Duration("latency", 0, "delay added to every answer, e.g. 150ms for a real tenant's round trip")
-	writeLimit := flags.Bool("intune-write-limit", false, "throttle writes like Intune: 100 per 20 s per app, 200 per tenant (429 + Retry-After)")
+	writeLimit := flags.Bool("intune-write-limit", false, "throttle like Intune's app endpoints: per 20 s, 100 writes and 1000 requests per app, 200 and 2000 per tenant (429 + Retry-After)")
+	throttleModel := flags.String("intune-throttle-model", string(graphfake.ThrottleTokenBucket), "how -intune-write-limit counts a window: token-bucket, sliding-window or fixed-window")
 	readsFlag := flags.String("reads", string(graphfake.ReadsHonourExpand), "how $expand and the plain list are answered: one of "+behaviourNames())
 	var seeds seedFlag
 	flags.Var(&seeds, "configuration", "seed a configuration, GUID[=display name]; repeatable (default "+defaultConfigurationID+")")
@@ -113,6 +115,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		flags.Usage()
 		return errUsage
 	}
+	if !slices.Contains(graphfake.ThrottleModels, graphfake.ThrottleModel(*throttleModel)) {
+		fmt.Fprintf(stderr, "graphfake: -intune-throttle-model %q: want token-bucket, sliding-window or fixed-window\n", *throttleModel)
+		flags.Usage()
+		return errUsage
+	}
 	if len(seeds) == 0 {
 		seeds = seedFlag{{id: defaultConfigurationID, displayName: defaultConfigurationName}}
 	}
@@ -136,6 +143,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer server.Close()
 	if *writeLimit {
 		limit := graphfake.IntuneWriteLimit()
+		limit.Model = graphfake.ThrottleModel(*throttleModel)
 		server.SetWriteLimit(&limit)
 	}
 
