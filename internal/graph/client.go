@@ -104,8 +104,8 @@ func New(endpoint string, cred azcore.TokenCredential, opts *Options) (*Client, 
 
 	window := cmp.Or(opts.Window, IntuneWindow)
 	limits := limitPolicy{
-		requests: newWindowBudget("request", cmp.Or(opts.RequestsPerWindow, IntuneRequestsPerWindow), window),
-		writes:   newWindowBudget("write", cmp.Or(opts.WritesPerWindow, IntuneWritesPerWindow), window),
+		requests: newWindowBudget("request", cmp.Or(opts.RequestsPerWindow, IntuneRequestsPerWindow), window, false),
+		writes:   newWindowBudget("write", cmp.Or(opts.WritesPerWindow, IntuneWritesPerWindow), window, true),
 	}
 
 	scopes := []string{endpoint + "/.default"}

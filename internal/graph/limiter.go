@@ -30,11 +30,18 @@ const (
 // window, in fixed windows, or with a token bucket of the same budget, and
 // the whole budget is usable at once.
 //
-// It adapts to writers it cannot see (another tool or process using the same
-// application, a tenant-wide limit): a 429 halves the budget once per
-// throttled episode and stops every caller until its Retry-After has passed;
-// after a window without a 429, each success gives one slot back, up to the
-// configured budget.
+// It adapts to writers it cannot see (another tool, pipeline or provider
+// process using the same application, or a tenant-wide limit):
+//   - a 429 stops every caller until its Retry-After has passed, then lets
+//     one request go first and doubles the number in flight with each
+//     success (a slow start), so a throttled window costs a few 429s, not
+//     one per request in flight;
+//   - a 429 that comes again within two windows of the last one means the
+//     budget is shared for good: it halves; after a window without a 429,
+//     each success gives one slot back, up to the configured budget.
+//
+// A budget that starts slow (the write budget) lets its first request go
+// alone too, since an earlier run may have spent the window just before.
 type windowBudget struct {
 	what   string // "write" or "request", for messages
 	window time.Duration
@@ -43,9 +50,11 @@ type windowBudget struct {
 	mu          sync.Mutex
 	limit       int     // the budget now, 1..max
 	slots       []*slot // held slots, oldest first
+	inFlight    int
+	concurrency int // most in flight at once, 0 for no limit (slow start)
 	pausedUntil time.Time
-	shrunkAt    time.Time     // last halving; 429s of slots sent before it do not halve again
-	changed     chan struct{} // closed (and replaced) when a slot frees or a pause ends early
+	throttledAt time.Time     // when the last 429 was answered
+	changed     chan struct{} // closed (and replaced) when a slot is released
 }
 
 type slot struct {
@@ -53,8 +62,12 @@ type slot struct {
 	answered time.Time // zero while in flight
 }
 
-func newWindowBudget(what string, perWindow int, window time.Duration) *windowBudget {
-	return &windowBudget{what: what, window: window, max: perWindow, limit: perWindow, changed: make(chan struct{})}
+func newWindowBudget(what string, perWindow int, window time.Duration, slowStart bool) *windowBudget {
+	b := &windowBudget{what: what, window: window, max: perWindow, limit: perWindow, changed: make(chan struct{})}
+	if slowStart {
+		b.concurrency = 1
+	}
+	return b
 }
 
 // acquire waits for a slot, for as long as ctx allows.
@@ -67,9 +80,12 @@ func (b *windowBudget) acquire(ctx context.Context) (*slot, error) {
 		switch {
 		case now.Before(b.pausedUntil):
 			wait = b.pausedUntil.Sub(now)
+		case len(b.slots) < b.limit && b.concurrency > 0 && b.inFlight >= b.concurrency:
+			wait = -1 // until one in flight is answered
 		case len(b.slots) < b.limit:
 			s := &slot{sent: now}
 			b.slots = append(b.slots, s)
+			b.inFlight++
 			b.mu.Unlock()
 			return s, nil
 		default:
@@ -142,6 +158,7 @@ func (b *windowBudget) release(s *slot, status int, retryAfter time.Duration) {
 	defer b.mu.Unlock()
 	now := time.Now()
 	s.answered = now
+	b.inFlight--
 	if status == http.StatusTooManyRequests {
 		if retryAfter <= 0 {
 			retryAfter = b.window // Graph always sends one; without it, a window is safe
@@ -149,14 +166,26 @@ func (b *windowBudget) release(s *slot, status int, retryAfter time.Duration) {
 		if until := now.Add(retryAfter); until.After(b.pausedUntil) {
 			b.pausedUntil = until
 		}
-		if s.sent.After(b.shrunkAt) {
+		// Sent after the last 429 came back, and soon after it: not the same
+		// throttled moment again but another writer taking a share for good.
+		if !b.throttledAt.IsZero() && s.sent.After(b.throttledAt) && now.Sub(b.throttledAt) <= 2*b.window {
 			b.limit = max(1, b.limit/2)
-			b.shrunkAt = now
 		}
-	} else if b.limit < b.max && now.After(b.shrunkAt.Add(b.window)) {
-		b.limit++
+		if s.sent.After(b.throttledAt) {
+			b.throttledAt = now
+		}
+		b.concurrency = 1
+	} else if status != 0 {
+		if b.concurrency > 0 {
+			if b.concurrency *= 2; b.concurrency >= b.limit {
+				b.concurrency = 0
+			}
+		}
+		if b.limit < b.max && now.After(b.throttledAt.Add(b.window)) {
+			b.limit++
+		}
 	}
-	close(b.changed) // the waiters look again: an in-flight slot now has an expiry
+	close(b.changed) // the waiters look again
 	b.changed = make(chan struct{})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -29,7 +30,7 @@ func take(t *testing.T, b *windowBudget, n, status int) {
 // window after the first answer.
 func TestWindowBudgetIsUsableAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newWindowBudget("write", 100, 20*time.Second)
+		b := newWindowBudget("write", 100, 20*time.Second, true)
 		start := time.Now()
 		take(t, b, 100, http.StatusNoContent)
 		if d := time.Since(start); d != 0 {
@@ -46,7 +47,7 @@ func TestWindowBudgetIsUsableAtOnce(t *testing.T) {
 // answer, since Graph may count the request at any instant in between.
 func TestWindowBudgetHoldsSlotsUntilAWindowAfterTheAnswer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newWindowBudget("write", 1, 20*time.Second)
+		b := newWindowBudget("write", 1, 20*time.Second, true)
 		s, _ := b.acquire(context.Background())
 		start := time.Now()
 		got := make(chan time.Duration)
@@ -66,39 +67,70 @@ func TestWindowBudgetHoldsSlotsUntilAWindowAfterTheAnswer(t *testing.T) {
 	})
 }
 
-// A 429 stops every caller until its Retry-After has passed and halves the
-// budget once per throttled episode; after a window without one, successes
-// give the budget back slot by slot.
+// A budget that starts slow lets one request go first and doubles the
+// number in flight with each success; one that does not lets all go at once.
+func TestWindowBudgetSlowStart(t *testing.T) {
+	for slow, want := range map[bool]time.Duration{true: 3 * time.Second, false: time.Second} {
+		synctest.Test(t, func(t *testing.T) {
+			b := newWindowBudget("write", 100, 20*time.Second, slow)
+			start := time.Now()
+			var wg sync.WaitGroup
+			for range 10 {
+				wg.Go(func() {
+					s, err := b.acquire(context.Background())
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					time.Sleep(time.Second) // each answer takes a second
+					b.release(s, http.StatusNoContent, 0)
+				})
+			}
+			wg.Wait()
+			// Slow: 1 alone; its success allows 2; their two successes allow 8,
+			// more than the 7 left: 3 round trips.
+			if d := time.Since(start); d != want {
+				t.Errorf("slow start %v: 10 writes took %v, want %v", slow, d, want)
+			}
+		})
+	}
+}
+
+// A 429 stops every caller until its Retry-After has passed and lets one go
+// first again. A 429 again soon after means the budget is shared: it halves;
+// after a window without one, successes give it back slot by slot.
 func TestWindowBudgetAdaptsTo429(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newWindowBudget("write", 100, 20*time.Second)
+		b := newWindowBudget("write", 100, 20*time.Second, false)
 		ctx := context.Background()
 		var inFlight []*slot
 		for range 10 {
 			s, _ := b.acquire(ctx)
 			inFlight = append(inFlight, s)
 		}
-		// All ten come back 429 (another tool used the budget): one episode.
+		// All ten come back 429 at the same moment (an earlier run spent
+		// the window): one pause, the budget kept.
 		for _, s := range inFlight {
 			b.release(s, http.StatusTooManyRequests, 7*time.Second)
 		}
 		limit, paused := b.budgetNow()
-		if limit != 50 || !paused.Equal(time.Now().Add(7*time.Second)) {
-			t.Fatalf("after one throttled episode: budget %d, paused until +%v; want 50, +7s", limit, paused.Sub(time.Now()))
+		if limit != 100 || !paused.Equal(time.Now().Add(7*time.Second)) || b.concurrency != 1 {
+			t.Fatalf("after one throttled moment: budget %d, paused +%v, %d in flight at once; want 100, +7s, 1",
+				limit, paused.Sub(time.Now()), b.concurrency)
 		}
 		start := time.Now()
 		s, _ := b.acquire(ctx)
 		if d := time.Since(start); d != 7*time.Second {
 			t.Errorf("the next write waited %v, want the Retry-After (7s)", d)
 		}
-		b.release(s, http.StatusTooManyRequests, 0) // a second episode; no Retry-After: a window
-		if limit, paused = b.budgetNow(); limit != 25 || !paused.Equal(time.Now().Add(20*time.Second)) {
-			t.Fatalf("after a second episode: budget %d, paused +%v; want 25, +20s", limit, paused.Sub(time.Now()))
+		b.release(s, http.StatusTooManyRequests, 0) // again: the budget is shared; no Retry-After: a window
+		if limit, paused = b.budgetNow(); limit != 50 || !paused.Equal(time.Now().Add(20*time.Second)) {
+			t.Fatalf("throttled again: budget %d, paused +%v; want 50, +20s", limit, paused.Sub(time.Now()))
 		}
 		time.Sleep(21 * time.Second) // a window passes without a 429
 		take(t, b, 10, http.StatusOK)
-		if limit, _ = b.budgetNow(); limit != 35 {
-			t.Errorf("after 10 successes: budget %d, want 35", limit)
+		if limit, _ = b.budgetNow(); limit != 60 {
+			t.Errorf("after 10 successes: budget %d, want 60", limit)
 		}
 		take(t, b, 200, http.StatusOK)
 		if limit, _ = b.budgetNow(); limit != 100 {
@@ -111,7 +143,7 @@ func TestWindowBudgetAdaptsTo429(t *testing.T) {
 // could is cut short by the context.
 func TestWindowBudgetWaitsEndWithTheContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newWindowBudget("write", 1, 20*time.Second)
+		b := newWindowBudget("write", 1, 20*time.Second, true)
 		take(t, b, 1, http.StatusOK)
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
