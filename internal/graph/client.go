@@ -104,8 +104,8 @@ func New(endpoint string, cred azcore.TokenCredential, opts *Options) (*Client, 
 
 	window := cmp.Or(opts.Window, IntuneWindow)
 	limits := limitPolicy{
-		requests: newWindowBudget("request", cmp.Or(opts.RequestsPerWindow, IntuneRequestsPerWindow), window, false),
-		writes:   newWindowBudget("write", cmp.Or(opts.WritesPerWindow, IntuneWritesPerWindow), window, true),
+		requests: newWindowBudget("request", cmp.Or(opts.RequestsPerWindow, IntuneRequestsPerWindow), window, 0, false),
+		writes:   newWindowBudget("write", cmp.Or(opts.WritesPerWindow, IntuneWritesPerWindow), window, maxWritesInFlight, true),
 	}
 
 	scopes := []string{endpoint + "/.default"}
@@ -140,11 +140,9 @@ func freshTokenClaims(now time.Time) string {
 	return fmt.Sprintf(`{"access_token":{"nbf":{"essential":true,"value":"%d"}}}`, now.Unix())
 }
 
-// WritesPerWindow is the write budget of this client now, and its window:
-// the configured budget, or less after Graph throttled writes.
+// WritesPerWindow is the write budget of this client, and its window.
 func (c *Client) WritesPerWindow() (int, time.Duration) {
-	limit, _ := c.limits.writes.budgetNow()
-	return limit, c.limits.writes.window
+	return c.limits.writes.max, c.limits.writes.window
 }
 
 // Endpoint is the Graph endpoint this client talks to.

@@ -22,7 +22,13 @@ const (
 	IntuneRequestsPerWindow = 1000
 )
 
-// windowBudget lets at most limit requests be counted by Graph in any window.
+// maxWritesInFlight bounds the writes in flight at once, and so the 429s a
+// moment when Graph's budget runs out can cost. It is not what limits an
+// apply: 5 in flight at a 150 ms round trip is 33 writes a second, and
+// Intune's budget is 5 a second on average.
+const maxWritesInFlight = 5
+
+// windowBudget lets at most max requests be counted by Graph in any window.
 // Graph counts a request when it arrives, at some instant between its
 // sending and its answer, so a request's slot is held from when it is sent
 // until window after it is answered: a request sent later cannot share a
@@ -30,30 +36,30 @@ const (
 // window, in fixed windows, or with a token bucket of the same budget, and
 // the whole budget is usable at once.
 //
-// It adapts to writers it cannot see (another tool, pipeline or provider
-// process using the same application, or a tenant-wide limit):
-//   - a 429 stops every caller until its Retry-After has passed, then lets
-//     one request go first and doubles the number in flight with each
-//     success (a slow start), so a throttled window costs a few 429s, not
-//     one per request in flight;
-//   - a 429 that comes again within two windows of the last one means the
-//     budget is shared for good: it halves; after a window without a 429,
-//     each success gives one slot back, up to the configured budget.
+// Writers it cannot see (an earlier run that spent the window just before,
+// another tool, pipeline or provider alias using the same application, a
+// tenant-wide limit) show as a 429. Graph then counts the whole budget as
+// spent, so the slots this client does not hold are filled with phantom
+// ones, freeing one by one between the Retry-After and a window from now (as
+// a sliding window or a token bucket would free them); every caller waits
+// out the Retry-After; and the number in flight restarts at one and doubles
+// with each success (a slow start). The budget so shrinks for the window
+// after a 429 and recovers as the phantom slots free and writes succeed.
 //
-// A budget that starts slow (the write budget) lets its first request go
-// alone too, since an earlier run may have spent the window just before.
+// inFlightCap bounds the requests in flight at once, and so the 429s a
+// throttled moment can cost; a budget with a slow start lets its very first
+// request go alone too, since an earlier run may have spent the window.
 type windowBudget struct {
-	what   string // "write" or "request", for messages
-	window time.Duration
-	max    int
+	what        string // "write" or "request", for messages
+	window      time.Duration
+	max         int
+	inFlightCap int // 0 for no cap
 
 	mu          sync.Mutex
-	limit       int     // the budget now, 1..max
-	slots       []*slot // held slots, oldest first
+	slots       []*slot // held slots, phantom ones included
 	inFlight    int
-	concurrency int // most in flight at once, 0 for no limit (slow start)
+	concurrency int // most in flight at once now, 0 for no limit
 	pausedUntil time.Time
-	throttledAt time.Time     // when the last 429 was answered
 	changed     chan struct{} // closed (and replaced) when a slot is released
 }
 
@@ -62,8 +68,8 @@ type slot struct {
 	answered time.Time // zero while in flight
 }
 
-func newWindowBudget(what string, perWindow int, window time.Duration, slowStart bool) *windowBudget {
-	b := &windowBudget{what: what, window: window, max: perWindow, limit: perWindow, changed: make(chan struct{})}
+func newWindowBudget(what string, perWindow int, window time.Duration, inFlightCap int, slowStart bool) *windowBudget {
+	b := &windowBudget{what: what, window: window, max: perWindow, inFlightCap: inFlightCap, concurrency: inFlightCap, changed: make(chan struct{})}
 	if slowStart {
 		b.concurrency = 1
 	}
@@ -80,9 +86,9 @@ func (b *windowBudget) acquire(ctx context.Context) (*slot, error) {
 		switch {
 		case now.Before(b.pausedUntil):
 			wait = b.pausedUntil.Sub(now)
-		case len(b.slots) < b.limit && b.concurrency > 0 && b.inFlight >= b.concurrency:
+		case len(b.slots) < b.max && b.concurrency > 0 && b.inFlight >= b.concurrency:
 			wait = -1 // until one in flight is answered
-		case len(b.slots) < b.limit:
+		case len(b.slots) < b.max:
 			s := &slot{sent: now}
 			b.slots = append(b.slots, s)
 			b.inFlight++
@@ -159,41 +165,38 @@ func (b *windowBudget) release(s *slot, status int, retryAfter time.Duration) {
 	now := time.Now()
 	s.answered = now
 	b.inFlight--
-	if status == http.StatusTooManyRequests {
-		if retryAfter <= 0 {
+	switch {
+	case status == http.StatusTooManyRequests:
+		retryAfter = min(max(retryAfter, 0), b.window)
+		if retryAfter == 0 {
 			retryAfter = b.window // Graph always sends one; without it, a window is safe
 		}
 		if until := now.Add(retryAfter); until.After(b.pausedUntil) {
 			b.pausedUntil = until
 		}
-		// Sent after the last 429 came back, and soon after it: not the same
-		// throttled moment again but another writer taking a share for good.
-		if !b.throttledAt.IsZero() && s.sent.After(b.throttledAt) && now.Sub(b.throttledAt) <= 2*b.window {
-			b.limit = max(1, b.limit/2)
-		}
-		if s.sent.After(b.throttledAt) {
-			b.throttledAt = now
+		b.prune(now)
+		phantoms := b.max - len(b.slots)
+		for i := 1; i <= phantoms; i++ {
+			frees := now.Add(retryAfter + (b.window-retryAfter)*time.Duration(i)/time.Duration(phantoms))
+			b.slots = append(b.slots, &slot{sent: now, answered: frees.Add(-b.window)})
 		}
 		b.concurrency = 1
-	} else if status != 0 {
-		if b.concurrency > 0 {
-			if b.concurrency *= 2; b.concurrency >= b.limit {
-				b.concurrency = 0
-			}
-		}
-		if b.limit < b.max && now.After(b.throttledAt.Add(b.window)) {
-			b.limit++
+	case status != 0 && b.concurrency > 0:
+		if b.concurrency *= 2; b.concurrency >= b.max || b.inFlightCap > 0 && b.concurrency >= b.inFlightCap {
+			b.concurrency = b.inFlightCap
 		}
 	}
 	close(b.changed) // the waiters look again
 	b.changed = make(chan struct{})
 }
 
-// budgetNow is the budget and the pause, for messages and tests.
-func (b *windowBudget) budgetNow() (limit int, pausedUntil time.Time) {
+// held is how many slots are held now, phantom ones included, and until
+// when callers wait, for messages and tests.
+func (b *windowBudget) held() (slots int, pausedUntil time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.limit, b.pausedUntil
+	b.prune(time.Now())
+	return len(b.slots), b.pausedUntil
 }
 
 // limitPolicy takes a slot of the request budget for every attempt, and of
@@ -219,10 +222,9 @@ func (p limitPolicy) Do(req *policy.Request) (*http.Response, error) {
 			if ctx.Err() == context.Canceled {
 				return nil, err
 			}
-			limit, _ := b.budgetNow()
 			return nil, nonRetriable{&TimeoutError{
 				Waiting: fmt.Sprintf("a %s slot from the provider's limiter (%d %ss per %s, Intune's budget for one application): "+
-					"they queue behind each other when many resources change at once", b.what, limit, b.what, b.window),
+					"they queue behind each other when many resources change at once", b.what, b.max, b.what, b.window),
 				Err: context.DeadlineExceeded,
 			}}
 		}

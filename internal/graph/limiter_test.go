@@ -30,7 +30,7 @@ func take(t *testing.T, b *windowBudget, n, status int) {
 // window after the first answer.
 func TestWindowBudgetIsUsableAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newWindowBudget("write", 100, 20*time.Second, true)
+		b := newWindowBudget("write", 100, 20*time.Second, maxWritesInFlight, true)
 		start := time.Now()
 		take(t, b, 100, http.StatusNoContent)
 		if d := time.Since(start); d != 0 {
@@ -47,7 +47,7 @@ func TestWindowBudgetIsUsableAtOnce(t *testing.T) {
 // answer, since Graph may count the request at any instant in between.
 func TestWindowBudgetHoldsSlotsUntilAWindowAfterTheAnswer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newWindowBudget("write", 1, 20*time.Second, true)
+		b := newWindowBudget("write", 1, 20*time.Second, maxWritesInFlight, true)
 		s, _ := b.acquire(context.Background())
 		start := time.Now()
 		got := make(chan time.Duration)
@@ -67,12 +67,21 @@ func TestWindowBudgetHoldsSlotsUntilAWindowAfterTheAnswer(t *testing.T) {
 	})
 }
 
-// A budget that starts slow lets one request go first and doubles the
-// number in flight with each success; one that does not lets all go at once.
-func TestWindowBudgetSlowStart(t *testing.T) {
-	for slow, want := range map[bool]time.Duration{true: 3 * time.Second, false: time.Second} {
+// The write budget lets one write go first, doubles the number in flight
+// with each success and holds at most maxWritesInFlight in flight; the
+// request budget lets all go at once.
+func TestWindowBudgetSlowStartAndCap(t *testing.T) {
+	for name, tt := range map[string]struct {
+		b    func() *windowBudget
+		want time.Duration
+	}{
+		// 1 alone; its success allows 2; theirs, 5 (the cap): 5 of the 7
+		// left, then the last 2: 4 round trips.
+		"writes":   {func() *windowBudget { return newWindowBudget("write", 100, 20*time.Second, maxWritesInFlight, true) }, 4 * time.Second},
+		"requests": {func() *windowBudget { return newWindowBudget("request", 1000, 20*time.Second, 0, false) }, time.Second},
+	} {
 		synctest.Test(t, func(t *testing.T) {
-			b := newWindowBudget("write", 100, 20*time.Second, slow)
+			b := tt.b()
 			start := time.Now()
 			var wg sync.WaitGroup
 			for range 10 {
@@ -87,54 +96,47 @@ func TestWindowBudgetSlowStart(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			// Slow: 1 alone; its success allows 2; their two successes allow 8,
-			// more than the 7 left: 3 round trips.
-			if d := time.Since(start); d != want {
-				t.Errorf("slow start %v: 10 writes took %v, want %v", slow, d, want)
+			if d := time.Since(start); d != tt.want {
+				t.Errorf("%s: 10 took %v, want %v", name, d, tt.want)
 			}
 		})
 	}
 }
 
-// A 429 stops every caller until its Retry-After has passed and lets one go
-// first again. A 429 again soon after means the budget is shared: it halves;
-// after a window without one, successes give it back slot by slot.
+// A 429 stops every caller until its Retry-After has passed, fills the
+// budget with phantom slots that free evenly until a window from now, and
+// lets one request go first again. After a window the whole budget is back.
 func TestWindowBudgetAdaptsTo429(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newWindowBudget("write", 100, 20*time.Second, false)
+		b := newWindowBudget("write", 100, 20*time.Second, 0, false)
 		ctx := context.Background()
 		var inFlight []*slot
 		for range 10 {
 			s, _ := b.acquire(ctx)
 			inFlight = append(inFlight, s)
 		}
-		// All ten come back 429 at the same moment (an earlier run spent
-		// the window): one pause, the budget kept.
+		// All ten come back 429 at once: an earlier run spent the window.
 		for _, s := range inFlight {
 			b.release(s, http.StatusTooManyRequests, 7*time.Second)
 		}
-		limit, paused := b.budgetNow()
-		if limit != 100 || !paused.Equal(time.Now().Add(7*time.Second)) || b.concurrency != 1 {
-			t.Fatalf("after one throttled moment: budget %d, paused +%v, %d in flight at once; want 100, +7s, 1",
-				limit, paused.Sub(time.Now()), b.concurrency)
+		held, paused := b.held()
+		if held != 100 || !paused.Equal(time.Now().Add(7*time.Second)) || b.concurrency != 1 {
+			t.Fatalf("after a 429: %d slots held, paused +%v, %d in flight at once; want 100, +7s, 1", held, paused.Sub(time.Now()), b.concurrency)
 		}
 		start := time.Now()
 		s, _ := b.acquire(ctx)
-		if d := time.Since(start); d != 7*time.Second {
-			t.Errorf("the next write waited %v, want the Retry-After (7s)", d)
+		// The first of 90 phantom slots frees 13s/90 after the Retry-After.
+		if d, want := time.Since(start), 7*time.Second+13*time.Second/90; d != want {
+			t.Errorf("the next write waited %v, want %v", d, want)
 		}
-		b.release(s, http.StatusTooManyRequests, 0) // again: the budget is shared; no Retry-After: a window
-		if limit, paused = b.budgetNow(); limit != 50 || !paused.Equal(time.Now().Add(20*time.Second)) {
-			t.Fatalf("throttled again: budget %d, paused +%v; want 50, +20s", limit, paused.Sub(time.Now()))
+		b.release(s, http.StatusNoContent, 0)
+		if b.concurrency != 2 {
+			t.Errorf("after one success %d in flight at once, want 2", b.concurrency)
 		}
-		time.Sleep(21 * time.Second) // a window passes without a 429
-		take(t, b, 10, http.StatusOK)
-		if limit, _ = b.budgetNow(); limit != 60 {
-			t.Errorf("after 10 successes: budget %d, want 60", limit)
-		}
-		take(t, b, 200, http.StatusOK)
-		if limit, _ = b.budgetNow(); limit != 100 {
-			t.Errorf("after 200 more: budget %d, want back at 100 and no more", limit)
+		time.Sleep(20 * time.Second) // a window on, every slot is free again
+		take(t, b, 100, http.StatusNoContent)
+		if d := time.Since(start); d != 7*time.Second+13*time.Second/90+20*time.Second {
+			t.Errorf("a window after the 429, the whole budget waited %v", d-7*time.Second-13*time.Second/90-20*time.Second)
 		}
 	})
 }
@@ -143,7 +145,7 @@ func TestWindowBudgetAdaptsTo429(t *testing.T) {
 // could is cut short by the context.
 func TestWindowBudgetWaitsEndWithTheContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newWindowBudget("write", 1, 20*time.Second, true)
+		b := newWindowBudget("write", 1, 20*time.Second, maxWritesInFlight, true)
 		take(t, b, 1, http.StatusOK)
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

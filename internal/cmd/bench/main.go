@@ -35,7 +35,9 @@ func main() {
 	latency := flag.Duration("latency", 150*time.Millisecond, "emulated round-trip latency of every request")
 	sizes := flag.String("n", "1,50,200", "resource counts, comma-separated")
 	parallelism := flag.Int("parallelism", 10, "terraform -parallelism")
-	throttledN := flag.Int("throttled-n", 200, "resources in the throttled apply (0 skips it)")
+	throttledN := flag.Int("throttled-n", 200, "resources in the runs against Intune's write limit (0 skips them)")
+	throttledLatency := flag.Duration("throttled-latency", 50*time.Millisecond, "latency of the runs against Intune's write limit")
+	unthrottledN := flag.Int("unthrottled-n", 100, "resources in the apply with no write limit at -latency (0 skips it)")
 	readsN := flag.Int("reads-n", 20, "resources in the runs under each read behaviour of Graph (0 skips them)")
 	flag.Parse()
 	var ns []int
@@ -47,8 +49,9 @@ func main() {
 		}
 		ns = append(ns, n)
 	}
-	b := &bench{terraform: *terraform, latency: *latency, parallelism: *parallelism, log: os.Stderr, readsN: *readsN}
-	if err := b.run(ns, *throttledN); err != nil {
+	b := &bench{terraform: *terraform, latency: *latency, parallelism: *parallelism, log: os.Stderr, readsN: *readsN,
+		throttledN: *throttledN, throttledLatency: *throttledLatency, unthrottledN: *unthrottledN}
+	if err := b.run(ns); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -60,9 +63,12 @@ type bench struct {
 	parallelism int
 	log         io.Writer // progress; the table goes to stdout
 	readsN      int
-	work        string
-	pluginDir   string
-	rc          string
+
+	throttledN, unthrottledN int
+	throttledLatency         time.Duration
+	work                     string
+	pluginDir                string
+	rc                       string
 }
 
 // measurement is one Terraform command against the emulator.
@@ -83,7 +89,7 @@ type row struct {
 	t0, lat   measurement
 }
 
-func (b *bench) run(ns []int, throttledN int) error {
+func (b *bench) run(ns []int) error {
 	start := time.Now()
 	work, err := os.MkdirTemp("", "intune-bench")
 	if err != nil {
@@ -136,14 +142,11 @@ func (b *bench) run(ns []int, throttledN int) error {
 		}
 	}
 
-	var throttled *measurement
-	if throttledN > 0 {
-		fmt.Fprintf(b.log, "N=%d, latency %v, Intune write limit on, default write limiter: apply\n", throttledN, b.latency)
-		m, err := b.throttledApply(throttledN)
-		if err != nil {
+	var budgets []budgetRow
+	if b.throttledN > 0 || b.unthrottledN > 0 {
+		if budgets, err = b.writeBudget(); err != nil {
 			return err
 		}
-		throttled = &m
 	}
 
 	var reads []readsRow
@@ -153,11 +156,8 @@ func (b *bench) run(ns []int, throttledN int) error {
 		}
 	}
 
-	b.print(rows, throttledN, throttled, fi.Size(), schema, empty, time.Since(start))
-	if len(reads) > 0 {
-		return b.printReads(reads)
-	}
-	return nil
+	b.print(rows, fi.Size(), schema, empty, time.Since(start))
+	return errors.Join(b.printBudgets(budgets), b.printReads(reads))
 }
 
 // workspace starts an emulator and a working directory for n resources.
@@ -189,9 +189,9 @@ func (b *bench) workspace(n int, opts graphfake.Options, providerBlock string) (
 	return srv, &tfharness.Terraform{Path: b.terraform, Env: emu.Env(os.Environ(), b.rc)}, dir, nil
 }
 
-// unpaced lifts the provider's write limiter: these runs measure round
-// trips, and the emulator has no write limit on. The throttled apply
-// measures the write limit with the default limiter.
+// unpaced lifts the provider's limiter: these runs measure round trips, and
+// the emulator has no limit on. The runs against Intune's limit use the
+// default.
 const unpaced = "provider \"intune\" {\n  writes_per_window   = 100000\n  requests_per_window = 100000\n}\n"
 
 // cycle runs apply, a refresh-only plan and destroy of n resources.
@@ -213,16 +213,6 @@ func (b *bench) cycle(n int, latency time.Duration) ([3]measurement, error) {
 		}
 	}
 	return out, nil
-}
-
-func (b *bench) throttledApply(n int) (measurement, error) {
-	limit := graphfake.IntuneWriteLimit()
-	srv, tf, dir, err := b.workspace(n, graphfake.Options{Latency: b.latency, WriteLimit: &limit}, "")
-	if err != nil {
-		return measurement{}, err
-	}
-	defer srv.Close()
-	return b.measure(srv, tf, dir, "apply", "-auto-approve", "-input=false", fmt.Sprintf("-parallelism=%d", b.parallelism))
 }
 
 func (b *bench) measure(srv *graphfake.Server, tf *tfharness.Terraform, dir string, args ...string) (measurement, error) {
@@ -313,11 +303,11 @@ func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 
 func mib(bytes int64) string { return fmt.Sprintf("%.0f MiB", float64(bytes)/(1<<20)) }
 
-func (b *bench) print(rows []row, throttledN int, throttled *measurement, binSize int64, schema, emptySchema time.Duration, total time.Duration) {
+func (b *bench) print(rows []row, binSize int64, schema, emptySchema time.Duration, total time.Duration) {
 	fmt.Printf("\nLatency %v per request, -parallelism=%d; T0 = same operation at latency 0; floor = T0 + ceil(N/P) x round trips x latency.\n",
 		b.latency, b.parallelism)
 	fmt.Printf("Floor + auth adds the %d authentication round trips (OpenID configuration, token) of each provider process that calls Graph.\n", authRoundTrips)
-	fmt.Printf("These runs set max_writes_per_second = 1000 (the emulator has no write limit here); the throttled apply below uses the default.\n\n")
+	fmt.Printf("These runs lift the provider's limiter (the emulator has no limit here); the runs against Intune's limit below use the default.\n\n")
 	fmt.Println("| N | operation | wall | T0 | floor | wall / floor | floor + auth | wall / (floor + auth) | Graph requests per resource | token requests | provider processes | peak RSS |")
 	fmt.Println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
@@ -331,15 +321,6 @@ func (b *bench) print(rows []row, throttledN int, throttled *measurement, binSiz
 		repeated += r.lat.repeated + r.t0.repeated
 	}
 	fmt.Printf("\nRequests repeated other than by a retry, all runs above: %d\n", repeated)
-	if throttled != nil {
-		rate := float64(graphfake.IntuneWriteLimit().PerApp) / graphfake.IntuneWriteLimit().Window.Seconds()
-		floor := time.Duration(float64(throttledN) / rate * float64(time.Second))
-		fmt.Printf("\nThrottled apply: N=%d, latency %v, Intune write limit (100 writes / 20 s per app, 200 per tenant), default max_writes_per_second:\n\n", throttledN, b.latency)
-		fmt.Println("| wall | write-rate floor | wall / floor | 429s | retries | Graph requests per resource | peak RSS |")
-		fmt.Println("|---:|---:|---:|---:|---:|---:|---:|")
-		fmt.Printf("| %s | %s | %.2f | %d | %d | %.2f | %s |\n", secs(throttled.res.Wall), secs(floor), throttled.res.Wall.Seconds()/floor.Seconds(),
-			throttled.stats.Throttled, throttled.stats.Retries, float64(throttled.stats.Graph)/float64(throttledN), mib(throttled.res.PeakRSS))
-	}
 	fmt.Printf("\nRelease binary (go build -trimpath -ldflags \"-s -w\"): %.1f MB (%d bytes)\n", float64(binSize)/1e6, binSize)
 	fmt.Printf("Schema fetch (terraform providers schema -json, median of 9): %d ms; the same command with no provider: %d ms\n",
 		schema.Milliseconds(), emptySchema.Milliseconds())

@@ -108,6 +108,9 @@ func (r perResource) String() string {
 
 // printReads prints the table and fails when a budget is missed.
 func (b *bench) printReads(rows []readsRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
 	fmt.Printf("\nUnder each read behaviour of Graph (ARCHITECTURE.md, \"Reads\"), N=%d, latency %v, -parallelism=%d: per resource, the fewest-most Graph requests, round trips waited for and writes.\n\n",
 		b.readsN, b.latency, b.parallelism)
 	fmt.Println("| Graph reads | operation | requests per resource | round trips per resource | writes per resource | budget | within |")
