@@ -141,8 +141,8 @@ func runLoad(t *testing.T, w *workspace, providerBlock string) []phase {
 	return phases
 }
 
-// Intune's write limit on, the provider's default write limiter pacing
-// writes: the apply meets no 429s.
+// Intune's limits on, the provider's default budget: the phases run back to
+// back and meet a handful of 429s at most.
 //
 // Without faults it also checks the requests: a read of a configuration's
 // assignments is three (the configuration and its two collections), so an
@@ -156,14 +156,21 @@ func TestAccLoad_intuneThrottle(t *testing.T) {
 	n := loadCount(t)
 	for i, want := range []struct{ requests, tokens int }{{4 * n, 1}, {3 * n, 1}, {4 * n, 2}} {
 		p := phases[i]
-		if p.stats.Graph != want.requests || p.stats.Throttled != 0 {
-			t.Errorf("%s: %d Graph requests (%d throttled) for %d resources, want %d and none throttled", p.name, p.stats.Graph, p.stats.Throttled, n, want.requests)
+		// Back to back, a phase may find Intune's window spent by the one
+		// before (with more than 100 resources): a throttled moment costs
+		// at most the writes in flight (5), each retried once, and the
+		// slow start after it finds the window's end in one more at most.
+		if p.stats.Graph != want.requests+p.stats.Throttled || p.stats.Throttled > 10 {
+			t.Errorf("%s: %d Graph requests (%d throttled) for %d resources, want %d and at most 10 throttled", p.name, p.stats.Graph, p.stats.Throttled, n, want.requests)
 		}
 		if p.tokens != want.tokens || p.tokens > p.res.ProviderProcesses {
 			t.Errorf("%s: %d token requests from %d provider processes, want %d", p.name, p.tokens, p.res.ProviderProcesses, want.tokens)
 		}
 		seen := map[string]bool{}
 		for _, r := range p.log {
+			if r.Status == http.StatusTooManyRequests {
+				continue // retried, and so asked again
+			}
 			key := r.Method + " " + r.Path + "?" + r.RawQuery
 			if seen[key] && !r.IsToken() {
 				t.Errorf("%s: %s was requested twice", p.name, key)

@@ -19,7 +19,8 @@ import (
 // per application) under each reading of the window, at -throttled-latency
 // (50 ms). Each operation starts with Intune's window empty, as when runs are
 // more than 20 s apart (back to back, an operation also waits out the writes
-// of the one before; TestAccLoad_backToBack covers that). Each must finish
+// of the one before; TestAccLoad_intuneThrottle covers that, with 200
+// resources in `make reliability`). Each must finish
 // within 1.25 x (T0 + the larger of its window floor and its round-trip
 // floor), with at most 5 429s and no error. T0 is the same operation with
 // no latency and no limit (Terraform's own work); the window floor is the
