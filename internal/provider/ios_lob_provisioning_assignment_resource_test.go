@@ -449,7 +449,12 @@ func TestAccAssignment_invalidInputIsRefusedAtPlan(t *testing.T) {
   target {
     type      = "all_devices"
     filter_id = %q
-  }`, f.ConfigurationID, filter), `(?s)Missing filter_type`},
+  }`, f.ConfigurationID, filter), `(?s)Invalid Attribute Combination.*filter_type.*must be specified when.*filter_id.*is specified`},
+		{"filter_type without filter_id", fmt.Sprintf(`configuration_id = %q
+  target {
+    type        = "all_devices"
+    filter_type = "exclude"
+  }`, f.ConfigurationID), `(?s)Invalid Attribute Combination.*filter_id.*must be specified when.*filter_type.*is specified`},
 		{"bad filter_type", fmt.Sprintf(`configuration_id = %q
   target {
     type        = "all_devices"

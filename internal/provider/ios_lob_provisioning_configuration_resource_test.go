@@ -308,7 +308,7 @@ func TestAccConfiguration_invalidInputIsRefusedAtPlan(t *testing.T) {
 	cases := []struct {
 		name, config, want string
 	}{
-		{"file name suffix", configurationConfig("x", "sales.plist", ok), `(?s)payload_file_name must be a file name ending in .mobileprovision.*"sales.plist"`},
+		{"file name suffix", configurationConfig("x", "sales.plist", ok), `(?s)payload_file_name must be a file name ending in .mobileprovision.*got: sales.plist`},
 		{"file name only a suffix", configurationConfig("x", ".xml", ok), `payload_file_name must be a file name ending`},
 		{"payload not base64", configurationConfig("x", "a.xml", "not base64!"), `(?s)payload must be the profile's content in standard base64.*offset 3`},
 		{"payload unpadded", configurationConfig("x", "a.xml", "cHJvZmlsZQ"), `(?s)payload must be.*padded`},
@@ -331,8 +331,11 @@ func TestConfigurationInputSendsOnlyChanges(t *testing.T) {
 	tags, _ := types.SetValueFrom(ctx, types.StringType, []string{"0"})
 	exp := newRFC3339Time(time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC))
 	state := configurationResourceModel{
-		DisplayName: types.StringValue("a"), Description: types.StringValue("d"), PayloadFileName: types.StringValue("a.xml"),
-		Payload: types.StringValue(b64("one")), ExpirationDateTime: exp, RoleScopeTagIDs: tags,
+		configurationAttributes: configurationAttributes{
+			DisplayName: types.StringValue("a"), Description: types.StringValue("d"), PayloadFileName: types.StringValue("a.xml"),
+			ExpirationDateTime: exp, RoleScopeTagIDs: tags,
+		},
+		Payload: types.StringValue(b64("one")),
 	}
 
 	create, _ := configurationInput(ctx, state, nil)
