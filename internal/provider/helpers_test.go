@@ -233,3 +233,14 @@ func wrapped(fragments ...string) *regexp.Regexp {
 func checkRequests(configurationID string, check func(log []graphfake.Request) error) resource.TestCheckFunc {
 	return func(*terraform.State) error { return check(requestsFor(configurationID)) }
 }
+
+// refusesImportID is a step that imports address with an id that is not a
+// configuration id, and expects the error that says what import takes.
+func refusesImportID(address, id string) resource.TestStep {
+	return resource.TestStep{
+		ResourceName:  address,
+		ImportState:   true,
+		ImportStateId: id,
+		ExpectError:   regexp.MustCompile(`Import takes the configuration id, a GUID`),
+	}
+}

@@ -154,12 +154,7 @@ func TestAccAssignment_import(t *testing.T) {
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"timeouts"},
 			},
-			{
-				ResourceName:  resourceName,
-				ImportState:   true,
-				ImportStateId: "not-a-guid",
-				ExpectError:   regexp.MustCompile(`Import takes the configuration id, a GUID`),
-			},
+			refusesImportID(resourceName, "not-a-guid"),
 		},
 	})
 }

@@ -110,12 +110,7 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"timeouts"},
 			},
-			{
-				ResourceName:  configurationResourceName,
-				ImportState:   true,
-				ImportStateId: "sales",
-				ExpectError:   regexp.MustCompile(`Import takes the configuration id, a GUID`),
-			},
+			refusesImportID(configurationResourceName, "sales"),
 		},
 	})
 }
