@@ -176,8 +176,8 @@ func (r *iosLobProvisioningConfigurationResource) Read(ctx context.Context, req 
 }
 
 func (r *iosLobProvisioningConfigurationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var state configurationResourceModel
 	within(ctx, req.Plan, opUpdate, &resp.Diagnostics, func(ctx context.Context, plan configurationResourceModel, op operation) {
+		var state configurationResourceModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		if resp.Diagnostics.HasError() {
 			return
