@@ -105,7 +105,7 @@ const (
 	envADORequestURI      = "SYSTEM_OIDCREQUESTURI"      // Azure Pipelines
 )
 
-// methods are tried in the order DESIGN.md gives.
+// methods are tried in the order ARCHITECTURE.md ("Authentication") gives.
 var methods = []method{
 	{
 		name: "OIDC token",

@@ -11,6 +11,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/intunetf/terraform-provider-intune/internal/text"
 )
 
 // githubTokenRequest asks the GitHub Actions runtime for an ID token
@@ -62,7 +64,7 @@ func (g *githubTokenRequest) token(ctx context.Context) (string, error) {
 	}
 	if resp.StatusCode != http.StatusOK {
 		// The body of an error carries a message, never a token.
-		return "", fmt.Errorf("GitHub Actions answered the ID token request with %s: %s", resp.Status, truncate(string(body), 512))
+		return "", fmt.Errorf("GitHub Actions answered the ID token request with %s: %s", resp.Status, text.Truncate(string(body), 512))
 	}
 	var doc struct {
 		Value string `json:"value"`
@@ -71,11 +73,4 @@ func (g *githubTokenRequest) token(ctx context.Context) (string, error) {
 		return "", errors.New("GitHub Actions answered the ID token request without a token (expected JSON with a \"value\")")
 	}
 	return doc.Value, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }

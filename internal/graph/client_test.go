@@ -38,7 +38,7 @@ func newTestClient(t *testing.T, h http.HandlerFunc) (*Client, *httptest.Server)
 	return c, srv
 }
 
-// The body DESIGN.md documents, property for property.
+// The body ARCHITECTURE.md ("The Graph surface") documents, property for property.
 const designAssignBody = `{
   "appProvisioningConfigurationGroupAssignments": [
     {"@odata.type": "#microsoft.graph.mobileAppProvisioningConfigGroupAssignment", "targetGroupId": "11111111-1111-1111-1111-111111111111"}

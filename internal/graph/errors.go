@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/intunetf/terraform-provider-intune/internal/text"
 )
 
 // Error is a Graph error response.
@@ -81,7 +83,7 @@ func newError(resp *http.Response, body []byte) *Error {
 		} `json:"error"`
 	}
 	if json.Unmarshal(body, &wire) != nil {
-		e.Message = strings.TrimSpace(truncate(string(body), 512))
+		e.Message = strings.TrimSpace(text.Truncate(string(body), 512))
 		return e
 	}
 	e.Code = wire.Error.Code
@@ -105,11 +107,4 @@ func intuneMessage(msg string) string {
 		return inner.Message
 	}
 	return msg
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/intunetf/terraform-provider-intune/internal/text"
 )
 
 // The configuration collection: create, list, and read, update and delete
@@ -454,11 +456,11 @@ func parseConfigurationBody(body []byte, create bool) (configurationInput, *grap
 	if raw, ok := props["payload"]; ok {
 		var s string
 		if !bytes.HasPrefix(raw, []byte(`"`)) || json.Unmarshal(raw, &s) != nil {
-			return in, odataBadRequest("The property 'payload' must be a base64 string (Edm.Binary); got %s.", truncate(string(raw), 40))
+			return in, odataBadRequest("The property 'payload' must be a base64 string (Edm.Binary); got %s.", text.Truncate(string(raw), 40))
 		}
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
-			return in, odataBadRequest("Cannot convert the literal '%s' to the expected type 'Edm.Binary'.", truncate(s, 40))
+			return in, odataBadRequest("Cannot convert the literal '%s' to the expected type 'Edm.Binary'.", text.Truncate(s, 40))
 		}
 		in.payload = b
 	}
@@ -468,11 +470,11 @@ func parseConfigurationBody(body []byte, create bool) (configurationInput, *grap
 		if !isNull(raw) {
 			var s string
 			if json.Unmarshal(raw, &s) != nil {
-				return in, odataBadRequest("Cannot convert the literal %s to the expected type 'Edm.DateTimeOffset'.", truncate(string(raw), 40))
+				return in, odataBadRequest("Cannot convert the literal %s to the expected type 'Edm.DateTimeOffset'.", text.Truncate(string(raw), 40))
 			}
 			t, err := time.Parse(time.RFC3339Nano, s)
 			if err != nil {
-				return in, odataBadRequest("Cannot convert the literal '%s' to the expected type 'Edm.DateTimeOffset'.", truncate(s, 40))
+				return in, odataBadRequest("Cannot convert the literal '%s' to the expected type 'Edm.DateTimeOffset'.", text.Truncate(s, 40))
 			}
 			t = t.UTC()
 			in.expiration = &t
@@ -483,7 +485,7 @@ func parseConfigurationBody(body []byte, create bool) (configurationInput, *grap
 		if !isNull(raw) {
 			var tags []string
 			if !bytes.HasPrefix(raw, []byte("[")) || json.Unmarshal(raw, &tags) != nil {
-				return in, odataBadRequest("The property 'roleScopeTagIds' must be an array of strings; got %s.", truncate(string(raw), 40))
+				return in, odataBadRequest("The property 'roleScopeTagIds' must be an array of strings; got %s.", text.Truncate(string(raw), 40))
 			}
 			in.roleScopeTagIDs = tags
 		}
@@ -525,7 +527,7 @@ func optionalString(props map[string]json.RawMessage, name string, nullable bool
 	}
 	var s string
 	if !bytes.HasPrefix(raw, []byte(`"`)) || json.Unmarshal(raw, &s) != nil {
-		return nil, odataBadRequest("The property '%s' must be a string; got %s.", name, truncate(string(raw), 40))
+		return nil, odataBadRequest("The property '%s' must be a string; got %s.", name, text.Truncate(string(raw), 40))
 	}
 	return &s, nil
 }
@@ -593,11 +595,4 @@ func selectProperties(e configurationJSON, selected []string) map[string]any {
 		}
 	}
 	return out
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr/xattr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 // Graph returns GUIDs in lower case; users paste them from the portal in
@@ -28,34 +27,18 @@ var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 
 func isGUID(s string) bool { return guidPattern.MatchString(s) }
 
-type guidType struct {
-	basetypes.StringType
-}
-
-func (t guidType) Equal(o attr.Type) bool {
-	_, ok := o.(guidType)
-	return ok
-}
-
-func (t guidType) String() string { return "guidType" }
-
-func (t guidType) ValueFromString(_ context.Context, in basetypes.StringValue) (basetypes.StringValuable, diag.Diagnostics) {
-	return guidValue{StringValue: in}, nil
-}
-
-func (t guidType) ValueFromTerraform(ctx context.Context, in tftypes.Value) (attr.Value, error) {
-	v, err := t.StringType.ValueFromTerraform(ctx, in)
-	if err != nil {
-		return nil, err
+// checkImportID refuses, before any call to Graph, an import id that cannot
+// be a configuration id. Both resources import by configuration id.
+func checkImportID(id string, diags *diag.Diagnostics) bool {
+	if isGUID(id) {
+		return true
 	}
-	sv, ok := v.(basetypes.StringValue)
-	if !ok {
-		return nil, fmt.Errorf("unexpected value type %T", v)
-	}
-	return guidValue{StringValue: sv}, nil
+	diags.AddError("Invalid import id",
+		fmt.Sprintf("Import takes the configuration id, a GUID such as 00000000-0000-0000-0000-000000000000; got %q.", id))
+	return false
 }
 
-func (t guidType) ValueType(context.Context) attr.Value { return guidValue{} }
+type guidType = stringType[guidValue]
 
 type guidValue struct {
 	basetypes.StringValue
@@ -66,6 +49,8 @@ func newGUIDValue(s string) guidValue { return guidValue{StringValue: basetypes.
 func newGUIDNull() guidValue { return guidValue{StringValue: basetypes.NewStringNull()} }
 
 func (v guidValue) Type(context.Context) attr.Type { return guidType{} }
+
+func (guidValue) wrap(s basetypes.StringValue) guidValue { return guidValue{StringValue: s} }
 
 func (v guidValue) Equal(o attr.Value) bool {
 	other, ok := o.(guidValue)

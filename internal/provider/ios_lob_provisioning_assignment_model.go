@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -16,11 +15,11 @@ import (
 )
 
 type assignmentModel struct {
-	ID              types.String   `tfsdk:"id"`
-	ConfigurationID guidValue      `tfsdk:"configuration_id"`
-	Groups          types.Set      `tfsdk:"group"`
-	Targets         types.Set      `tfsdk:"target"`
-	Timeouts        timeouts.Value `tfsdk:"timeouts"`
+	ID              types.String `tfsdk:"id"`
+	ConfigurationID guidValue    `tfsdk:"configuration_id"`
+	Groups          types.Set    `tfsdk:"group"`
+	Targets         types.Set    `tfsdk:"target"`
+	resourceTimeouts
 }
 
 type groupModel struct {

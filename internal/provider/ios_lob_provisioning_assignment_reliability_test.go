@@ -21,42 +21,7 @@ import (
 // configuration in their path, so parallel tests never trip over them.
 // RELIABILITY.md lists them.
 
-// requestsFor is the emulator's log of calls on one configuration.
-func requestsFor(configurationID string) []graphfake.Request {
-	var out []graphfake.Request
-	for _, r := range emulator.Requests() {
-		if strings.Contains(strings.ToLower(r.Path), strings.ToLower(configurationID)) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func countCalls(log []graphfake.Request, method, suffix string) (n int) {
-	for _, r := range log {
-		if r.Method == method && strings.HasSuffix(r.Path, suffix) {
-			n++
-		}
-	}
-	return n
-}
-
 func assignPath(configurationID string) string { return configurationID + "/assign" }
-
-// wrapped matches the fragments in order, allowing the line breaks
-// Terraform puts into long diagnostics wherever a fragment has a space.
-func wrapped(fragments ...string) *regexp.Regexp {
-	parts := make([]string, len(fragments))
-	for i, f := range fragments {
-		parts[i] = strings.Join(strings.Fields(regexp.QuoteMeta(f)), `\s+`)
-	}
-	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
-}
-
-// checkRequests runs check on the configuration's request log.
-func checkRequests(configurationID string, check func(log []graphfake.Request) error) resource.TestCheckFunc {
-	return func(*terraform.State) error { return check(requestsFor(configurationID)) }
-}
 
 func TestAccReliability_throttledAndTransientAnswersAreRetried(t *testing.T) {
 	needsEmulator(t)

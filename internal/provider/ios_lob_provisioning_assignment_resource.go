@@ -2,9 +2,7 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -28,11 +26,6 @@ var (
 	_ resource.ResourceWithConfigure      = &iosLobProvisioningAssignmentResource{}
 	_ resource.ResourceWithImportState    = &iosLobProvisioningAssignmentResource{}
 	_ resource.ResourceWithValidateConfig = &iosLobProvisioningAssignmentResource{}
-)
-
-const (
-	defaultWriteTimeout = 10 * time.Minute
-	defaultReadTimeout  = 5 * time.Minute
 )
 
 func newIOSLobProvisioningAssignmentResource() resource.Resource {
@@ -107,16 +100,20 @@ func (r *iosLobProvisioningAssignmentResource) Schema(ctx context.Context, _ res
 							Optional:            true,
 							CustomType:          guidType{},
 							MarkdownDescription: "The id of an assignment filter. Needs `filter_type`; refused on `exclusion_group`.",
+							Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRelative().AtParent().AtName("filter_type"))},
 						},
 						"filter_type": schema.StringAttribute{
 							Optional:            true,
 							MarkdownDescription: "`include` or `exclude`: whether the filter selects or removes devices. Needs `filter_id`.",
-							Validators:          []validator.String{stringvalidator.OneOf(graph.FilterTypeInclude, graph.FilterTypeExclude)},
+							Validators: []validator.String{
+								stringvalidator.OneOf(graph.FilterTypeInclude, graph.FilterTypeExclude),
+								stringvalidator.AlsoRequires(path.MatchRelative().AtParent().AtName("filter_id")),
+							},
 						},
 					},
 				},
 			},
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+			"timeouts": timeouts.BlockAll(ctx),
 		},
 	}
 }
@@ -126,117 +123,73 @@ func (r *iosLobProvisioningAssignmentResource) Configure(_ context.Context, req 
 }
 
 func (r *iosLobProvisioningAssignmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan assignmentModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultWriteTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	plan.ID = types.StringValue(plan.ConfigurationID.ValueString())
-	state, written, diags := r.apply(ctx, plan, operation{"create", timeout})
-	resp.Diagnostics.Append(diags...)
-	switch {
-	case state != nil:
-		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-	case written:
-		// The assign went through but could not be confirmed: record what was
-		// sent, so Terraform marks it tainted and destroy can still clean it up.
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	}
+	within(ctx, req.Plan, opCreate, &resp.Diagnostics, func(ctx context.Context, plan assignmentModel, op operation) {
+		plan.ID = types.StringValue(plan.ConfigurationID.ValueString())
+		state, written, diags := r.apply(ctx, plan, op)
+		resp.Diagnostics.Append(diags...)
+		switch {
+		case state != nil:
+			resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+		case written:
+			// The assign went through but could not be confirmed: record what was
+			// sent, so Terraform marks it tainted and destroy can still clean it up.
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		}
+	})
 }
 
 func (r *iosLobProvisioningAssignmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state assignmentModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	id := state.ID.ValueString()
-	current, err := r.client.GetAssignments(ctx, id)
-	if graph.IsNotFound(err) {
-		// Deleted out of band: forget it, and the next plan creates it again.
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to read provisioning configuration assignments", graphErrorDetail(err, id, "read the assignments of", operation{"read", timeout}))
-		return
-	}
-	groups, targets, diags := flattenAssignments(ctx, current)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	state.ConfigurationID = newGUIDValue(id)
-	state.Groups = groups
-	state.Targets = targets
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	within(ctx, req.State, opRead, &resp.Diagnostics, func(ctx context.Context, state assignmentModel, op operation) {
+		id := state.ID.ValueString()
+		current, err := r.client.GetAssignments(ctx, id)
+		if goneOutOfBand(ctx, err, &resp.State) {
+			return
+		}
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to read provisioning configuration assignments", errorDetail(err, graphCall{
+				action: "read the assignments of configuration " + id, op: op, idAttribute: "configuration_id",
+			}))
+			return
+		}
+		groups, targets, diags := flattenAssignments(ctx, current)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		state.ConfigurationID = newGUIDValue(id)
+		state.Groups = groups
+		state.Targets = targets
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	})
 }
 
 func (r *iosLobProvisioningAssignmentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan assignmentModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultWriteTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	// On error the prior state stays, and the next refresh shows Graph's truth.
-	state, _, diags := r.apply(ctx, plan, operation{"update", timeout})
-	resp.Diagnostics.Append(diags...)
-	if state != nil {
-		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-	}
+	within(ctx, req.Plan, opUpdate, &resp.Diagnostics, func(ctx context.Context, plan assignmentModel, op operation) {
+		// On error the prior state stays, and the next refresh shows Graph's truth.
+		state, _, diags := r.apply(ctx, plan, op)
+		resp.Diagnostics.Append(diags...)
+		if state != nil {
+			resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+		}
+	})
 }
 
 func (r *iosLobProvisioningAssignmentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state assignmentModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultWriteTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	// One assign and no read-back: the state is removed either way, and the
-	// next read of this configuration, by whoever, sees Graph's truth.
-	id := state.ID.ValueString()
-	err := r.client.Assign(ctx, id, graph.Assignments{})
-	if err != nil && !graph.IsNotFound(err) { // a deleted configuration has no assignments left to remove
-		resp.Diagnostics.AddError("Unable to remove provisioning configuration assignments", graphErrorDetail(err, id, "remove the assignments of", operation{"delete", timeout}))
-	}
+	within(ctx, req.State, opDelete, &resp.Diagnostics, func(ctx context.Context, state assignmentModel, op operation) {
+		// One assign and no read-back: the state is removed either way, and the
+		// next read of this configuration, by whoever, sees Graph's truth.
+		id := state.ID.ValueString()
+		err := r.client.Assign(ctx, id, graph.Assignments{})
+		if err != nil && !graph.IsNotFound(err) { // a deleted configuration has no assignments left to remove
+			resp.Diagnostics.AddError("Unable to remove provisioning configuration assignments", errorDetail(err, graphCall{
+				action: "remove the assignments of configuration " + id, op: op, idAttribute: "configuration_id",
+			}))
+		}
+	})
 }
 
 func (r *iosLobProvisioningAssignmentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !isGUID(req.ID) {
-		resp.Diagnostics.AddError("Invalid import id",
-			fmt.Sprintf("Import takes the configuration id, a GUID such as 00000000-0000-0000-0000-000000000000; got %q.", req.ID))
+	if !checkImportID(req.ID, &resp.Diagnostics) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
@@ -253,13 +206,6 @@ func (r *iosLobProvisioningAssignmentResource) ValidateConfig(ctx context.Contex
 	}
 	resp.Diagnostics.Append(validateGroups(ctx, cfg.Groups)...)
 	resp.Diagnostics.Append(validateTargets(ctx, cfg.Targets)...)
-}
-
-// operation names the Terraform operation a call belongs to and its
-// timeout, so that errors can point at the right `timeouts` attribute.
-type operation struct {
-	name    string // create, read, update or delete
-	timeout time.Duration
 }
 
 // Read-back polling: the first read goes out at once (normally it already
@@ -280,12 +226,16 @@ func (r *iosLobProvisioningAssignmentResource) apply(ctx context.Context, plan a
 	}
 	id := plan.ConfigurationID.ValueString()
 	if err := r.client.Assign(ctx, id, want); err != nil {
-		diags.AddError("Unable to assign provisioning configuration", graphErrorDetail(err, id, "assign", op))
+		diags.AddError("Unable to assign provisioning configuration", errorDetail(err, graphCall{
+			action: "assign configuration " + id, op: op, idAttribute: "configuration_id", sent: assignmentAttributesSent,
+		}))
 		return nil, false, diags
 	}
 	got, err := r.readBack(ctx, id, want)
 	if err != nil {
-		diags.AddError("Unable to confirm the new assignments", graphErrorDetail(err, id, "read back the assignments just written to", op))
+		diags.AddError("Unable to confirm the new assignments", errorDetail(err, graphCall{
+			action: "read back the assignments just written to configuration " + id, op: op, idAttribute: "configuration_id",
+		}))
 		return nil, true, diags
 	}
 	// State comes from Graph's answer; GUIDs Graph returns in lower case keep
@@ -330,39 +280,4 @@ func (r *iosLobProvisioningAssignmentResource) readBack(ctx context.Context, id 
 		}
 		delay = min(2*delay, readBackMaxDelay)
 	}
-}
-
-// graphErrorDetail says what happened and what to do about it, keeping the
-// Graph request-id that Microsoft support asks for.
-func graphErrorDetail(err error, configurationID, action string, op operation) string {
-	detail := fmt.Sprintf("Could not %s configuration %s: %s", action, configurationID, err)
-	var ge *graph.Error
-	switch {
-	case errors.As(err, &ge) && ge.StatusCode == http.StatusNotFound:
-		detail += "\n\nNo iOS LOB app provisioning configuration has this id in the tenant. Check configuration_id."
-	case errors.As(err, &ge) && ge.StatusCode == http.StatusUnauthorized:
-		detail += "\n\nGraph did not accept the access token, even a newly issued one. Check that tenant_id is the tenant the application " +
-			"is registered in, that its credential (client secret, certificate or federated credential) is current, and that " +
-			"environment or the endpoint block names the cloud that tenant lives in. Quote the request-id above to Microsoft support if it persists."
-	case errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden:
-		detail += "\n\nThe identity signed in but may not do this. Grant the application the Microsoft Graph application permission " +
-			"DeviceManagementApps.ReadWrite.All and have an administrator consent to it (for a delegated sign-in, the user also needs an " +
-			"Intune role that can assign apps). New permissions can take a few minutes to reach Graph."
-	case errors.Is(err, context.DeadlineExceeded):
-		detail += fmt.Sprintf("\n\nThe %s timeout (%s) ran out. If Graph is throttling or slow, or a large apply queues many writes, "+
-			"allow more time in the resource's timeouts block:\n\n  timeouts {\n    %s = \"%s\"\n  }", op.name, shortDuration(op.timeout), op.name, shortDuration(2*op.timeout))
-	}
-	return detail
-}
-
-// shortDuration writes d the way users write timeouts: 10m rather than 10m0s.
-func shortDuration(d time.Duration) string {
-	s := d.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

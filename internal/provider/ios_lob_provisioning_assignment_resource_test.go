@@ -3,7 +3,6 @@ package provider
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -17,24 +16,6 @@ import (
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 )
-
-const resourceName = "intune_ios_lob_provisioning_assignment.test"
-
-// accTest runs in parallel against the emulator and serially against a live
-// tenant, to stay well inside Intune's write throttling limits. Every test
-// has a configuration of its own in both.
-func accTest(t *testing.T, tc resource.TestCase) {
-	t.Helper()
-	tc.ProtoV6ProviderFactories = testAccProtoV6ProviderFactories
-	if tc.PreCheck == nil {
-		tc.PreCheck = func() { testAccPreCheck(t) }
-	}
-	if liveMode() {
-		resource.Test(t, tc)
-		return
-	}
-	resource.ParallelTest(t, tc)
-}
 
 func TestAccAssignment_basic(t *testing.T) {
 	f := newFixture(t, 2)
@@ -173,12 +154,7 @@ func TestAccAssignment_import(t *testing.T) {
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"timeouts"},
 			},
-			{
-				ResourceName:  resourceName,
-				ImportState:   true,
-				ImportStateId: "not-a-guid",
-				ExpectError:   regexp.MustCompile(`Import takes the configuration id, a GUID`),
-			},
+			refusesImportID(resourceName, "not-a-guid"),
 		},
 	})
 }
@@ -449,7 +425,12 @@ func TestAccAssignment_invalidInputIsRefusedAtPlan(t *testing.T) {
   target {
     type      = "all_devices"
     filter_id = %q
-  }`, f.ConfigurationID, filter), `(?s)Missing filter_type`},
+  }`, f.ConfigurationID, filter), `(?s)Invalid Attribute Combination.*filter_type.*must be specified when.*filter_id.*is specified`},
+		{"filter_type without filter_id", fmt.Sprintf(`configuration_id = %q
+  target {
+    type        = "all_devices"
+    filter_type = "exclude"
+  }`, f.ConfigurationID), `(?s)Invalid Attribute Combination.*filter_id.*must be specified when.*filter_type.*is specified`},
 		{"bad filter_type", fmt.Sprintf(`configuration_id = %q
   target {
     type        = "all_devices"
@@ -507,19 +488,6 @@ func TestAccAssignment_invalidInputIsRefusedAtPlan(t *testing.T) {
 	})
 }
 
-func groupsConfig(configurationID string, groups, targetGroups []string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "resource \"intune_ios_lob_provisioning_assignment\" \"test\" {\n  configuration_id = %q\n", configurationID)
-	for _, g := range groups {
-		fmt.Fprintf(&b, "  group {\n    group_id = %q\n  }\n", g)
-	}
-	for _, g := range targetGroups {
-		fmt.Fprintf(&b, "  target {\n    type     = \"group\"\n    group_id = %q\n  }\n", g)
-	}
-	b.WriteString("}\n")
-	return b.String()
-}
-
 func groupTargets(ids ...string) []graphfake.Target {
 	var ts []graphfake.Target
 	for _, id := range ids {
@@ -542,66 +510,4 @@ func targetCheck(kind, groupID, collectionID, filterID, filterType string) known
 		"filter_id":     orNull(filterID),
 		"filter_type":   orNull(filterType),
 	})
-}
-
-// checkEmulatorHolds compares the emulator's collections with what the
-// configuration planned, order aside.
-func checkEmulatorHolds(configurationID string, groups []string, targets []graphfake.Target) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if emulator == nil {
-			return nil
-		}
-		gotGroups, gotTargets, ok := emulator.Assignments(configurationID)
-		if !ok {
-			return fmt.Errorf("configuration %s does not exist in the emulator", configurationID)
-		}
-		if g, w := sortedStrings(gotGroups), sortedStrings(lower(groups)); g != w {
-			return fmt.Errorf("groupAssignments = %s, want %s", g, w)
-		}
-		if g, w := targetsKey(gotTargets), targetsKey(targets); g != w {
-			return fmt.Errorf("assignments = %s, want %s", g, w)
-		}
-		return nil
-	}
-}
-
-func checkCollectionsEmpty(configurationID string) resource.TestCheckFunc {
-	return checkEmulatorHolds(configurationID, nil, nil)
-}
-
-// checkNoAssign fails if anything posted to the configuration's assign action.
-func checkNoAssign(configurationID string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if emulator == nil {
-			return nil
-		}
-		for _, r := range emulator.Requests() {
-			if r.Method == "POST" && strings.HasSuffix(r.Path, "/"+configurationID+"/assign") {
-				return fmt.Errorf("%s %s: the configuration's assignments were rewritten", r.Method, r.Path)
-			}
-		}
-		return nil
-	}
-}
-
-func lower(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = strings.ToLower(s)
-	}
-	return out
-}
-
-func sortedStrings(ss []string) string {
-	c := append([]string(nil), ss...)
-	sort.Strings(c)
-	return "[" + strings.Join(c, " ") + "]"
-}
-
-func targetsKey(ts []graphfake.Target) string {
-	keys := make([]string, len(ts))
-	for i, t := range ts {
-		keys[i] = strings.ToLower(fmt.Sprintf("%s|%s|%s|%s|%s", t.ODataType, t.GroupID, t.CollectionID, t.FilterID, t.FilterType))
-	}
-	return sortedStrings(keys)
 }

@@ -67,21 +67,15 @@ func validateTargets(ctx context.Context, targets types.Set) diag.Diagnostics {
 				fmt.Sprintf("collection_id belongs only to targets of type \"configuration_manager_collection\"; remove it from this %q target.", kind))
 		}
 
-		hasFilter, hasFilterType := set(t.FilterID), set(t.FilterType)
-		switch {
-		case kind == "exclusion_group" && (hasFilter || hasFilterType):
+		// filter_id without filter_type, or the reverse, is the schema's
+		// AlsoRequires validators' to report.
+		if hasFilter, hasFilterType := set(t.FilterID), set(t.FilterType); kind == "exclusion_group" && (hasFilter || hasFilterType) {
 			name := "filter_id"
 			if !hasFilter {
 				name = "filter_type"
 			}
 			diags.AddAttributeError(at.AtName(name), "Filter on an exclusion",
 				"Intune does not apply assignment filters to excluded groups; remove filter_id and filter_type from this \"exclusion_group\" target.")
-		case hasFilter && !hasFilterType:
-			diags.AddAttributeError(at.AtName("filter_type"), "Missing filter_type",
-				"filter_id needs filter_type: \"include\" to assign only to devices the filter selects, or \"exclude\" to leave them out.")
-		case hasFilterType && !hasFilter:
-			diags.AddAttributeError(at.AtName("filter_id"), "Missing filter_id",
-				"filter_type needs filter_id, the id of the assignment filter.")
 		}
 
 		// The same audience twice is either a mistake or a contradiction

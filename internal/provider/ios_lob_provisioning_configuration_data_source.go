@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -32,19 +32,12 @@ type iosLobProvisioningConfigurationDataSource struct {
 }
 
 type configurationDataSourceModel struct {
-	ID                   guidValue      `tfsdk:"id"`
-	DisplayName          types.String   `tfsdk:"display_name"`
-	Description          types.String   `tfsdk:"description"`
-	PayloadFileName      types.String   `tfsdk:"payload_file_name"`
-	Payload              types.String   `tfsdk:"payload"`
-	ExpirationDateTime   rfc3339Value   `tfsdk:"expiration_date_time"`
-	RoleScopeTagIDs      types.Set      `tfsdk:"role_scope_tag_ids"`
-	CreatedDateTime      types.String   `tfsdk:"created_date_time"`
-	LastModifiedDateTime types.String   `tfsdk:"last_modified_date_time"`
-	Version              types.Int64    `tfsdk:"version"`
-	Groups               types.Set      `tfsdk:"group"`
-	Targets              types.Set      `tfsdk:"target"`
-	Timeouts             timeouts.Value `tfsdk:"timeouts"`
+	ID guidValue `tfsdk:"id"`
+	configurationAttributes
+	Payload types.String `tfsdk:"payload"`
+	Groups  types.Set    `tfsdk:"group"`
+	Targets types.Set    `tfsdk:"target"`
+	dataSourceTimeouts
 }
 
 func (d *iosLobProvisioningConfigurationDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -127,7 +120,7 @@ func (d *iosLobProvisioningConfigurationDataSource) Schema(ctx context.Context, 
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx),
+			"timeouts": dstimeouts.Block(ctx),
 		},
 	}
 }
@@ -143,71 +136,53 @@ func (d *iosLobProvisioningConfigurationDataSource) Configure(_ context.Context,
 }
 
 func (d *iosLobProvisioningConfigurationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var cfg configurationDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := cfg.Timeouts.Read(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	within(ctx, req.Config, opRead, &resp.Diagnostics, func(ctx context.Context, cfg configurationDataSourceModel, op operation) {
+		id := cfg.ID.ValueString()
+		if cfg.ID.IsNull() {
+			var ok bool
+			if id, ok = d.findByName(ctx, cfg.DisplayName.ValueString(), op, resp); !ok {
+				return
+			}
+		}
 
-	id := cfg.ID.ValueString()
-	if cfg.ID.IsNull() {
-		var ok bool
-		if id, ok = d.findByName(ctx, cfg.DisplayName.ValueString(), resp); !ok {
+		found, assignments, err := d.client.GetConfigurationWithAssignments(ctx, id)
+		if err != nil {
+			detail := errorDetail(err, graphCall{action: "read " + configurationNoun(id), op: op, idAttribute: "id"})
+			if graph.IsNotFound(err) {
+				resp.Diagnostics.AddAttributeError(path.Root("id"), "Provisioning configuration not found", detail)
+				return
+			}
+			resp.Diagnostics.AddError("Unable to read provisioning configuration", detail)
 			return
 		}
-	}
-
-	found, assignments, err := d.client.GetConfigurationWithAssignments(ctx, id)
-	if err != nil {
-		detail := configurationErrorDetail(err, id, "read")
-		if graph.IsNotFound(err) {
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Provisioning configuration not found", detail+" Check id.")
+		attrs, diags := configurationAttributesFrom(ctx, found)
+		resp.Diagnostics.Append(diags...)
+		groups, targets, diags := flattenAssignments(ctx, assignments)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
 			return
 		}
-		resp.Diagnostics.AddError("Unable to read provisioning configuration", detail)
-		return
-	}
-	v, diags := flattenConfiguration(ctx, found)
-	resp.Diagnostics.Append(diags...)
-	groups, targets, diags := flattenAssignments(ctx, assignments)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if cfg.ID.IsNull() {
-		cfg.ID = newGUIDValue(found.ID)
-	}
-	cfg.DisplayName = v.DisplayName
-	cfg.Description = v.Description
-	cfg.PayloadFileName = v.PayloadFileName
-	cfg.Payload = types.StringNull() // when Graph does not send it
-	if found.Payload != "" {
-		cfg.Payload = types.StringValue(found.Payload)
-	}
-	cfg.ExpirationDateTime = v.ExpirationDateTime
-	cfg.RoleScopeTagIDs = v.RoleScopeTagIDs
-	cfg.CreatedDateTime = v.CreatedDateTime
-	cfg.LastModifiedDateTime = v.LastModifiedDateTime
-	cfg.Version = v.Version
-	cfg.Groups = groups
-	cfg.Targets = targets
-	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+		if cfg.ID.IsNull() {
+			cfg.ID = newGUIDValue(found.ID)
+		}
+		cfg.configurationAttributes = attrs
+		cfg.Payload = types.StringNull() // when Graph does not send it
+		if found.Payload != "" {
+			cfg.Payload = types.StringValue(found.Payload)
+		}
+		cfg.Groups = groups
+		cfg.Targets = targets
+		resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+	})
 }
 
 // findByName returns the id of the one configuration named name. Graph
 // documents $filter on this entity for id only, so the list (every page,
 // without payloads) is filtered here.
-func (d *iosLobProvisioningConfigurationDataSource) findByName(ctx context.Context, name string, resp *datasource.ReadResponse) (string, bool) {
+func (d *iosLobProvisioningConfigurationDataSource) findByName(ctx context.Context, name string, op operation, resp *datasource.ReadResponse) (string, bool) {
 	all, err := d.client.ListConfigurations(ctx)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to list provisioning configurations", configurationErrorDetail(err, "", "list"))
+		resp.Diagnostics.AddError("Unable to list provisioning configurations", errorDetail(err, graphCall{action: listConfigurations, op: op}))
 		return "", false
 	}
 	var exact, otherCase []graph.Configuration

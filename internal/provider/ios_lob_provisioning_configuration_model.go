@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"strings"
+	"regexp"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -16,22 +16,25 @@ import (
 )
 
 // What the configuration resource and both data sources share: the
-// conversion of Graph's entity to attribute values, and plan-time checks.
+// attributes of Graph's entity, mapped in one function, and plan-time checks.
 
-// configurationValues are the attributes every view of a configuration has.
-type configurationValues struct {
-	DisplayName          types.String
-	Description          types.String
-	PayloadFileName      types.String
-	ExpirationDateTime   rfc3339Value
-	RoleScopeTagIDs      types.Set
-	CreatedDateTime      types.String
-	LastModifiedDateTime types.String
-	Version              types.Int64
+// configurationAttributes are the attributes every view of a configuration
+// has. The resource's, the data source's and the list's models embed it, so
+// an attribute added here reaches all three (each schema must declare it).
+type configurationAttributes struct {
+	DisplayName          types.String `tfsdk:"display_name"`
+	Description          types.String `tfsdk:"description"`
+	PayloadFileName      types.String `tfsdk:"payload_file_name"`
+	ExpirationDateTime   rfc3339Value `tfsdk:"expiration_date_time"`
+	RoleScopeTagIDs      types.Set    `tfsdk:"role_scope_tag_ids"`
+	CreatedDateTime      types.String `tfsdk:"created_date_time"`
+	LastModifiedDateTime types.String `tfsdk:"last_modified_date_time"`
+	Version              types.Int64  `tfsdk:"version"`
 }
 
-func flattenConfiguration(ctx context.Context, cfg *graph.Configuration) (configurationValues, diag.Diagnostics) {
-	v := configurationValues{
+// configurationAttributesFrom maps Graph's entity to the shared attributes.
+func configurationAttributesFrom(ctx context.Context, cfg *graph.Configuration) (configurationAttributes, diag.Diagnostics) {
+	v := configurationAttributes{
 		DisplayName:          types.StringValue(cfg.DisplayName),
 		Description:          types.StringNull(),
 		PayloadFileName:      types.StringValue(cfg.PayloadFileName),
@@ -82,33 +85,11 @@ func decodeBase64Leniently(s string) ([]byte, error) {
 	return base64.RawStdEncoding.DecodeString(s)
 }
 
-// payloadFileNameSuffixes are the files Intune accepts for a configuration.
-var payloadFileNameSuffixes = []string{".mobileprovision", ".xml"}
+// payloadFileNamePattern: the files Intune accepts for a configuration, a
+// name before the suffix, any case.
+var payloadFileNamePattern = regexp.MustCompile(`(?i)^.+\.(mobileprovision|xml)$`)
 
-type payloadFileNameValidator struct{}
-
-func (payloadFileNameValidator) Description(context.Context) string {
-	return "must end in .mobileprovision or .xml"
-}
-
-func (v payloadFileNameValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (payloadFileNameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	name := req.ConfigValue.ValueString()
-	lower := strings.ToLower(name)
-	for _, suffix := range payloadFileNameSuffixes {
-		if strings.HasSuffix(lower, suffix) && len(lower) > len(suffix) {
-			return
-		}
-	}
-	resp.Diagnostics.AddAttributeError(req.Path, "Invalid payload file name",
-		fmt.Sprintf("%s must be a file name ending in .mobileprovision (an Apple provisioning profile) or .xml, such as \"sales.mobileprovision\"; got %q.", req.Path, name))
-}
+const payloadFileNameRule = `must be a file name ending in .mobileprovision (an Apple provisioning profile) or .xml, such as "sales.mobileprovision"`
 
 type base64PayloadValidator struct{}
 
@@ -133,13 +114,6 @@ func (base64PayloadValidator) ValidateString(_ context.Context, req validator.St
 
 // configurationSummaryModel is one element of the list data source.
 type configurationSummaryModel struct {
-	ID                   types.String `tfsdk:"id"`
-	DisplayName          types.String `tfsdk:"display_name"`
-	Description          types.String `tfsdk:"description"`
-	PayloadFileName      types.String `tfsdk:"payload_file_name"`
-	ExpirationDateTime   rfc3339Value `tfsdk:"expiration_date_time"`
-	RoleScopeTagIDs      types.Set    `tfsdk:"role_scope_tag_ids"`
-	CreatedDateTime      types.String `tfsdk:"created_date_time"`
-	LastModifiedDateTime types.String `tfsdk:"last_modified_date_time"`
-	Version              types.Int64  `tfsdk:"version"`
+	ID types.String `tfsdk:"id"`
+	configurationAttributes
 }

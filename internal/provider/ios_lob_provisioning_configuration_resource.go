@@ -2,9 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net/http"
 	"regexp"
 	"slices"
 	"time"
@@ -40,17 +37,10 @@ type iosLobProvisioningConfigurationResource struct {
 }
 
 type configurationResourceModel struct {
-	ID                   types.String   `tfsdk:"id"`
-	DisplayName          types.String   `tfsdk:"display_name"`
-	Description          types.String   `tfsdk:"description"`
-	PayloadFileName      types.String   `tfsdk:"payload_file_name"`
-	Payload              types.String   `tfsdk:"payload"`
-	ExpirationDateTime   rfc3339Value   `tfsdk:"expiration_date_time"`
-	RoleScopeTagIDs      types.Set      `tfsdk:"role_scope_tag_ids"`
-	CreatedDateTime      types.String   `tfsdk:"created_date_time"`
-	LastModifiedDateTime types.String   `tfsdk:"last_modified_date_time"`
-	Version              types.Int64    `tfsdk:"version"`
-	Timeouts             timeouts.Value `tfsdk:"timeouts"`
+	ID types.String `tfsdk:"id"`
+	configurationAttributes
+	Payload types.String `tfsdk:"payload"`
+	resourceTimeouts
 }
 
 // roleScopeTagIDPattern: Intune's scope tag ids are decimal numbers ("0" is Default).
@@ -83,7 +73,7 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 			"payload_file_name": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "The file name of the profile, ending in `.mobileprovision` or `.xml`.",
-				Validators:          []validator.String{payloadFileNameValidator{}},
+				Validators:          []validator.String{stringvalidator.RegexMatches(payloadFileNamePattern, payloadFileNameRule)},
 			},
 			"payload": schema.StringAttribute{
 				Required: true,
@@ -127,7 +117,7 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+			"timeouts": timeouts.BlockAll(ctx),
 		},
 	}
 }
@@ -137,153 +127,113 @@ func (r *iosLobProvisioningConfigurationResource) Configure(_ context.Context, r
 }
 
 func (r *iosLobProvisioningConfigurationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan configurationResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Create(ctx, defaultWriteTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	in, diags := configurationInput(ctx, plan, nil)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	created, err := r.client.CreateConfiguration(ctx, in)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to create provisioning configuration", configurationErrorDetail(err, "", "create"))
-		return
-	}
-	plan.ID = types.StringValue(created.ID)
-	resp.Diagnostics.Append(setComputed(ctx, &plan, created)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	within(ctx, req.Plan, opCreate, &resp.Diagnostics, func(ctx context.Context, plan configurationResourceModel, op operation) {
+		in, diags := configurationInput(ctx, plan, nil)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		created, err := r.client.CreateConfiguration(ctx, in)
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to create provisioning configuration", errorDetail(err, graphCall{
+				action: "create " + configurationNoun(""), op: op, sent: configurationAttributesSent,
+			}))
+			return
+		}
+		plan.ID = types.StringValue(created.ID)
+		resp.Diagnostics.Append(setComputed(ctx, &plan, created)...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	})
 }
 
 func (r *iosLobProvisioningConfigurationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state configurationResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	id := state.ID.ValueString()
-	cfg, err := r.client.GetConfiguration(ctx, id)
-	if graph.IsNotFound(err) {
-		// Deleted out of band: forget it, and the next plan creates it again.
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to read provisioning configuration", configurationErrorDetail(err, id, "read"))
-		return
-	}
-	v, diags := flattenConfiguration(ctx, cfg)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	state.ID = types.StringValue(cfg.ID)
-	state.DisplayName = v.DisplayName
-	state.Description = v.Description
-	state.PayloadFileName = v.PayloadFileName
-	state.ExpirationDateTime = v.ExpirationDateTime
-	state.RoleScopeTagIDs = v.RoleScopeTagIDs
-	state.CreatedDateTime = v.CreatedDateTime
-	state.LastModifiedDateTime = v.LastModifiedDateTime
-	state.Version = v.Version
-	// Keep the configuration's spelling of the same bytes; an answer without
-	// a payload tells nothing about it, so the state keeps what it had.
-	if cfg.Payload != "" && !samePayload(state.Payload.ValueString(), cfg.Payload) {
-		state.Payload = types.StringValue(cfg.Payload)
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	within(ctx, req.State, opRead, &resp.Diagnostics, func(ctx context.Context, state configurationResourceModel, op operation) {
+		id := state.ID.ValueString()
+		cfg, err := r.client.GetConfiguration(ctx, id)
+		if goneOutOfBand(ctx, err, &resp.State) {
+			return
+		}
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to read provisioning configuration", errorDetail(err, graphCall{
+				action: "read " + configurationNoun(id), op: op, idAttribute: "id",
+			}))
+			return
+		}
+		attrs, diags := configurationAttributesFrom(ctx, cfg)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		state.ID = types.StringValue(cfg.ID)
+		state.configurationAttributes = attrs
+		// Keep the configuration's spelling of the same bytes; an answer without
+		// a payload tells nothing about it, so the state keeps what it had.
+		if cfg.Payload != "" && !samePayload(state.Payload.ValueString(), cfg.Payload) {
+			state.Payload = types.StringValue(cfg.Payload)
+		}
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	})
 }
 
 func (r *iosLobProvisioningConfigurationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state configurationResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultWriteTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	id := state.ID.ValueString()
-	in, diags := configurationInput(ctx, plan, &state)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var current *graph.Configuration
-	if in.DisplayName != nil || in.Description != nil || in.PayloadFileName != nil || in.Payload != nil ||
-		in.ExpirationDateTime != nil || in.RoleScopeTagIDs != nil { // else only timeouts changed
-		var err error
-		if current, err = r.client.UpdateConfiguration(ctx, id, in); err != nil {
-			resp.Diagnostics.AddError("Unable to update provisioning configuration", configurationErrorDetail(err, id, "update"))
+	within(ctx, req.Plan, opUpdate, &resp.Diagnostics, func(ctx context.Context, plan configurationResourceModel, op operation) {
+		var state configurationResourceModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() {
 			return
 		}
-	}
-	// The new version and lastModifiedDateTime come with PATCH's 200 answer;
-	// should Graph answer 204 (or nothing was sent), they are read. The
-	// payload is not fetched again, since the plan has it.
-	if current == nil {
-		var err error
-		if current, err = r.client.GetConfigurationSummary(ctx, id); err != nil {
-			resp.Diagnostics.AddError("Unable to read provisioning configuration", configurationErrorDetail(err, id, "read the updated"))
+		id := state.ID.ValueString()
+		in, diags := configurationInput(ctx, plan, &state)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
 			return
 		}
-	}
-	plan.ID = state.ID
-	resp.Diagnostics.Append(setComputed(ctx, &plan, current)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		var current *graph.Configuration
+		if in.DisplayName != nil || in.Description != nil || in.PayloadFileName != nil || in.Payload != nil ||
+			in.ExpirationDateTime != nil || in.RoleScopeTagIDs != nil { // else only timeouts changed
+			var err error
+			if current, err = r.client.UpdateConfiguration(ctx, id, in); err != nil {
+				resp.Diagnostics.AddError("Unable to update provisioning configuration", errorDetail(err, graphCall{
+					action: "update " + configurationNoun(id), op: op, idAttribute: "id", sent: configurationAttributesSent,
+				}))
+				return
+			}
+		}
+		// The new version and lastModifiedDateTime come with PATCH's 200
+		// answer; should Graph answer 204 (or nothing was sent), they are
+		// read. The payload is not fetched again, since the plan has it.
+		if current == nil {
+			var err error
+			if current, err = r.client.GetConfigurationSummary(ctx, id); err != nil {
+				resp.Diagnostics.AddError("Unable to read provisioning configuration", errorDetail(err, graphCall{
+					action: "read the updated " + configurationNoun(id), op: op, idAttribute: "id",
+				}))
+				return
+			}
+		}
+		plan.ID = state.ID
+		resp.Diagnostics.Append(setComputed(ctx, &plan, current)...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	})
 }
 
 func (r *iosLobProvisioningConfigurationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state configurationResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := state.Timeouts.Delete(ctx, defaultWriteTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	id := state.ID.ValueString()
-	if err := r.client.DeleteConfiguration(ctx, id); err != nil && !graph.IsNotFound(err) { // already gone is what delete wants
-		resp.Diagnostics.AddError("Unable to delete provisioning configuration", configurationErrorDetail(err, id, "delete"))
-	}
+	within(ctx, req.State, opDelete, &resp.Diagnostics, func(ctx context.Context, state configurationResourceModel, op operation) {
+		id := state.ID.ValueString()
+		if err := r.client.DeleteConfiguration(ctx, id); err != nil && !graph.IsNotFound(err) { // already gone is what delete wants
+			resp.Diagnostics.AddError("Unable to delete provisioning configuration", errorDetail(err, graphCall{
+				action: "delete " + configurationNoun(id), op: op, idAttribute: "id",
+			}))
+		}
+	})
 }
 
+// ImportState takes the configuration id; the read that follows fills the rest.
 func (r *iosLobProvisioningConfigurationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !isGUID(req.ID) {
-		resp.Diagnostics.AddError("Invalid import id",
-			fmt.Sprintf("Import takes the configuration id, a GUID such as 00000000-0000-0000-0000-000000000000; got %q.", req.ID))
+	if !checkImportID(req.ID, &resp.Diagnostics) {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
 }
 
 // configurationInput is the body for plan: everything on create (state
@@ -331,40 +281,15 @@ func timeOf(state *configurationResourceModel) (t time.Time, ok bool) {
 
 // setComputed fills what the plan left unknown from Graph's answer.
 func setComputed(ctx context.Context, m *configurationResourceModel, cfg *graph.Configuration) diag.Diagnostics {
-	v, diags := flattenConfiguration(ctx, cfg)
-	m.CreatedDateTime = v.CreatedDateTime
-	m.LastModifiedDateTime = v.LastModifiedDateTime
-	m.Version = v.Version
+	attrs, diags := configurationAttributesFrom(ctx, cfg)
+	m.CreatedDateTime = attrs.CreatedDateTime
+	m.LastModifiedDateTime = attrs.LastModifiedDateTime
+	m.Version = attrs.Version
 	if m.ExpirationDateTime.IsUnknown() {
-		m.ExpirationDateTime = v.ExpirationDateTime
+		m.ExpirationDateTime = attrs.ExpirationDateTime
 	}
 	if m.RoleScopeTagIDs.IsUnknown() {
-		m.RoleScopeTagIDs = v.RoleScopeTagIDs
+		m.RoleScopeTagIDs = attrs.RoleScopeTagIDs
 	}
 	return diags
-}
-
-// configurationErrorDetail says what happened and what to do about it,
-// keeping the Graph request-id that Microsoft support asks for. Graph's
-// message is quoted, never the request body: it holds the whole profile.
-func configurationErrorDetail(err error, id, action string) string {
-	what := "the provisioning configuration"
-	if id != "" {
-		what = "provisioning configuration " + id
-	}
-	detail := fmt.Sprintf("Could not %s %s: %s", action, what, err)
-	var ge *graph.Error
-	switch {
-	case errors.As(err, &ge) && ge.StatusCode == http.StatusNotFound:
-		detail += "\n\nNo iOS LOB app provisioning configuration has this id in the tenant."
-	case errors.As(err, &ge) && ge.StatusCode == http.StatusBadRequest:
-		detail += "\n\nGraph refused the configuration. Check display_name, payload_file_name, payload and expiration_date_time against the message above."
-	case errors.As(err, &ge) && ge.StatusCode == http.StatusUnauthorized:
-		detail += "\n\nGraph did not accept the access token. Check tenant_id, the credentials, and the environment or endpoint settings."
-	case errors.As(err, &ge) && ge.StatusCode == http.StatusForbidden:
-		detail += "\n\nThe identity lacks permission. Grant the application permission DeviceManagementApps.ReadWrite.All on Microsoft Graph, with admin consent."
-	case errors.Is(err, context.DeadlineExceeded):
-		detail += "\n\nThe operation ran out of time (Graph may be throttling). Raise the limit in the resource's timeouts block."
-	}
-	return detail
 }

@@ -2,14 +2,11 @@ package provider
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -19,30 +16,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/intunetf/terraform-provider-intune/internal/graph"
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 )
-
-const configurationResourceName = "intune_ios_lob_provisioning_configuration.test"
-
-// uniqueName keeps tests that share the emulator (or a tenant) from seeing
-// each other's configurations in name lookups.
-func uniqueName(t *testing.T) string {
-	return "tf-acc " + t.Name() + " " + uuid.NewString()[:8]
-}
-
-func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
-
-// configurationConfig renders the resource; optional lines are passed as is.
-func configurationConfig(name, fileName, payload string, extra ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "resource \"intune_ios_lob_provisioning_configuration\" \"test\" {\n  display_name      = %q\n  payload_file_name = %q\n  payload           = %q\n", name, fileName, payload)
-	for _, e := range extra {
-		fmt.Fprintf(&b, "  %s\n", e)
-	}
-	b.WriteString("}\n")
-	return b.String()
-}
 
 func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 	name := uniqueName(t)
@@ -135,12 +110,7 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"timeouts"},
 			},
-			{
-				ResourceName:  configurationResourceName,
-				ImportState:   true,
-				ImportStateId: "sales",
-				ExpectError:   regexp.MustCompile(`Import takes the configuration id, a GUID`),
-			},
+			refusesImportID(configurationResourceName, "sales"),
 		},
 	})
 }
@@ -308,7 +278,7 @@ func TestAccConfiguration_invalidInputIsRefusedAtPlan(t *testing.T) {
 	cases := []struct {
 		name, config, want string
 	}{
-		{"file name suffix", configurationConfig("x", "sales.plist", ok), `(?s)payload_file_name must be a file name ending in .mobileprovision.*"sales.plist"`},
+		{"file name suffix", configurationConfig("x", "sales.plist", ok), `(?s)payload_file_name must be a file name ending in .mobileprovision.*got: sales.plist`},
 		{"file name only a suffix", configurationConfig("x", ".xml", ok), `payload_file_name must be a file name ending`},
 		{"payload not base64", configurationConfig("x", "a.xml", "not base64!"), `(?s)payload must be the profile's content in standard base64.*offset 3`},
 		{"payload unpadded", configurationConfig("x", "a.xml", "cHJvZmlsZQ"), `(?s)payload must be.*padded`},
@@ -331,8 +301,11 @@ func TestConfigurationInputSendsOnlyChanges(t *testing.T) {
 	tags, _ := types.SetValueFrom(ctx, types.StringType, []string{"0"})
 	exp := newRFC3339Time(time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC))
 	state := configurationResourceModel{
-		DisplayName: types.StringValue("a"), Description: types.StringValue("d"), PayloadFileName: types.StringValue("a.xml"),
-		Payload: types.StringValue(b64("one")), ExpirationDateTime: exp, RoleScopeTagIDs: tags,
+		configurationAttributes: configurationAttributes{
+			DisplayName: types.StringValue("a"), Description: types.StringValue("d"), PayloadFileName: types.StringValue("a.xml"),
+			ExpirationDateTime: exp, RoleScopeTagIDs: tags,
+		},
+		Payload: types.StringValue(b64("one")),
 	}
 
 	create, _ := configurationInput(ctx, state, nil)
@@ -381,69 +354,5 @@ func TestRFC3339SemanticEquality(t *testing.T) {
 func TestSamePayload(t *testing.T) {
 	if !samePayload("cGF5bG9hZA==", "cGF5bG9hZA") || samePayload("cGF5bG9hZA==", "cGF5bG9hZQ==") || samePayload("", "cGF5bG9hZA==") {
 		t.Error("samePayload compares the wrong thing")
-	}
-}
-
-// newGroups is group ids for tests that create their own configuration.
-func newGroups(t *testing.T, n int) []string {
-	t.Helper()
-	if liveMode() {
-		return liveGroups(t, n)
-	}
-	if emulator == nil {
-		t.Skip("acceptance test: set TF_ACC=1")
-	}
-	var ids []string
-	for i := 0; i < n; i++ {
-		ids = append(ids, uuid.NewString())
-	}
-	return ids
-}
-
-// checkEmulatorConfiguration runs check on the emulator's copy of the
-// configuration in state; it passes live.
-func checkEmulatorConfiguration(check func(graphfake.ConfigurationState) error) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		if emulator == nil {
-			return nil
-		}
-		rs, ok := s.RootModule().Resources[configurationResourceName]
-		if !ok {
-			return fmt.Errorf("%s is not in state", configurationResourceName)
-		}
-		c, ok := emulator.Configuration(rs.Primary.ID)
-		if !ok {
-			return fmt.Errorf("configuration %s is not in the emulator", rs.Primary.ID)
-		}
-		return check(c)
-	}
-}
-
-// checkConfigurationsGone makes sure destroy deleted every configuration the
-// test created, in the emulator or in the live tenant.
-func checkConfigurationsGone(t *testing.T) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		for _, rs := range s.RootModule().Resources {
-			if rs.Type != "intune_ios_lob_provisioning_configuration" {
-				continue
-			}
-			if emulator != nil {
-				if _, ok := emulator.Configuration(rs.Primary.ID); ok {
-					return fmt.Errorf("configuration %s still exists after destroy", rs.Primary.ID)
-				}
-				continue
-			}
-			if !liveMode() {
-				continue
-			}
-			_, err := liveGraph(t).GetConfigurationSummary(context.Background(), rs.Primary.ID)
-			if err == nil {
-				return fmt.Errorf("configuration %s still exists after destroy", rs.Primary.ID)
-			}
-			if !graph.IsNotFound(err) {
-				return err
-			}
-		}
-		return nil
 	}
 }

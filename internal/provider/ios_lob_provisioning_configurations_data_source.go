@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -32,7 +32,7 @@ type configurationsDataSourceModel struct {
 	DisplayNamePrefix types.String                `tfsdk:"display_name_prefix"`
 	IDs               []types.String              `tfsdk:"ids"`
 	Configurations    []configurationSummaryModel `tfsdk:"configurations"`
-	Timeouts          timeouts.Value              `tfsdk:"timeouts"`
+	dataSourceTimeouts
 }
 
 func (d *iosLobProvisioningConfigurationsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -74,7 +74,7 @@ func (d *iosLobProvisioningConfigurationsDataSource) Schema(ctx context.Context,
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx),
+			"timeouts": dstimeouts.Block(ctx),
 		},
 	}
 }
@@ -84,59 +84,41 @@ func (d *iosLobProvisioningConfigurationsDataSource) Configure(_ context.Context
 }
 
 func (d *iosLobProvisioningConfigurationsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var cfg configurationsDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := cfg.Timeouts.Read(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	all, err := d.client.ListConfigurations(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to list provisioning configurations", configurationErrorDetail(err, "", "list"))
-		return
-	}
-	// Client-side, because Graph documents $filter on this entity for id only.
-	prefix := strings.ToLower(cfg.DisplayNamePrefix.ValueString())
-	var matched []graph.Configuration
-	for _, c := range all {
-		if strings.HasPrefix(strings.ToLower(c.DisplayName), prefix) {
-			matched = append(matched, c)
+	within(ctx, req.Config, opRead, &resp.Diagnostics, func(ctx context.Context, cfg configurationsDataSourceModel, op operation) {
+		all, err := d.client.ListConfigurations(ctx)
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to list provisioning configurations", errorDetail(err, graphCall{action: listConfigurations, op: op}))
+			return
 		}
-	}
-	sort.SliceStable(matched, func(i, j int) bool {
-		if matched[i].DisplayName != matched[j].DisplayName {
-			return matched[i].DisplayName < matched[j].DisplayName
+		// Client-side, because Graph documents $filter on this entity for id only.
+		prefix := strings.ToLower(cfg.DisplayNamePrefix.ValueString())
+		var matched []graph.Configuration
+		for _, c := range all {
+			if strings.HasPrefix(strings.ToLower(c.DisplayName), prefix) {
+				matched = append(matched, c)
+			}
 		}
-		return matched[i].ID < matched[j].ID
-	})
-
-	cfg.IDs = make([]types.String, 0, len(matched))
-	cfg.Configurations = make([]configurationSummaryModel, 0, len(matched))
-	for i := range matched {
-		v, diags := flattenConfiguration(ctx, &matched[i])
-		resp.Diagnostics.Append(diags...)
-		cfg.IDs = append(cfg.IDs, types.StringValue(matched[i].ID))
-		cfg.Configurations = append(cfg.Configurations, configurationSummaryModel{
-			ID:                   types.StringValue(matched[i].ID),
-			DisplayName:          v.DisplayName,
-			Description:          v.Description,
-			PayloadFileName:      v.PayloadFileName,
-			ExpirationDateTime:   v.ExpirationDateTime,
-			RoleScopeTagIDs:      v.RoleScopeTagIDs,
-			CreatedDateTime:      v.CreatedDateTime,
-			LastModifiedDateTime: v.LastModifiedDateTime,
-			Version:              v.Version,
+		sort.SliceStable(matched, func(i, j int) bool {
+			if matched[i].DisplayName != matched[j].DisplayName {
+				return matched[i].DisplayName < matched[j].DisplayName
+			}
+			return matched[i].ID < matched[j].ID
 		})
-	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+
+		cfg.IDs = make([]types.String, 0, len(matched))
+		cfg.Configurations = make([]configurationSummaryModel, 0, len(matched))
+		for i := range matched {
+			attrs, diags := configurationAttributesFrom(ctx, &matched[i])
+			resp.Diagnostics.Append(diags...)
+			cfg.IDs = append(cfg.IDs, types.StringValue(matched[i].ID))
+			cfg.Configurations = append(cfg.Configurations, configurationSummaryModel{
+				ID:                      types.StringValue(matched[i].ID),
+				configurationAttributes: attrs,
+			})
+		}
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+	})
 }

@@ -43,8 +43,9 @@ func clearAuthEnv(t *testing.T) {
 	}
 }
 
-// Every attribute falls back to the environment variables DESIGN.md names,
-// in order; an attribute wins over them.
+// Every attribute falls back to the environment variables README.md's
+// "Provider configuration" table names (see ARCHITECTURE.md,
+// "Authentication"), in order; an attribute wins over them.
 func TestAuthSettingsFromEnvironment(t *testing.T) {
 	clearAuthEnv(t)
 	env := map[string]string{

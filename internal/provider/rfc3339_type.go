@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr/xattr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 // Graph stores timestamps in UTC and answers "2027-01-31T00:00:00Z" for a
@@ -25,34 +24,7 @@ var (
 	_ xattr.ValidateableAttribute                = rfc3339Value{}
 )
 
-type rfc3339Type struct {
-	basetypes.StringType
-}
-
-func (t rfc3339Type) Equal(o attr.Type) bool {
-	_, ok := o.(rfc3339Type)
-	return ok
-}
-
-func (t rfc3339Type) String() string { return "rfc3339Type" }
-
-func (t rfc3339Type) ValueFromString(_ context.Context, in basetypes.StringValue) (basetypes.StringValuable, diag.Diagnostics) {
-	return rfc3339Value{StringValue: in}, nil
-}
-
-func (t rfc3339Type) ValueFromTerraform(ctx context.Context, in tftypes.Value) (attr.Value, error) {
-	v, err := t.StringType.ValueFromTerraform(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	sv, ok := v.(basetypes.StringValue)
-	if !ok {
-		return nil, fmt.Errorf("unexpected value type %T", v)
-	}
-	return rfc3339Value{StringValue: sv}, nil
-}
-
-func (t rfc3339Type) ValueType(context.Context) attr.Value { return rfc3339Value{} }
+type rfc3339Type = stringType[rfc3339Value]
 
 type rfc3339Value struct {
 	basetypes.StringValue
@@ -66,6 +38,8 @@ func newRFC3339Time(t time.Time) rfc3339Value {
 }
 
 func (v rfc3339Value) Type(context.Context) attr.Type { return rfc3339Type{} }
+
+func (rfc3339Value) wrap(s basetypes.StringValue) rfc3339Value { return rfc3339Value{StringValue: s} }
 
 func (v rfc3339Value) Equal(o attr.Value) bool {
 	other, ok := o.(rfc3339Value)

@@ -1,0 +1,202 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
+)
+
+// How every resource and data source turns a Graph error into a diagnostic,
+// and the operation (with its timeout) each call runs in.
+
+const (
+	defaultWriteTimeout = 10 * time.Minute
+	defaultReadTimeout  = 5 * time.Minute
+)
+
+// operation names the Terraform operation a call belongs to and its
+// timeout, so that errors can point at the right `timeouts` attribute.
+type operation struct {
+	name    string // create, read, update or delete
+	timeout time.Duration
+}
+
+// Operation names, as the `timeouts` block spells them.
+const (
+	opCreate = "create"
+	opRead   = "read"
+	opUpdate = "update"
+	opDelete = "delete"
+)
+
+// resourceTimeouts is the `timeouts` block of a resource (every operation).
+type resourceTimeouts struct {
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (t resourceTimeouts) timeoutFor(ctx context.Context, name string) (time.Duration, diag.Diagnostics) {
+	switch name {
+	case opCreate:
+		return t.Timeouts.Create(ctx, defaultWriteTimeout)
+	case opUpdate:
+		return t.Timeouts.Update(ctx, defaultWriteTimeout)
+	case opDelete:
+		return t.Timeouts.Delete(ctx, defaultWriteTimeout)
+	default:
+		return t.Timeouts.Read(ctx, defaultReadTimeout)
+	}
+}
+
+// dataSourceTimeouts is the `timeouts` block of a data source (read only).
+type dataSourceTimeouts struct {
+	Timeouts dstimeouts.Value `tfsdk:"timeouts"`
+}
+
+func (t dataSourceTimeouts) timeoutFor(ctx context.Context, _ string) (time.Duration, diag.Diagnostics) {
+	return t.Timeouts.Read(ctx, defaultReadTimeout)
+}
+
+// timedModel is a model with a `timeouts` block (it embeds resourceTimeouts
+// or dataSourceTimeouts).
+type timedModel interface {
+	timeoutFor(ctx context.Context, name string) (time.Duration, diag.Diagnostics)
+}
+
+// modelSource is a request's plan, state or config.
+type modelSource interface {
+	Get(ctx context.Context, target any) diag.Diagnostics
+}
+
+// within is how every CRUD method and data source read runs: it reads the
+// model M from src (the plan, state or config), bounds ctx by the
+// operation's timeout from the model's `timeouts` block, and runs body with
+// both, unless reading them failed.
+func within[M timedModel](ctx context.Context, src modelSource, name string, diags *diag.Diagnostics, body func(context.Context, M, operation)) {
+	var m M
+	diags.Append(src.Get(ctx, &m)...)
+	if diags.HasError() {
+		return
+	}
+	timeout, d := m.timeoutFor(ctx, name)
+	diags.Append(d...)
+	if diags.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	body(ctx, m, operation{name: name, timeout: timeout})
+}
+
+// goneOutOfBand is how a resource's Read treats a 404: someone deleted the
+// object outside Terraform, so the state forgets it and the next plan
+// creates it again.
+func goneOutOfBand(ctx context.Context, err error, state *tfsdk.State) bool {
+	if !graph.IsNotFound(err) {
+		return false
+	}
+	state.RemoveResource(ctx)
+	return true
+}
+
+// graphCall describes a failed Graph call for errorDetail.
+type graphCall struct {
+	action string // what it did: "create the provisioning configuration", "assign configuration <id>"
+	op     operation
+	// idAttribute is the attribute the configuration id came from, named
+	// when Graph does not know the id (404).
+	idAttribute string
+	// sent names the attributes the request body was made of, named when
+	// Graph refuses the body (400).
+	sent string
+}
+
+// Attribute lists for graphCall.sent.
+const (
+	configurationAttributesSent = "display_name, description, payload_file_name, payload, expiration_date_time and role_scope_tag_ids"
+	assignmentAttributesSent    = "the group and target blocks"
+)
+
+// errorDetail says what happened and what to do about it, the same way for
+// every resource and data source. It keeps Graph's message with the
+// request-id and client-request-id that Microsoft support asks for; it never
+// quotes a request body, which can hold a whole profile.
+func errorDetail(err error, c graphCall) string {
+	detail := fmt.Sprintf("Could not %s: %s", c.action, err)
+	if advice := errorAdvice(err, c); advice != "" {
+		detail += "\n\n" + advice
+	}
+	return detail
+}
+
+func errorAdvice(err error, c graphCall) string {
+	var ge *graph.Error
+	if !errors.As(err, &ge) {
+		ge = &graph.Error{}
+	}
+	switch {
+	case ge.StatusCode == http.StatusBadRequest:
+		if c.sent == "" {
+			return "Graph refused the request as invalid; the message above says why."
+		}
+		return "Graph refused the request as invalid. Check " + c.sent + " against the message above."
+	case ge.StatusCode == http.StatusUnauthorized:
+		return "Graph did not accept the access token, even a newly issued one. Check that tenant_id is the tenant the application " +
+			"is registered in, that its credential (client secret, certificate or federated credential) is current, and that " +
+			"environment or the endpoint block names the cloud that tenant lives in. Quote the request-id above to Microsoft support if it persists."
+	case ge.StatusCode == http.StatusForbidden:
+		return "The identity signed in but may not do this. Grant the application the Microsoft Graph application permission " +
+			"DeviceManagementApps.ReadWrite.All and have an administrator consent to it (for a delegated sign-in, the user also needs an " +
+			"Intune role that can assign apps). New permissions can take a few minutes to reach Graph."
+	case ge.StatusCode == http.StatusNotFound:
+		advice := "No iOS LOB app provisioning configuration has this id in the tenant."
+		if c.idAttribute != "" {
+			advice += " Check " + c.idAttribute + "."
+		}
+		return advice
+	case ge.StatusCode == http.StatusTooManyRequests:
+		return "Graph went on throttling (HTTP 429) through every retry. Intune's limits are per tenant and per application, and other " +
+			"tools writing with the same application count too: apply again later, or give this provider a smaller share with writes_per_window in the provider block."
+	case errors.Is(err, context.DeadlineExceeded): // *graph.TimeoutError unwraps to it, and says what it waited for
+		if c.op.name == "" || c.op.timeout <= 0 {
+			return "The operation ran out of time. If Graph is throttling or slow, allow more time in the timeouts block."
+		}
+		return fmt.Sprintf("The %s timeout (%s) ran out. If Graph is throttling or slow, or a large apply queues many writes, "+
+			"allow more time in the timeouts block:\n\n  timeouts {\n    %s = \"%s\"\n  }",
+			c.op.name, shortDuration(c.op.timeout), c.op.name, shortDuration(2*c.op.timeout))
+	}
+	return ""
+}
+
+// listConfigurations is the action of a list call, for graphCall.
+const listConfigurations = "list the provisioning configurations"
+
+// configurationNoun names the configuration a call was about ("" for a new
+// one or the collection).
+func configurationNoun(id string) string {
+	if id == "" {
+		return "the provisioning configuration"
+	}
+	return "provisioning configuration " + id
+}
+
+// shortDuration writes d the way users write timeouts: 10m rather than 10m0s.
+func shortDuration(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
