@@ -2,12 +2,14 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -15,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -26,6 +29,7 @@ var (
 	_ resource.ResourceWithConfigure      = &iosLobProvisioningAssignmentResource{}
 	_ resource.ResourceWithImportState    = &iosLobProvisioningAssignmentResource{}
 	_ resource.ResourceWithValidateConfig = &iosLobProvisioningAssignmentResource{}
+	_ resource.ResourceWithModifyPlan     = &iosLobProvisioningAssignmentResource{}
 )
 
 func newIOSLobProvisioningAssignmentResource() resource.Resource {
@@ -34,6 +38,7 @@ func newIOSLobProvisioningAssignmentResource() resource.Resource {
 
 type iosLobProvisioningAssignmentResource struct {
 	client *graph.Client
+	owners *owners
 }
 
 func (r *iosLobProvisioningAssignmentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -119,13 +124,42 @@ func (r *iosLobProvisioningAssignmentResource) Schema(ctx context.Context, _ res
 }
 
 func (r *iosLobProvisioningAssignmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
+	if pd := fromProviderData(req.ProviderData, &resp.Diagnostics); pd != nil {
+		r.client, r.owners = pd.client, pd.owners
+	}
 }
 
+// Create looks before it writes, since assign replaces whatever the
+// configuration holds: an empty configuration is assigned; one that holds
+// exactly the plan (an earlier apply that was interrupted before Terraform
+// saved its state) is adopted without a write; anything else is refused,
+// with the import that brings it under Terraform.
 func (r *iosLobProvisioningAssignmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	within(ctx, req.Plan, opCreate, &resp.Diagnostics, func(ctx context.Context, plan assignmentModel, op operation) {
 		plan.ID = types.StringValue(plan.ConfigurationID.ValueString())
-		state, written, diags := r.apply(ctx, plan, op)
+		id := plan.ConfigurationID.ValueString()
+		want, diags := expandAssignments(ctx, plan)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() || !r.mayWrite(id, &resp.Diagnostics) {
+			return
+		}
+		held, err := r.client.GetAssignments(ctx, id)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("configuration_id"), "Unable to read provisioning configuration assignments", errorDetail(err, graphCall{
+				action: "read the assignments of configuration " + id + " before assigning it", op: op, idAttribute: "configuration_id",
+			}))
+			return
+		}
+		switch {
+		case held.SameSet(want):
+			tflog.Info(ctx, "The configuration already holds the planned assignments; adopting them without a write", map[string]any{"configuration_id": id})
+			resp.Diagnostics.Append(r.setConfirmed(ctx, &resp.State, plan, held)...)
+			return
+		case len(held.Groups) > 0 || len(held.Targets) > 0:
+			resp.Diagnostics.AddAttributeError(path.Root("configuration_id"), "Configuration already has assignments", adoptDetail(id, *held))
+			return
+		}
+		state, written, diags := r.apply(ctx, plan, *held, op)
 		resp.Diagnostics.Append(diags...)
 		switch {
 		case state != nil:
@@ -165,8 +199,23 @@ func (r *iosLobProvisioningAssignmentResource) Read(ctx context.Context, req res
 
 func (r *iosLobProvisioningAssignmentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	within(ctx, req.Plan, opUpdate, &resp.Diagnostics, func(ctx context.Context, plan assignmentModel, op operation) {
+		var prior assignmentModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+		want, diags := expandAssignments(ctx, plan)
+		resp.Diagnostics.Append(diags...)
+		before, diags := expandAssignments(ctx, prior)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() || !r.mayWrite(plan.ConfigurationID.ValueString(), &resp.Diagnostics) {
+			return
+		}
+		if want.SameSet(before) {
+			// Only spelling changed (the case of a GUID) or the timeouts:
+			// Graph holds the plan already, and the state takes its spelling.
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			return
+		}
 		// On error the prior state stays, and the next refresh shows Graph's truth.
-		state, _, diags := r.apply(ctx, plan, op)
+		state, _, diags := r.apply(ctx, plan, before, op)
 		resp.Diagnostics.Append(diags...)
 		if state != nil {
 			resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
@@ -196,6 +245,26 @@ func (r *iosLobProvisioningAssignmentResource) ImportState(ctx context.Context, 
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("configuration_id"), newGUIDValue(req.ID))...)
 }
 
+// ModifyPlan refuses, at plan time, two instances that manage the same
+// configuration with different sets: each apply would replace the other's.
+func (r *iosLobProvisioningAssignmentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.owners == nil { // destroyed, or not configured yet
+		return
+	}
+	var plan assignmentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !fullyKnown(ctx, plan.ConfigurationID) || !fullyKnown(ctx, plan.Groups) || !fullyKnown(ctx, plan.Targets) {
+		return // Create and Update check again before they write
+	}
+	want, diags := expandAssignments(ctx, plan)
+	if diags.HasError() {
+		return // ValidateConfig reports it
+	}
+	if id := plan.ConfigurationID.ValueString(); !r.owners.plan(id, want) {
+		resp.Diagnostics.AddAttributeError(path.Root("configuration_id"), "Configuration managed by two resources", twoOwnersDetail(id))
+	}
+}
+
 // ValidateConfig refuses, at plan time, what Graph would refuse at apply
 // time or what would silently mean something else.
 func (r *iosLobProvisioningAssignmentResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -208,18 +277,23 @@ func (r *iosLobProvisioningAssignmentResource) ValidateConfig(ctx context.Contex
 	resp.Diagnostics.Append(validateTargets(ctx, cfg.Targets)...)
 }
 
-// Read-back polling: the first read goes out at once (normally it already
-// shows the write), later ones back off up to readBackMaxDelay.
-const (
-	readBackFirstDelay = 500 * time.Millisecond
-	readBackMaxDelay   = 10 * time.Second
-)
+// mayWrite claims the configuration for this instance's write; a second
+// instance writing the same configuration in this apply is an error before
+// it writes.
+func (r *iosLobProvisioningAssignmentResource) mayWrite(id string, diags *diag.Diagnostics) bool {
+	if r.owners.write(id) {
+		return true
+	}
+	diags.AddAttributeError(path.Root("configuration_id"), "Configuration managed by two resources", twoOwnersDetail(id)+
+		" Nothing was written by this one.")
+	return false
+}
 
-// apply posts the planned set, replacing whatever the configuration had,
-// then waits until Graph's reads show it, so that the state it returns is
-// what Graph holds and the next plan is empty. It returns a nil state when
-// it cannot confirm one, and whether the assign itself went through.
-func (r *iosLobProvisioningAssignmentResource) apply(ctx context.Context, plan assignmentModel, op operation) (state *assignmentModel, written bool, diags diag.Diagnostics) {
+// apply posts the planned set, replacing before (what the configuration
+// held), then waits until Graph's reads show it, so that the state it
+// returns is what Graph holds and the next plan is empty. It returns a nil
+// state when it cannot confirm one, and whether the assign went through.
+func (r *iosLobProvisioningAssignmentResource) apply(ctx context.Context, plan assignmentModel, before graph.Assignments, op operation) (state *assignmentModel, written bool, diags diag.Diagnostics) {
 	want, diags := expandAssignments(ctx, plan)
 	if diags.HasError() {
 		return nil, false, diags
@@ -231,29 +305,69 @@ func (r *iosLobProvisioningAssignmentResource) apply(ctx context.Context, plan a
 		}))
 		return nil, false, diags
 	}
-	got, err := r.readBack(ctx, id, want)
-	if err != nil {
+	got, err := r.readBack(ctx, id, want, before)
+	var foreign *foreignWriteError
+	switch {
+	case errors.As(err, &foreign):
+		diags.AddAttributeError(path.Root("configuration_id"), "Configuration changed by someone else", foreign.Error())
+		return nil, true, diags
+	case err != nil:
 		diags.AddError("Unable to confirm the new assignments", errorDetail(err, graphCall{
 			action: "read back the assignments just written to configuration " + id, op: op, idAttribute: "configuration_id",
 		}))
 		return nil, true, diags
 	}
-	// State comes from Graph's answer; GUIDs Graph returns in lower case keep
-	// the configuration's spelling through guidValue's semantic equality.
+	s := plan
 	groups, targets, d := flattenAssignments(ctx, got)
 	diags.Append(d...)
 	if diags.HasError() {
 		return nil, true, diags
 	}
-	confirmed := plan
-	confirmed.Groups, confirmed.Targets = groups, targets
-	return &confirmed, true, diags
+	s.Groups, s.Targets = groups, targets
+	return &s, true, diags
 }
 
-// readBack reads the configuration's assignments until they are want:
-// Intune's reads can lag behind an assign it has accepted. It stops when ctx
-// ends, saying what it was waiting for.
-func (r *iosLobProvisioningAssignmentResource) readBack(ctx context.Context, id string, want graph.Assignments) (*graph.Assignments, error) {
+// setConfirmed records plan with the sets Graph holds. GUIDs Graph returns
+// in lower case keep the configuration's spelling through guidValue's
+// semantic equality.
+func (r *iosLobProvisioningAssignmentResource) setConfirmed(ctx context.Context, state *tfsdk.State, plan assignmentModel, held *graph.Assignments) diag.Diagnostics {
+	groups, targets, diags := flattenAssignments(ctx, held)
+	if diags.HasError() {
+		return diags
+	}
+	plan.Groups, plan.Targets = groups, targets
+	diags.Append(state.Set(ctx, &plan)...)
+	return diags
+}
+
+// foreignWriteError: a read-back found a set that is neither what the
+// configuration held before the assign nor what was just written.
+type foreignWriteError struct {
+	id                  string
+	before, wrote, seen graph.Assignments
+}
+
+func (e *foreignWriteError) Error() string {
+	return fmt.Sprintf("Configuration %s was changed by someone else while Terraform was assigning it: Graph now holds %s, "+
+		"which is neither what it held before (%s) nor what Terraform just wrote (%s). Another tool, pipeline or an admin in the "+
+		"Intune portal is editing its assignments. Terraform wrote nothing more; run terraform plan to see the difference, and "+
+		"agree on one owner for this configuration.",
+		e.id, describeAssignments(e.seen), describeAssignments(e.before), describeAssignments(e.wrote))
+}
+
+// Read-back polling: the first read goes out at once (normally it already
+// shows the write), later ones back off up to readBackMaxDelay.
+const (
+	readBackFirstDelay = 500 * time.Millisecond
+	readBackMaxDelay   = 10 * time.Second
+)
+
+// readBack reads the configuration's assignments until they are want.
+// Intune's reads can lag behind an assign it has accepted, showing before
+// for a while; a set that is neither means another writer, and ends the
+// wait at once with a *foreignWriteError. It stops when ctx ends, saying
+// what it was waiting for.
+func (r *iosLobProvisioningAssignmentResource) readBack(ctx context.Context, id string, want, before graph.Assignments) (*graph.Assignments, error) {
 	delay := readBackFirstDelay
 	for reads := 1; ; reads++ {
 		got, err := r.client.GetAssignments(ctx, id)
@@ -262,6 +376,9 @@ func (r *iosLobProvisioningAssignmentResource) readBack(ctx context.Context, id 
 		}
 		if got.SameSet(want) {
 			return got, nil
+		}
+		if !got.SameSet(before) {
+			return nil, &foreignWriteError{id: id, before: before, wrote: want, seen: *got}
 		}
 		tflog.Debug(ctx, "Graph's reads do not show the assignments just written yet; reading again", map[string]any{
 			"configuration_id": id, "reads": reads, "next_read_in": delay.String(),
@@ -272,7 +389,8 @@ func (r *iosLobProvisioningAssignmentResource) readBack(ctx context.Context, id 
 			timer.Stop()
 			return nil, &graph.TimeoutError{
 				Waiting: fmt.Sprintf("Graph's reads to show the assignments just written (Graph accepted the assign, but after %d reads "+
-					"it still showed %d group and %d target assignments instead of the planned %d and %d; Intune can take a while to make a change visible)",
+					"it still showed what the configuration held before, %d group and %d target assignments instead of the planned %d and %d; "+
+					"Intune can take a while to make a change visible)",
 					reads, len(got.Groups), len(got.Targets), len(want.Groups), len(want.Targets)),
 				Err: ctx.Err(),
 			}
@@ -280,4 +398,10 @@ func (r *iosLobProvisioningAssignmentResource) readBack(ctx context.Context, id 
 		}
 		delay = min(2*delay, readBackMaxDelay)
 	}
+}
+
+// fullyKnown reports whether v and everything in it is known.
+func fullyKnown(ctx context.Context, v attr.Value) bool {
+	tv, err := v.ToTerraformValue(ctx)
+	return err == nil && tv.IsFullyKnown()
 }

@@ -76,15 +76,25 @@ type endpointModel struct {
 }
 
 // providerData is what Configure hands to every resource of one provider
-// instance: one Graph client, and with it one cached token.
+// instance: one Graph client, and with it one cached token and one write
+// budget; and the record of which configuration each assignment owns.
 type providerData struct {
 	client *graph.Client
+	owners *owners
 }
 
 // clientFromProviderData is what every resource and data source does in
 // Configure: take the Graph client the provider configured. It is nil while
 // Terraform validates, before the provider is configured.
 func clientFromProviderData(data any, diags *diag.Diagnostics) *graph.Client {
+	if pd := fromProviderData(data, diags); pd != nil {
+		return pd.client
+	}
+	return nil
+}
+
+// fromProviderData is the provider data, nil before the provider is configured.
+func fromProviderData(data any, diags *diag.Diagnostics) *providerData {
 	if data == nil {
 		return nil
 	}
@@ -93,7 +103,7 @@ func clientFromProviderData(data any, diags *diag.Diagnostics) *graph.Client {
 		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider.", data))
 		return nil
 	}
-	return pd.client
+	return pd
 }
 
 func (p *intuneProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -287,7 +297,7 @@ func (p *intuneProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	forwardAzureLogs()
 
-	data := &providerData{client: client}
+	data := &providerData{client: client, owners: newOwners()}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }

@@ -1,0 +1,51 @@
+package provider
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
+)
+
+func TestOwners(t *testing.T) {
+	const id = "6f1b7e5a-1c2d-4e3f-8a9b-0c1d2e3f4a5b"
+	a := graph.Assignments{Groups: []graph.GroupAssignment{{TargetGroupID: "aaaaaaaa-0000-0000-0000-00000000000a"}}}
+	b := graph.Assignments{Groups: []graph.GroupAssignment{{TargetGroupID: "bbbbbbbb-0000-0000-0000-00000000000b"}}}
+	o := newOwners()
+	if !o.plan(id, a) || !o.plan(strings.ToUpper(id), a) {
+		t.Error("the same set planned twice (a replaced instance) is a conflict")
+	}
+	if o.plan(strings.ToUpper(id), b) {
+		t.Error("another set for the same configuration, in upper case, is not a conflict")
+	}
+	if !o.write(id) || o.write(strings.ToUpper(id)) {
+		t.Error("a second write of one configuration in one apply is not refused")
+	}
+	if !o.write("0b0b0b0b-0000-0000-0000-00000000000b") {
+		t.Error("another configuration is refused")
+	}
+}
+
+func TestDescribeAssignments(t *testing.T) {
+	a := graph.Assignments{
+		Groups: []graph.GroupAssignment{{TargetGroupID: "g1"}},
+		Targets: []graph.TargetAssignment{
+			{Target: graph.Target{ODataType: graph.TargetAllDevices, FilterID: "f", FilterType: graph.FilterTypeExclude}},
+			{Target: graph.Target{ODataType: graph.TargetConfigurationManagerCollection, CollectionID: "SMS00001", FilterType: graph.FilterTypeNone}},
+			{Target: graph.Target{ODataType: "#microsoft.graph.someFutureTarget"}},
+		},
+	}
+	want := "group g1 (legacy group assignment); target all_devices (exclude filter f); target configuration_manager_collection SMS00001; target #microsoft.graph.someFutureTarget"
+	if got := describeAssignments(a); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if got := describeAssignments(graph.Assignments{}); got != "no assignments" {
+		t.Errorf("empty: %s", got)
+	}
+	for range 10 {
+		a.Groups = append(a.Groups, graph.GroupAssignment{TargetGroupID: "g"})
+	}
+	if got := describeAssignments(a); !strings.HasSuffix(got, "and 8 more") {
+		t.Errorf("long: %s", got)
+	}
+}
