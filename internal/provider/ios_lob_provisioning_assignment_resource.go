@@ -364,8 +364,10 @@ const (
 
 // readBack reads the configuration's assignments until they are want.
 // Intune's reads can lag behind an assign it has accepted, showing before
-// for a while; a set that is neither means another writer, and ends the
-// wait at once with a *foreignWriteError. It stops when ctx ends, saying
+// for a while, and the two collections are read apart, so one may show the
+// new set while the other still shows the old; a collection that shows
+// neither means another writer, and ends the wait at once with a
+// *foreignWriteError. It stops when ctx ends, saying
 // what it was waiting for.
 func (r *iosLobProvisioningAssignmentResource) readBack(ctx context.Context, id string, want, before graph.Assignments) (*graph.Assignments, error) {
 	delay := readBackFirstDelay
@@ -377,7 +379,7 @@ func (r *iosLobProvisioningAssignmentResource) readBack(ctx context.Context, id 
 		if got.SameSet(want) {
 			return got, nil
 		}
-		if !got.SameSet(before) {
+		if !eachCollectionIsOneOf(*got, before, want) {
 			return nil, &foreignWriteError{id: id, before: before, wrote: want, seen: *got}
 		}
 		tflog.Debug(ctx, "Graph's reads do not show the assignments just written yet; reading again", map[string]any{
@@ -398,6 +400,15 @@ func (r *iosLobProvisioningAssignmentResource) readBack(ctx context.Context, id 
 		}
 		delay = min(2*delay, readBackMaxDelay)
 	}
+}
+
+// eachCollectionIsOneOf reports whether got's groups are a's or b's, and
+// its targets a's or b's.
+func eachCollectionIsOneOf(got, a, b graph.Assignments) bool {
+	groups := func(x graph.Assignments) graph.Assignments { return graph.Assignments{Groups: x.Groups} }
+	targets := func(x graph.Assignments) graph.Assignments { return graph.Assignments{Targets: x.Targets} }
+	return (groups(got).SameSet(groups(a)) || groups(got).SameSet(groups(b))) &&
+		(targets(got).SameSet(targets(a)) || targets(got).SameSet(targets(b)))
 }
 
 // fullyKnown reports whether v and everything in it is known.

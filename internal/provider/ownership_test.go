@@ -49,3 +49,26 @@ func TestDescribeAssignments(t *testing.T) {
 		t.Errorf("long: %s", got)
 	}
 }
+
+// The two collections are read apart, so a read-back may show one new and
+// the other old: that is lag, not another writer.
+func TestEachCollectionIsOneOf(t *testing.T) {
+	g := func(id string) []graph.GroupAssignment { return []graph.GroupAssignment{{TargetGroupID: id}} }
+	all := []graph.TargetAssignment{{Target: graph.Target{ODataType: graph.TargetAllDevices, FilterType: graph.FilterTypeNone}}}
+	before := graph.Assignments{}
+	want := graph.Assignments{Groups: g("a"), Targets: all}
+	for _, tt := range []struct {
+		got  graph.Assignments
+		want bool
+	}{
+		{before, true}, {want, true},
+		{graph.Assignments{Groups: g("a")}, true},  // groups new, targets old
+		{graph.Assignments{Targets: all}, true},    // groups old, targets new
+		{graph.Assignments{Groups: g("b")}, false}, // someone else's group
+		{graph.Assignments{Groups: g("b"), Targets: all}, false},
+	} {
+		if got := eachCollectionIsOneOf(tt.got, before, want); got != tt.want {
+			t.Errorf("%+v: %v, want %v", tt.got, got, tt.want)
+		}
+	}
+}

@@ -182,7 +182,23 @@ type Result struct {
 // Run runs terraform args in dir. The error is for failing to run at all;
 // a command that fails has a non-zero ExitCode.
 func (tf *Terraform) Run(ctx context.Context, dir string, args ...string) (Result, error) {
+	res, _, err := tf.RunInterrupted(ctx, dir, nil, nil, args...)
+	return res, err
+}
+
+// Interruption says when RunInterrupted signalled Terraform and what became
+// of the provider processes.
+type Interruption struct {
+	At time.Time // when the signal was sent; zero if it never was
+	// ProviderPIDs are the provider processes Terraform had started.
+	ProviderPIDs []int
+}
+
+// RunInterrupted is Run, but sends sig to Terraform as soon as when (polled
+// every 20 ms) reports true; a nil when never signals.
+func (tf *Terraform) RunInterrupted(ctx context.Context, dir string, when func() bool, sig os.Signal, args ...string) (Result, Interruption, error) {
 	res := Result{Args: args}
+	var intr Interruption
 	cmd := exec.CommandContext(ctx, tf.Path, args...)
 	cmd.Dir, cmd.Env = dir, tf.Env
 	var out bytes.Buffer
@@ -199,22 +215,59 @@ func (tf *Terraform) Run(ctx context.Context, dir string, args ...string) (Resul
 
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return res, err
+		return res, intr, err
 	}
 	mon := watchProviders(cmd.Process.Pid)
+	exited := make(chan struct{})
+	signalled := make(chan struct{})
+	if when != nil {
+		go func() {
+			defer close(signalled)
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-exited:
+					return
+				case <-tick.C:
+				}
+				if when() {
+					intr.At = time.Now()
+					_ = cmd.Process.Signal(sig)
+					return
+				}
+			}
+		}()
+	} else {
+		close(signalled)
+	}
 	err := cmd.Wait()
+	close(exited)
+	<-signalled
 	res.Wall = time.Since(start)
 	res.PeakRSS, res.ProviderProcesses = mon.stop()
+	intr.ProviderPIDs = mon.pids()
 	res.Output = out.String()
 
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
-		res.ExitCode = exit.ExitCode()
+		res.ExitCode = exit.ExitCode() // -1 when a signal killed it
 	case err != nil:
-		return res, err
+		return res, intr, err
 	}
-	return res, nil
+	return res, intr, nil
+}
+
+// ProcessAlive reports whether pid still runs (and is not a zombie).
+func ProcessAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the parenthesised command name.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	return ok && !strings.HasPrefix(rest, "Z")
 }
 
 type lockedWriter struct {
@@ -280,6 +333,16 @@ func (w *providerWatch) sample(terraformPID int) {
 			w.peak[pid] = hwm
 		}
 	}
+}
+
+func (w *providerWatch) pids() []int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []int
+	for pid := range w.peak {
+		out = append(out, pid)
+	}
+	return out
 }
 
 func (w *providerWatch) stop() (peak int64, processes int) {
