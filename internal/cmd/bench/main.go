@@ -5,11 +5,12 @@
 // resources: apply, a refresh-only plan and destroy. Each is compared with
 // its floor, T0 + ceil(N/P) * R * L, where T0 is the same operation with no
 // latency (Terraform's own work), R the round trips each resource needs
-// (apply 2: assign and read-back; refresh 1; destroy 2: the plan's read and
-// the assign) and L the latency. It then applies 200 with Intune's write
-// limit on and the provider's default write limiter, against the write-rate
-// floor, and measures the release binary and the schema fetch. It prints
-// one Markdown table.
+// (apply 3: the read before the write, the assign and the read-back;
+// refresh 1; destroy 2: the plan's read and the assign) and L the latency.
+// Then it measures the write budget against Intune's limits (budget.go) and
+// the requests and round trips under each read behaviour of Graph
+// (reads.go), the release binary and the schema fetch. It prints Markdown
+// tables, and exits 1 when a budget is missed.
 package main
 
 import (
@@ -137,7 +138,7 @@ func (b *bench) run(ns []int) error {
 		for i, op := range []struct {
 			name              string
 			rounds, processes int
-		}{{"apply", 2, 1}, {"refresh", 1, 1}, {"destroy", 2, 2}} {
+		}{{"apply", 3, 1}, {"refresh", 1, 1}, {"destroy", 2, 2}} {
 			rows = append(rows, row{n: n, op: op.name, rounds: op.rounds, processes: op.processes, t0: zero[i], lat: slow[i]})
 		}
 	}
