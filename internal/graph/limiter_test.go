@@ -121,7 +121,7 @@ func TestWindowBudgetAdaptsTo429(t *testing.T) {
 		}
 		held, paused := b.held()
 		if held != 100 || !paused.Equal(time.Now().Add(7*time.Second)) || b.concurrency != 1 {
-			t.Fatalf("after a 429: %d slots held, paused +%v, %d in flight at once; want 100, +7s, 1", held, paused.Sub(time.Now()), b.concurrency)
+			t.Fatalf("after a 429: %d slots held, paused +%v, %d in flight at once; want 100, +7s, 1", held, time.Until(paused), b.concurrency)
 		}
 		start := time.Now()
 		s, _ := b.acquire(ctx)
