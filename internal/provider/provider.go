@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -31,7 +32,7 @@ import (
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
-var _ provider.Provider = &intuneProvider{}
+var _ provider.ProviderWithFunctions = &intuneProvider{}
 
 // New returns the provider factory that main and the tests serve.
 func New(version string) func() provider.Provider {
@@ -412,6 +413,10 @@ func (p *intuneProvider) DataSources(context.Context) []func() datasource.DataSo
 		newIOSLobProvisioningConfigurationDataSource,
 		newIOSLobProvisioningConfigurationsDataSource,
 	}
+}
+
+func (p *intuneProvider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{newParseMobileprovisionFunction}
 }
 
 // stringSetting is the attribute's value, else the first environment
