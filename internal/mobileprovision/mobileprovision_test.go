@@ -164,12 +164,12 @@ func TestParse_errors(t *testing.T) {
 	ca := mobileprovisiontest.NewCA(t)
 	valid := mobileprovisiontest.InHouse(now.AddDate(1, 0, 0)).XML()
 	signed := ca.Sign(t, valid)
-	replace := func(old, new string) []byte {
+	replace := func(old, replacement string) []byte {
 		t.Helper()
 		if !bytes.Contains(valid, []byte(old)) {
 			t.Fatalf("the generated profile has no %q", old)
 		}
-		return bytes.Replace(valid, []byte(old), []byte(new), 1)
+		return bytes.Replace(valid, []byte(old), []byte(replacement), 1)
 	}
 	expiration := "<key>ExpirationDate</key>\n\t<date>"
 	for _, tc := range []struct {
