@@ -124,9 +124,13 @@ func parse(data []byte) (*Profile, error) {
 	if len(p7.Signers) == 0 || len(p7.Content) == 0 {
 		return nil, errors.New("not a provisioning profile: a CMS message without signed content")
 	}
-	p, err := parsePropertyList(p7.Content)
+	dict, err := decodeDictionary(p7.Content)
 	if err != nil {
-		return nil, fmt.Errorf("the CMS signed message holds no provisioning profile: %w", err)
+		return nil, fmt.Errorf("not a provisioning profile: the CMS signed message holds no property list of keys (%v)", err)
+	}
+	p, err := profileFrom(dict)
+	if err != nil {
+		return nil, err
 	}
 	p.Signed = true
 	if err := p7.Verify(); err != nil {
@@ -151,14 +155,30 @@ func looksLikePropertyList(data []byte) bool {
 }
 
 func parsePropertyList(data []byte) (*Profile, error) {
+	dict, err := decodeDictionary(data)
+	if err != nil {
+		return nil, fmt.Errorf("not a provisioning profile: %w", err)
+	}
+	return profileFrom(dict)
+}
+
+// decodeDictionary decodes a property list whose root is a dictionary, as a
+// profile's is.
+func decodeDictionary(data []byte) (map[string]any, error) {
 	var root any
 	if _, err := plist.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("not a provisioning profile: the property list cannot be read (%v)", err)
+		return nil, fmt.Errorf("the property list cannot be read (%v)", err)
 	}
 	dict, ok := root.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("not a provisioning profile: the property list holds %s, not a dictionary of keys", kind(root))
+		return nil, fmt.Errorf("the property list holds %s, not a dictionary of keys", kind(root))
 	}
+	return dict, nil
+}
+
+// profileFrom takes the keys of a profile's dictionary, checking each one's
+// type.
+func profileFrom(dict map[string]any) (*Profile, error) {
 	d := dictionary{values: dict}
 	p := &Profile{
 		Name:                        d.string("Name"),

@@ -184,7 +184,7 @@ func TestParse_errors(t *testing.T) {
 		{"truncated CMS", signed[:len(signed)/2], "not a provisioning profile: it starts like a CMS signed message but cannot be read, perhaps truncated or damaged"},
 		{"one byte of CMS", signed[:1], "perhaps truncated or damaged"},
 		{"truncated XML", valid[:len(valid)/2], "not a provisioning profile: the property list cannot be read"},
-		{"CMS of something else", ca.Sign(t, []byte("hello, world")), "the CMS signed message holds no provisioning profile: not a provisioning profile: the property list"},
+		{"CMS of something else", ca.Sign(t, []byte("hello, world")), "not a provisioning profile: the CMS signed message holds no property list of keys (the property list cannot be read"},
 		{"array", []byte(`<plist version="1.0"><array><string>x</string></array></plist>`), "the property list holds an array, not a dictionary of keys"},
 		{"no ExpirationDate", replace("<key>ExpirationDate</key>", "<key>Expiry</key>"), "the profile has no ExpirationDate"},
 		{"ExpirationDate a string", replace(expiration, "<key>ExpirationDate</key><string>2027</string>\n\t<key>Unused</key>\n\t<date>"), "the profile's ExpirationDate is a string, not a date"},
