@@ -216,18 +216,7 @@ func TestWriteBudgetMeetsEveryReadingOfIntunesLimit(t *testing.T) {
 			c, srv := newEmulatorClient(t, Options{WritesPerWindow: budget, Window: window})
 			srv.SetWriteLimit(&graphfake.WriteLimit{PerApp: budget, PerTenant: 2 * budget, Window: window, Model: model})
 			start := time.Now()
-			var wg sync.WaitGroup
-			errs := make(chan error, 3*budget)
-			for range 3 * budget {
-				wg.Go(func() { errs <- c.Assign(context.Background(), emuConfigID, assignOne(emuGroupA)) })
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			assignConcurrently(t, context.Background(), c, 3*budget, emuGroupA)
 			st := graphfake.Summarize(srv.Requests())
 			if st.Throttled != 0 || st.Writes != 3*budget {
 				t.Errorf("%d writes, %d throttled; want %d and none", st.Writes, st.Throttled, 3*budget)
@@ -241,8 +230,8 @@ func TestWriteBudgetMeetsEveryReadingOfIntunesLimit(t *testing.T) {
 }
 
 // Writes the limiter cannot see (another tool with the same application)
-// cost a handful of 429s: the first one stops every writer for Retry-After
-// and halves the budget, and the apply completes.
+// cost a handful of 429s: each stops every writer for Retry-After and
+// shrinks the budget for the window, and every write completes.
 func TestWriteBudgetAdaptsToAnotherWriter(t *testing.T) {
 	const budget, window = 10, 2 * time.Second
 	c, srv := newEmulatorClient(t, Options{WritesPerWindow: budget, Window: window})
@@ -251,25 +240,31 @@ func TestWriteBudgetAdaptsToAnotherWriter(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, 40)
-	for range 30 {
-		wg.Go(func() { errs <- c.Assign(ctx, emuConfigID, assignOne(emuGroupA)) })
-	}
-	for range 10 { // the other tool, with half the budget, at the same time
-		wg.Go(func() { errs <- other.Assign(ctx, emuConfigID, assignOne(emuGroupB)) })
-	}
+	wg.Go(func() { assignConcurrently(t, ctx, c, 30, emuGroupA) })
+	wg.Go(func() { assignConcurrently(t, ctx, other, 10, emuGroupB) }) // the other tool, with half the budget, at the same time
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	st := graphfake.Summarize(srv.Requests())
 	if st.Throttled == 0 || st.Throttled > 3*budget {
 		t.Errorf("%d 429s, want some and at most %d: a few per window, not a storm", st.Throttled, 3*budget)
 	}
 	t.Logf("%d writes, %d answered 429", st.Writes, st.Throttled)
+}
+
+// assignConcurrently sends n assigns of group at once and fails t if one fails.
+func assignConcurrently(t *testing.T, ctx context.Context, c *Client, n int, group string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() { errs <- c.Assign(ctx, emuConfigID, assignOne(group)) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
 }
 
 func TestTimeoutSaysWhatItWaitedFor(t *testing.T) {

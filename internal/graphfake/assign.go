@@ -71,23 +71,25 @@ func parseAssignBody(body []byte) (assignRequest, *graphError) {
 		return req, e
 	}
 
-	req.groupIDs = make([]string, 0, len(groupItems))
-	for i, raw := range groupItems {
-		groupID, e := parseGroupAssignment(raw, fmt.Sprintf("%s[%d]", paramGroupAssignments, i))
-		if e != nil {
-			return req, e
-		}
-		req.groupIDs = append(req.groupIDs, groupID)
+	if req.groupIDs, e = parseEach(groupItems, paramGroupAssignments, parseGroupAssignment); e != nil {
+		return req, e
 	}
-	req.targets = make([]Target, 0, len(targetItems))
-	for i, raw := range targetItems {
-		target, e := parseTargetAssignment(raw, fmt.Sprintf("%s[%d]", paramTargetAssignments, i))
+	req.targets, e = parseEach(targetItems, paramTargetAssignments, parseTargetAssignment)
+	return req, e
+}
+
+// parseEach parses every item of the array parameter name, naming the
+// failing item's place in errors.
+func parseEach[T any](items []json.RawMessage, name string, parse func(json.RawMessage, string) (T, *graphError)) ([]T, *graphError) {
+	out := make([]T, 0, len(items))
+	for i, raw := range items {
+		v, e := parse(raw, fmt.Sprintf("%s[%d]", name, i))
 		if e != nil {
-			return req, e
+			return nil, e
 		}
-		req.targets = append(req.targets, target)
+		out = append(out, v)
 	}
-	return req, nil
+	return out, nil
 }
 
 func arrayParameter(params map[string]json.RawMessage, name string) ([]json.RawMessage, *graphError) {

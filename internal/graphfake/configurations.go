@@ -348,16 +348,11 @@ func (s *Server) updateConfiguration(w http.ResponseWriter, r *http.Request, id 
 	}
 	s.mu.Unlock()
 
-	switch {
-	case !exists:
-		s.writeNotFound(w, r)
-	case parseErr != nil:
-		s.writeGraphError(w, r, parseErr)
-	default:
+	s.answerWrite(w, r, exists, parseErr, func() {
 		// The beta update page answers 200 OK with the updated entity.
 		entity.Context = s.url + "/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations/$entity"
 		writeGraphJSON(w, http.StatusOK, entity)
-	}
+	})
 }
 
 func (s *Server) deleteConfiguration(w http.ResponseWriter, r *http.Request, id string) {

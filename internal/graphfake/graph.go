@@ -235,13 +235,19 @@ func (s *Server) assign(w http.ResponseWriter, r *http.Request, id string) {
 	}
 	s.mu.Unlock()
 
+	s.answerWrite(w, r, exists, parseErr, func() { w.WriteHeader(http.StatusNoContent) })
+}
+
+// answerWrite answers a write to one configuration: 404 when it does not
+// exist, the body's error when the body was refused, else success.
+func (s *Server) answerWrite(w http.ResponseWriter, r *http.Request, exists bool, bodyErr *graphError, success func()) {
 	switch {
 	case !exists:
 		s.writeNotFound(w, r)
-	case parseErr != nil:
-		s.writeGraphError(w, r, parseErr)
+	case bodyErr != nil:
+		s.writeGraphError(w, r, bodyErr)
 	default:
-		w.WriteHeader(http.StatusNoContent)
+		success()
 	}
 }
 
