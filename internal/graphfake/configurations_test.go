@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/intunetf/terraform-provider-intune/internal/mobileprovision"
 )
 
 const createBody = `{
@@ -313,5 +315,23 @@ func TestEditConfigurationOutOfBand(t *testing.T) {
 	}
 	if err := s.EditConfiguration("0badc0de-0000-0000-0000-000000000000", func(*ConfigurationState) {}); err == nil {
 		t.Error("editing a missing configuration succeeded")
+	}
+}
+
+// A seeded configuration's profile is one a profile reader accepts, named as
+// the configuration and expiring when its expirationDateTime says.
+func TestSeededProfileIsReadable(t *testing.T) {
+	s := startServer(t, Options{})
+	s.AddConfiguration(testConfigID, `Sales & "Field" apps`)
+	c, _ := s.Configuration(testConfigID)
+	p, err := mobileprovision.Parse(c.Payload)
+	if err != nil {
+		t.Fatalf("the seeded profile: %v\n%s", err, c.Payload)
+	}
+	if p.Name != `Sales & "Field" apps` || p.UUID != testConfigID || !p.ExpirationDate.Equal(c.Expiration) || c.Expiration.IsZero() {
+		t.Errorf("profile %+v, configuration expires %v", p, c.Expiration)
+	}
+	if !strings.HasSuffix(c.PayloadFileName, ".xml") {
+		t.Errorf("payloadFileName %q for a bare property list", c.PayloadFileName)
 	}
 }

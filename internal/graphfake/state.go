@@ -2,6 +2,7 @@ package graphfake
 
 import (
 	"crypto/rand"
+	"encoding/xml"
 	"fmt"
 	"strings"
 	"time"
@@ -55,24 +56,48 @@ type targetAssignment struct {
 
 // AddConfiguration seeds a configuration with empty collections. The id
 // should be a GUID (Graph URLs with anything else are rejected); it is stored
-// lowercase. Adding an existing id replaces it.
+// lowercase. Adding an existing id replaces it. Its profile is a bare
+// property list that expires in a year, as its expirationDateTime says.
 func (s *Server) AddConfiguration(id, displayName string) {
 	id = strings.ToLower(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now().UTC()
+	now := time.Now().UTC().Truncate(time.Second)
+	expires := now.AddDate(1, 0, 0)
 	s.configs[id] = &configuration{
 		id:              id,
 		seq:             configurationSeq.Add(1),
 		displayName:     displayName,
-		payloadFileName: "graphfake.mobileprovision",
-		payload:         []byte("graphfake provisioning profile"),
-		expiration:      now.AddDate(1, 0, 0),
+		payloadFileName: "graphfake.xml",
+		payload:         seededProfile(id, displayName, expires),
+		expiration:      expires,
 		roleScopeTagIDs: []string{"0"},
 		created:         now,
 		lastModified:    now,
 		version:         1,
 	}
+}
+
+// seededProfile is the smallest property list a client reading profiles
+// accepts (a Name, a UUID and an ExpirationDate), so that a seeded
+// configuration looks like one uploaded in the portal. Tests that need a
+// signed profile upload their own.
+func seededProfile(id, displayName string, expires time.Time) []byte {
+	var name strings.Builder
+	_ = xml.EscapeText(&name, []byte(displayName)) // a strings.Builder never fails
+	return fmt.Appendf(nil, `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+	<key>ExpirationDate</key>
+	<date>%s</date>
+	<key>Name</key>
+	<string>%s</string>
+	<key>UUID</key>
+	<string>%s</string>
+</dict>
+</plist>
+`, expires.Format(time.RFC3339), name.String(), id)
 }
 
 // DeleteConfiguration removes a configuration out of band, as an admin
