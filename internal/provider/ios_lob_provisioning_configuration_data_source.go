@@ -35,6 +35,7 @@ type configurationDataSourceModel struct {
 	ID guidValue `tfsdk:"id"`
 	configurationAttributes
 	Payload types.String `tfsdk:"payload"`
+	Profile types.Object `tfsdk:"profile"`
 	Groups  types.Set    `tfsdk:"group"`
 	Targets types.Set    `tfsdk:"target"`
 	dataSourceTimeouts
@@ -47,7 +48,7 @@ func (d *iosLobProvisioningConfigurationDataSource) Metadata(_ context.Context, 
 func (d *iosLobProvisioningConfigurationDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One iOS LOB app provisioning configuration, found by `id` or by its exact `display_name`, " +
-			"with its profile and its current `group` and `target` assignments.",
+			"with its profile (`payload`, and what it says in `profile`) and its current `group` and `target` assignments.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Optional:            true,
@@ -74,6 +75,7 @@ func (d *iosLobProvisioningConfigurationDataSource) Schema(ctx context.Context, 
 				Computed:            true,
 				MarkdownDescription: "The profile's content, base64.",
 			},
+			"profile": profileDataSourceAttribute(),
 			"expiration_date_time": schema.StringAttribute{
 				Computed:            true,
 				CustomType:          rfc3339Type{},
@@ -170,6 +172,7 @@ func (d *iosLobProvisioningConfigurationDataSource) Read(ctx context.Context, re
 		if found.Payload != "" {
 			cfg.Payload = types.StringValue(found.Payload)
 		}
+		cfg.Profile = heldProfile(found.Payload, &resp.Diagnostics)
 		cfg.Groups = groups
 		cfg.Targets = targets
 		resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)

@@ -23,9 +23,11 @@ import (
 )
 
 var (
-	_ resource.Resource                = &iosLobProvisioningConfigurationResource{}
-	_ resource.ResourceWithConfigure   = &iosLobProvisioningConfigurationResource{}
-	_ resource.ResourceWithImportState = &iosLobProvisioningConfigurationResource{}
+	_ resource.Resource                 = &iosLobProvisioningConfigurationResource{}
+	_ resource.ResourceWithConfigure    = &iosLobProvisioningConfigurationResource{}
+	_ resource.ResourceWithImportState  = &iosLobProvisioningConfigurationResource{}
+	_ resource.ResourceWithModifyPlan   = &iosLobProvisioningConfigurationResource{}
+	_ resource.ResourceWithUpgradeState = &iosLobProvisioningConfigurationResource{}
 )
 
 func newIOSLobProvisioningConfigurationResource() resource.Resource {
@@ -40,6 +42,7 @@ type configurationResourceModel struct {
 	ID types.String `tfsdk:"id"`
 	configurationAttributes
 	Payload types.String `tfsdk:"payload"`
+	Profile types.Object `tfsdk:"profile"`
 	resourceTimeouts
 }
 
@@ -52,8 +55,13 @@ func (r *iosLobProvisioningConfigurationResource) Metadata(_ context.Context, re
 
 func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Version 1 added `profile` (UpgradeState).
+		Version: 1,
 		MarkdownDescription: "An iOS LOB app provisioning configuration: the `.mobileprovision` profile Intune pushes to " +
-			"devices so that in-house iOS apps keep running. Every attribute updates in place.",
+			"devices so that in-house iOS apps keep running. Every attribute updates in place.\n\n" +
+			"The plan reads the profile in `payload`: `profile` shows what it says, `expiration_date_time` defaults to its expiry, " +
+			"and a payload that is not a profile, or a profile that has expired, is refused at plan time (when `payload` is known only " +
+			"at apply, at apply, before anything is written). A profile that expires within 30 days plans with a warning.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -77,18 +85,25 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 			},
 			"payload": schema.StringAttribute{
 				Required: true,
-				MarkdownDescription: "The profile's content in standard base64, typically `filebase64(\"sales.mobileprovision\")`. " +
-					"Changing it updates the configuration in place. A change made outside Terraform shows up as a diff.",
+				MarkdownDescription: "The profile's content in standard base64, typically `filebase64(\"sales.mobileprovision\")`: " +
+					"the `.mobileprovision` file Apple issued (a CMS signed message), or its bare XML property list; the content is " +
+					"recognised whatever `payload_file_name` says. Changing it (renewing the profile) updates the configuration in place. " +
+					"A change made outside Terraform shows up as a diff. At plan time, a payload that is not a profile, or whose profile has " +
+					"expired, is an error; one whose profile expires within 30 days is a warning. A payload Intune already holds and the " +
+					"plan leaves as it is only warns, so that an expired profile never blocks a plan.",
 				Validators: []validator.String{base64PayloadValidator{}},
 			},
+			"profile": profileResourceAttribute(),
 			"expiration_date_time": schema.StringAttribute{
 				Optional:   true,
 				Computed:   true,
 				CustomType: rfc3339Type{},
-				MarkdownDescription: "When the profile expires, as an RFC 3339 timestamp such as `2027-01-31T00:00:00Z`. " +
-					"The same instant written with another offset is not a change. Left out, it is whatever Intune reports (null when unset), " +
-					"and removing it from the configuration leaves the value in Intune as it is.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "When the profile expires, as an RFC 3339 timestamp such as `2027-01-31T00:00:00Z`, shown in the Intune portal. " +
+					"Left out, a new configuration takes the `ExpirationDate` of the profile in `payload`, known at plan time, as the portal " +
+					"does on upload; after that it stays what Intune holds (null for a configuration made in the portal without one) until " +
+					"`payload` changes, when it becomes the new profile's, so the plan of a renewal shows the new expiry. " +
+					"Set to another instant than the profile's, it is sent as set and the plan warns with both dates. " +
+					"The same instant written with another offset is not a change.",
 			},
 			"role_scope_tag_ids": schema.SetAttribute{
 				Optional:    true,
@@ -171,6 +186,7 @@ func (r *iosLobProvisioningConfigurationResource) Read(ctx context.Context, req 
 		if cfg.Payload != "" && !samePayload(state.Payload.ValueString(), cfg.Payload) {
 			state.Payload = types.StringValue(cfg.Payload)
 		}
+		state.Profile = heldProfile(state.Payload.ValueString(), &resp.Diagnostics)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	})
 }
@@ -234,6 +250,41 @@ func (r *iosLobProvisioningConfigurationResource) ImportState(ctx context.Contex
 		return
 	}
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// ModifyPlan reads the planned profile: `profile` and, when left out,
+// `expiration_date_time` come from it, and what is wrong with it is said
+// before Intune pushes it to devices (planProfile).
+func (r *iosLobProvisioningConfigurationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() { // destroy
+		return
+	}
+	var plan configurationResourceModel
+	var configured rfc3339Value
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("expiration_date_time"), &configured)...)
+	var state *configurationResourceModel
+	if !req.State.Raw.IsNull() {
+		state = &configurationResourceModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(planProfile(&plan, state, configured, time.Now())...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// UpgradeState takes state version 0, written before `profile` existed.
+func (r *iosLobProvisioningConfigurationResource) UpgradeState(ctx context.Context) map[int64]resource.StateUpgrader {
+	var current resource.SchemaResponse
+	r.Schema(ctx, resource.SchemaRequest{}, &current)
+	return map[int64]resource.StateUpgrader{
+		0: {PriorSchema: configurationSchemaV0(current.Schema), StateUpgrader: upgradeConfigurationStateV0},
+	}
 }
 
 // configurationInput is the body for plan: everything on create (state

@@ -62,7 +62,7 @@ func (parseMobileprovisionFunction) Run(ctx context.Context, req function.RunReq
 	}
 	p, err := mobileprovision.Parse(data)
 	if err != nil {
-		resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("%s. It must be a .mobileprovision file, or its XML property list, in base64 as filebase64() gives it", err))
+		resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("%s. It must be %s", err, profileForm))
 		return
 	}
 	profile, diags := profileValue(p)

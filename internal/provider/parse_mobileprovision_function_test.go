@@ -33,8 +33,6 @@ output "profile" {
 `, payload)
 }
 
-func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
 // testProfiles are the profiles the function tests read, made with
 // throwaway CAs: valid, expired, bare XML, and signed by another
 // certificate than the one the message names.

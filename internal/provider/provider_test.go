@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -19,6 +20,7 @@ import (
 	"github.com/intunetf/terraform-provider-intune/internal/auth"
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
+	"github.com/intunetf/terraform-provider-intune/internal/mobileprovision/mobileprovisiontest"
 )
 
 // Acceptance tests run against the in-process emulator unless
@@ -180,9 +182,10 @@ func needsEmulator(t *testing.T) {
 	}
 }
 
-// testPayload is the profile live tests upload: INTUNE_ACC_PAYLOAD_FILE if
-// set (a real .mobileprovision, should the tenant insist on one), else a
-// small generated XML plist; in the emulator, any bytes do. It returns the
+// testPayload is the profile a test uploads: INTUNE_ACC_PAYLOAD_FILE if set
+// live (a real .mobileprovision, should the tenant refuse generated ones),
+// else an in-house profile named after marker, with a UUID of its own,
+// expiring in a year, signed by the tests' throwaway CA. It returns the
 // payload file name and the content in base64.
 func testPayload(t *testing.T, marker string) (fileName, payload string) {
 	t.Helper()
@@ -193,11 +196,42 @@ func testPayload(t *testing.T, marker string) (fileName, payload string) {
 		}
 		return filepath.Base(path), base64.StdEncoding.EncodeToString(b)
 	}
-	plist := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
-<plist version="1.0"><dict><key>Name</key><string>terraform-provider-intune acceptance %s</string></dict></plist>
-`, marker)
-	return "acceptance.xml", base64.StdEncoding.EncodeToString([]byte(plist))
+	p := testProfile(marker, time.Now().AddDate(1, 0, 0))
+	return "acceptance.mobileprovision", base64.StdEncoding.EncodeToString(testCA(t).Sign(t, p.XML()))
+}
+
+// testProfile is an in-house profile named after marker, with a UUID of its
+// own, so that two markers make two payloads.
+func testProfile(marker string, expires time.Time) mobileprovisiontest.Profile {
+	p := mobileprovisiontest.InHouse(expires)
+	p.Name = "terraform-provider-intune acceptance " + marker
+	p.UUID = uuid.NewString()
+	return p
+}
+
+// needsGeneratedProfiles skips a live test that uploads profiles it makes
+// (expired, renewed, unsigned...) when the tenant is given a real one.
+func needsGeneratedProfiles(t *testing.T) {
+	t.Helper()
+	if liveMode() && os.Getenv("INTUNE_ACC_PAYLOAD_FILE") != "" {
+		t.Skip("live acceptance test: it uploads profiles it generates, and INTUNE_ACC_PAYLOAD_FILE says the tenant needs a real one")
+	}
+}
+
+var (
+	testCAOnce sync.Once
+	testCAVal  *mobileprovisiontest.CA
+)
+
+// testCA is the throwaway CA that signs testPayload's profiles, made once
+// per test binary (an RSA key takes a while on a busy machine).
+func testCA(t *testing.T) *mobileprovisiontest.CA {
+	t.Helper()
+	testCAOnce.Do(func() { testCAVal = mobileprovisiontest.NewCA(t) })
+	if testCAVal == nil {
+		t.Fatal("the tests' CA could not be made: see the first test that asked for it")
+	}
+	return testCAVal
 }
 
 var (
