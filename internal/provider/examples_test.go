@@ -493,7 +493,7 @@ func (e expectImporting) CheckPlan(_ context.Context, req plancheck.CheckPlanReq
 // graphHoldsState checks that Graph holds what the state says: for each
 // assignment resource exactly its groups and targets, at least one of them
 // (an example that assigns nothing would show nothing); for each
-// configuration resource its name, description and profile.
+// configuration resource its name, description, profile and expiry.
 type graphHoldsState struct{}
 
 var targetODataTypes = map[string]string{
@@ -569,6 +569,10 @@ func checkConfigurationInGraph(r *tfjson.StateResource) error {
 			return fmt.Errorf("Graph holds %s %.40q, the state %.40q", name, got[i], want[i])
 		}
 	}
+	expiry := str(r.AttributeValues["expiration_date_time"])
+	if at, err := time.Parse(time.RFC3339, expiry); (err == nil) == c.Expiration.IsZero() || err == nil && !at.Equal(c.Expiration) {
+		return fmt.Errorf("Graph holds expirationDateTime %v, the state %q", c.Expiration, expiry)
+	}
 	return nil
 }
 
@@ -592,6 +596,9 @@ func (dataSourcesFindSeeded) CheckState(_ context.Context, req statecheck.CheckS
 			if len(objects(r.AttributeValues["group"]))+len(objects(r.AttributeValues["target"])) != 2 {
 				errs = append(errs, fmt.Errorf("%s: want the seeded group and target assignment, got group %v, target %v",
 					r.Address, r.AttributeValues["group"], r.AttributeValues["target"]))
+			}
+			if profile, _ := r.AttributeValues["profile"].(map[string]any); profile == nil || profile["name"] != exampleDisplayName {
+				errs = append(errs, fmt.Errorf("%s: want the seeded profile, named %q, got %v", r.Address, exampleDisplayName, r.AttributeValues["profile"]))
 			}
 		case "intune_ios_lob_provisioning_configurations":
 			for _, c := range objects(r.AttributeValues["configurations"]) {

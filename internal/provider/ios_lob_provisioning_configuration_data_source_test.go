@@ -18,8 +18,9 @@ const (
 	byIDDataSource   = "data.intune_ios_lob_provisioning_configuration.by_id"
 )
 
-// One match, by name and by id: the data source returns the configuration
-// and its current assignments.
+// One match, by name and by id: the data source returns the configuration,
+// the profile it holds (the resource's, read from the same payload) and its
+// current assignments.
 func TestAccConfigurationDataSource_oneMatchByNameAndByID(t *testing.T) {
 	groups := newGroups(t, 2)
 	name := uniqueName(t)
@@ -53,6 +54,8 @@ data "intune_ios_lob_provisioning_configuration" "by_id" {
 		checks = append(checks,
 			statecheck.CompareValuePairs(ds, tfjsonpath.New("display_name"), configurationResourceName, tfjsonpath.New("display_name"), compare.ValuesSame()),
 			statecheck.CompareValuePairs(ds, tfjsonpath.New("payload"), configurationResourceName, tfjsonpath.New("payload"), compare.ValuesSame()),
+			statecheck.CompareValuePairs(ds, tfjsonpath.New("profile"), configurationResourceName, tfjsonpath.New("profile"), compare.ValuesSame()),
+			statecheck.ExpectKnownValue(ds, tfjsonpath.New("profile").AtMapKey("expiration_date"), knownvalue.NotNull()),
 			statecheck.CompareValuePairs(ds, tfjsonpath.New("version"), configurationResourceName, tfjsonpath.New("version"), compare.ValuesSame()),
 			statecheck.CompareValuePairs(ds, tfjsonpath.New("created_date_time"), configurationResourceName, tfjsonpath.New("created_date_time"), compare.ValuesSame()),
 			statecheck.ExpectKnownValue(ds, tfjsonpath.New("description"), knownvalue.StringExact("looked up")),

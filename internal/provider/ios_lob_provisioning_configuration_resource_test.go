@@ -19,10 +19,17 @@ import (
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 )
 
+// Created from a signed profile, renewed in place, renamed, imported. The
+// plan knows the profile and its expiry before anything is written, and the
+// renewal's plan shows the new ones.
 func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
+	needsGeneratedProfiles(t)
 	name := uniqueName(t)
-	fileName, payload := testPayload(t, name)
-	_, payload2 := testPayload(t, name+" renewed")
+	now := time.Now().UTC()
+	first, renewed := testProfile(name, now.AddDate(1, 0, 0)), testProfile(name+" renewed", now.AddDate(2, 0, 0))
+	const fileName = "sales.mobileprovision"
+	payload, payload2 := b64(string(testCA(t).Sign(t, first.XML()))), b64(string(testCA(t).Sign(t, renewed.XML())))
+	expires, expires2 := rfc3339(first.ExpirationDate), rfc3339(renewed.ExpirationDate)
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	sameCreated := statecheck.CompareValue(compare.ValuesSame())
 	versionMoves := statecheck.CompareValue(compare.ValuesDiffer())
@@ -32,11 +39,13 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 			{
 				Config: configurationConfig(name, fileName, payload,
 					`description          = "Sales apps"`,
-					// Graph answers in UTC; the same instant must not diff.
-					`expiration_date_time = "2027-01-31T01:00:00+01:00"`,
 					`role_scope_tag_ids   = ["0"]`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionCreate)},
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionCreate),
+						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires)),
+						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(first, "", true)),
+					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -45,29 +54,31 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("id"), knownvalue.StringRegexp(guidPattern)),
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("description"), knownvalue.StringExact("Sales apps")),
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("payload"), knownvalue.StringExact(payload)),
-					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact("2027-01-31T01:00:00+01:00")),
+					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires)),
+					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(first, "", true)),
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("role_scope_tag_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("0")})),
 					versionMoves.AddStateValue(configurationResourceName, tfjsonpath.New("version")),
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("created_date_time"), knownvalue.NotNull()),
 				},
 				Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
-					want := time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)
-					if c.DisplayName != name || c.Description != "Sales apps" || c.PayloadFileName != fileName || b64(string(c.Payload)) != payload || !c.Expiration.Equal(want) {
+					if c.DisplayName != name || c.Description != "Sales apps" || c.PayloadFileName != fileName || b64(string(c.Payload)) != payload || !c.Expiration.Equal(first.ExpirationDate) {
 						return fmt.Errorf("emulator holds %+v", c)
 					}
 					return nil
 				}),
 			},
 			{
-				// A renewed profile: only the payload changes, in place.
+				// A renewed profile: only the payload changes, in place, and
+				// the plan shows the new profile and its expiry.
 				Config: configurationConfig(name, fileName, payload2,
 					`description          = "Sales apps"`,
-					`expiration_date_time = "2027-01-31T01:00:00+01:00"`,
 					`role_scope_tag_ids   = ["0"]`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
 						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("payload"), knownvalue.StringExact(payload2)),
+						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires2)),
+						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(renewed, "", true)),
 						plancheck.ExpectUnknownValue(configurationResourceName, tfjsonpath.New("version")),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -78,19 +89,21 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 					versionMoves.AddStateValue(configurationResourceName, tfjsonpath.New("version")),
 				},
 				Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
-					if b64(string(c.Payload)) != payload2 || c.Version != 2 || c.DisplayName != name {
+					if b64(string(c.Payload)) != payload2 || c.Version != 2 || c.DisplayName != name || !c.Expiration.Equal(renewed.ExpirationDate) {
 						return fmt.Errorf("emulator holds %+v", c)
 					}
 					return nil
 				}),
 			},
 			{
-				// Rename and drop the description (cleared in Graph, not kept).
-				Config: configurationConfig(name+" v2", fileName, payload2,
-					`expiration_date_time = "2027-01-31T00:00:00Z"`,
-					`role_scope_tag_ids   = ["0"]`),
+				// Rename and drop the description (cleared in Graph, not
+				// kept); the expiry stays.
+				Config: configurationConfig(name+" v2", fileName, payload2, `role_scope_tag_ids   = ["0"]`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate)},
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires2)),
+					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -98,7 +111,7 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("description"), knownvalue.Null()),
 				},
 				Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
-					if c.DisplayName != name+" v2" || c.Description != "" || b64(string(c.Payload)) != payload2 {
+					if c.DisplayName != name+" v2" || c.Description != "" || b64(string(c.Payload)) != payload2 || c.Version != 3 {
 						return fmt.Errorf("emulator holds %+v", c)
 					}
 					return nil
@@ -115,8 +128,8 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 	})
 }
 
-// Left out, expiration_date_time and role_scope_tag_ids are what Intune
-// reports, and do not diff.
+// Left out, role_scope_tag_ids is what Intune reports and
+// expiration_date_time the profile's; neither diffs.
 func TestAccConfiguration_computedDefaults(t *testing.T) {
 	name := uniqueName(t)
 	fileName, payload := testPayload(t, name)
@@ -129,6 +142,8 @@ func TestAccConfiguration_computedDefaults(t *testing.T) {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.CompareValuePairs(configurationResourceName, tfjsonpath.New("expiration_date_time"),
+						configurationResourceName, tfjsonpath.New("profile").AtMapKey("expiration_date"), compare.ValuesSame()),
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("description"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("role_scope_tag_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("0")})),
 				},
@@ -274,7 +289,7 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
 
 // Bad input fails at plan time with an error naming the attribute.
 func TestAccConfiguration_invalidInputIsRefusedAtPlan(t *testing.T) {
-	ok := b64("profile")
+	_, ok := testPayload(t, "refused")
 	cases := []struct {
 		name, config, want string
 	}{

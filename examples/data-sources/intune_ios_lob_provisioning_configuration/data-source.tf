@@ -16,3 +16,9 @@ output "sales_configuration_id" {
 output "sales_included_groups" {
   value = [for t in data.intune_ios_lob_provisioning_configuration.sales.target : t.group_id if t.type == "group"]
 }
+
+# What its profile says, read from the payload Intune holds: null when Graph
+# does not return it, or when it is not a profile.
+output "sales_profile_expiration_date" {
+  value = data.intune_ios_lob_provisioning_configuration.sales.profile.expiration_date
+}

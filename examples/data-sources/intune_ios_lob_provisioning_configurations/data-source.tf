@@ -3,7 +3,8 @@ data "intune_ios_lob_provisioning_configurations" "sales" {
   display_name_prefix = "Sales"
 }
 
-# Profiles that expire within 30 days.
+# Profiles that expire within 30 days, by the expiration_date_time Intune
+# records (the list carries no profiles, so no `profile`).
 output "expiring_soon" {
   value = [
     for c in data.intune_ios_lob_provisioning_configurations.sales.configurations : c.display_name
