@@ -318,9 +318,16 @@ type cliModule struct {
 
 func newCLIModule(t *testing.T, config string) cliModule {
 	t.Helper()
-	m := cliModule{cli: terraformCLI(t), dir: t.TempDir()}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "main.tf"), requiredProviders+config)
+	return initCLIModule(t, dir)
+}
+
+// initCLIModule initialises the root module in dir.
+func initCLIModule(t *testing.T, dir string) cliModule {
+	t.Helper()
+	m := cliModule{cli: terraformCLI(t), dir: dir}
 	m.env = []string{quietCLIConfig(t), "TF_REATTACH_PROVIDERS=" + serveProvider(t), "TF_IN_AUTOMATION=1"}
-	writeFile(t, filepath.Join(m.dir, "main.tf"), requiredProviders+config)
 	runCLI(t, m.cli, m.dir, m.env, "init", "-input=false", "-no-color")
 	return m
 }
