@@ -3,6 +3,7 @@ package provider
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -288,6 +291,86 @@ data "intune_ios_lob_provisioning_configuration" "absent" {
 			},
 		}},
 	})
+}
+
+// The rules of planProfile, case by case: what the plan gets for profile and
+// expiration_date_time, and which diagnostic, on create and update, with
+// expiration_date_time left out, set or unknown, and the payload new, held
+// or unknown.
+func TestPlanProfile(t *testing.T) {
+	p := newTestProfiles(t)
+	now := p.now
+	year := newRFC3339Time(p.content.ExpirationDate)
+	held := newRFC3339Time(p.content.ExpirationDate.AddDate(0, -2, 0)) // what Intune records, not the profile's
+	explicit := newRFC3339Time(p.content.ExpirationDate.AddDate(0, -1, 0))
+	unknown := rfc3339Value{StringValue: types.StringUnknown()}
+	withPayload := func(payload []byte, expiry rfc3339Value) *configurationResourceModel {
+		return &configurationResourceModel{Payload: types.StringValue(b64(string(payload))), configurationAttributes: configurationAttributes{ExpirationDateTime: expiry}}
+	}
+	type want struct {
+		expiry   rfc3339Value
+		profile  string // "known", "null" or "unknown"
+		severity diag.Severity
+		summary  string // "" for no diagnostic
+	}
+	for _, c := range []struct {
+		name        string
+		plan, state *configurationResourceModel
+		configured  rfc3339Value
+		want        want
+	}{
+		{"create, expiry left out: the profile's", withPayload(p.signed, unknown), nil, newRFC3339Null(), want{year, "known", 0, ""}},
+		{"create, expiry set to the profile's", withPayload(p.signed, year), nil, year, want{year, "known", 0, ""}},
+		{"create, expiry set to another date", withPayload(p.signed, explicit), nil, explicit, want{explicit, "known", diag.SeverityWarning, "expiration_date_time differs from the profile's expiry"}},
+		{"create, expiry from another resource", withPayload(p.signed, unknown), nil, unknown, want{unknown, "known", 0, ""}},
+		{"update, payload held, expiry left out: Intune's", withPayload(p.signed, unknown), withPayload(p.signed, held), newRFC3339Null(), want{held, "known", 0, ""}},
+		{"update, payload held, Intune has none: null", withPayload(p.signed, unknown), withPayload(p.signed, newRFC3339Null()), newRFC3339Null(), want{newRFC3339Null(), "known", 0, ""}},
+		{"update, payload renewed: the new profile's", withPayload(p.signed, unknown), withPayload(p.xmlOnly, held), newRFC3339Null(), want{year, "known", 0, ""}},
+		{"payload unknown", &configurationResourceModel{Payload: types.StringUnknown(), configurationAttributes: configurationAttributes{ExpirationDateTime: held}},
+			withPayload(p.signed, held), newRFC3339Null(), want{unknown, "unknown", 0, ""}},
+		{"create, expired: refused", withPayload(p.expired, unknown), nil, newRFC3339Null(), want{newRFC3339Time(now.AddDate(0, 0, -2)), "known", diag.SeverityError, "Provisioning profile has expired"}},
+		{"update, expired and held: a warning", withPayload(p.expired, held), withPayload(p.expired, held), newRFC3339Null(), want{held, "known", diag.SeverityWarning, "Provisioning profile has expired"}},
+		{"create, expires in 10 days", withPayload(p.expiringSoon, unknown), nil, newRFC3339Null(), want{newRFC3339Time(now.AddDate(0, 0, 10)), "known", diag.SeverityWarning, "Provisioning profile expires soon"}},
+		{"create, not a profile: refused", withPayload([]byte("garbage"), unknown), nil, newRFC3339Null(), want{unknown, "unknown", diag.SeverityError, "Invalid provisioning profile"}},
+		{"update, not a profile and held: a warning, null", withPayload([]byte("garbage"), held), withPayload([]byte("garbage"), held), newRFC3339Null(), want{held, "null", diag.SeverityWarning, "Provisioning profile not readable"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.plan.Profile = types.ObjectUnknown(profileAttributeTypes()) // as the framework marks a computed attribute
+			diags := planProfile(c.plan, c.state, c.configured, now)
+			var summary string
+			var severity diag.Severity
+			if len(diags) > 1 {
+				t.Fatalf("diagnostics %v, want at most one", diags)
+			}
+			if len(diags) == 1 {
+				summary, severity = diags[0].Summary(), diags[0].Severity()
+			}
+			if summary != c.want.summary || summary != "" && severity != c.want.severity {
+				t.Errorf("diagnostic %v %q, want %v %q", severity, summary, c.want.severity, c.want.summary)
+			}
+			if diags.HasError() {
+				return // the plan is not used
+			}
+			if eq, _ := c.plan.ExpirationDateTime.StringSemanticEquals(context.Background(), c.want.expiry); !eq && !c.plan.ExpirationDateTime.Equal(c.want.expiry) {
+				t.Errorf("expiration_date_time %v, want %v", c.plan.ExpirationDateTime, c.want.expiry)
+			}
+			profile := "known"
+			switch {
+			case c.plan.Profile.IsNull():
+				profile = "null"
+			case c.plan.Profile.IsUnknown():
+				profile = "unknown"
+			}
+			if profile != c.want.profile {
+				t.Errorf("profile %s, want %s", profile, c.want.profile)
+			}
+		})
+	}
+	for d, want := range map[time.Duration]string{time.Hour: "less than a day", 25 * time.Hour: "1 day", 10*24*time.Hour + time.Minute: "10 days"} {
+		if got := daysLeft(d); got != want {
+			t.Errorf("daysLeft(%v) = %q, want %q", d, got, want)
+		}
+	}
 }
 
 // cliDiagnostic is one diagnostic of `terraform plan -json`.
