@@ -60,8 +60,8 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 		MarkdownDescription: "An iOS LOB app provisioning configuration: the `.mobileprovision` profile Intune pushes to " +
 			"devices so that in-house iOS apps keep running. Every attribute updates in place.\n\n" +
 			"The plan reads the profile in `payload`: `profile` shows what it says, `expiration_date_time` defaults to its expiry, " +
-			"and a payload that is not a profile, or a profile that has expired, is refused at plan time (when `payload` is known only " +
-			"at apply, at apply, before anything is written). A profile that expires within 30 days plans with a warning.",
+			"and a payload that is not a profile, or a profile that has expired, is refused at plan time (or, when `payload` is known " +
+			"only at apply, then, before anything is written). A profile that expires within 30 days plans with a warning.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
