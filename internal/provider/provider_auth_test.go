@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -48,7 +49,7 @@ func clearAuthEnv(t *testing.T) {
 // "Authentication"), in order; an attribute wins over them.
 func TestAuthSettingsFromEnvironment(t *testing.T) {
 	clearAuthEnv(t)
-	env := map[string]string{
+	setEnv(t, map[string]string{
 		"ARM_TENANT_ID": "tenant", "ARM_CLIENT_ID": "client", "ARM_CLIENT_ID_FILE_PATH": "client-file",
 		"ARM_CLIENT_SECRET": "secret", "ARM_CLIENT_SECRET_FILE_PATH": "secret-file",
 		"ARM_CLIENT_CERTIFICATE": "cert", "ARM_CLIENT_CERTIFICATE_PATH": "cert-file", "ARM_CLIENT_CERTIFICATE_PASSWORD": "cert-pw",
@@ -57,10 +58,7 @@ func TestAuthSettingsFromEnvironment(t *testing.T) {
 		"ARM_OIDC_AZURE_SERVICE_CONNECTION_ID": "sc",
 		"ARM_USE_AKS_WORKLOAD_IDENTITY":        "true", "ARM_USE_MSI": "1", "ARM_USE_CLI": "false",
 		"ARM_ENVIRONMENT": "usgovernment", "ARM_DISABLE_INSTANCE_DISCOVERY": "true",
-	}
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
+	})
 	got, diags := authSettings(providerModel{})
 	if diags.HasError() {
 		t.Fatal(diags)
@@ -196,6 +194,30 @@ func checkCalledBy(configurationID, principal string) resource.TestCheckFunc {
 	}
 }
 
+// testAuthenticatesAs applies config, which assigns f's configuration, and
+// proves with checkCalledBy that principal made the calls; checks add to
+// that. resource.Test, not accTest: the callers change the environment, so
+// they cannot run in parallel.
+func testAuthenticatesAs(t *testing.T, f fixture, config, principal string, checks ...resource.TestCheckFunc) {
+	t.Helper()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkCollectionsEmpty(f.ConfigurationID),
+		Steps: []resource.TestStep{{
+			Config: config,
+			Check:  resource.ComposeTestCheckFunc(append([]resource.TestCheckFunc{checkCalledBy(f.ConfigurationID, principal)}, checks...)...),
+		}},
+	})
+}
+
+// setEnv sets each variable for the rest of the test.
+func setEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+}
+
 func TestAccAuth_clientSecretFileInProviderBlock(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 1)
@@ -245,56 +267,47 @@ func TestAccAuth_clientCertificate(t *testing.T) {
 	t.Setenv("ARM_CLIENT_SECRET", "")
 
 	t.Run("PKCS#12 in the provider block", func(t *testing.T) {
-		f, app := newFixture(t, 1), uuid.NewString()
-		cert, key, err := graphfake.NewClientCertificate("intune-terraform-pfx")
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := newFixture(t, 1)
+		app, cert, key := certificateApp(t, "intune-terraform-pfx")
 		pfx, err := pkcs12.Modern.Encode(key, cert, nil, "pfx-p4ssword") // as OpenSSL 3 writes it
 		if err != nil {
 			t.Fatal(err)
 		}
-		emulator.AddCertificate(app, cert)
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			CheckDestroy:             checkCollectionsEmpty(f.ConfigurationID),
-			Steps: []resource.TestStep{{
-				Config: fmt.Sprintf(`
+		testAuthenticatesAs(t, f, fmt.Sprintf(`
 provider "intune" {
   client_id                   = %q
   client_certificate          = %q
   client_certificate_password = "pfx-p4ssword"
 }
-`, app, base64.StdEncoding.EncodeToString(pfx)) + assignmentConfig("test", "", f),
-				Check: checkCalledBy(f.ConfigurationID, app),
-			}},
-		})
+`, app, base64.StdEncoding.EncodeToString(pfx))+assignmentConfig("test", "", f), app)
 	})
 
 	t.Run("PEM file from the environment", func(t *testing.T) {
-		f, app := newFixture(t, 1), uuid.NewString()
-		cert, key, err := graphfake.NewClientCertificate("intune-terraform-pem")
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := newFixture(t, 1)
+		app, cert, key := certificateApp(t, "intune-terraform-pem")
 		pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		emulator.AddCertificate(app, cert)
 		t.Setenv("ARM_CLIENT_ID", app)
 		t.Setenv("ARM_CLIENT_CERTIFICATE_PATH", writeTestFile(t, "client.pem",
 			string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))+
 				string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}))))
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			CheckDestroy:             checkCollectionsEmpty(f.ConfigurationID),
-			Steps: []resource.TestStep{{
-				Config: assignmentConfig("test", "", f),
-				Check:  checkCalledBy(f.ConfigurationID, app),
-			}},
-		})
+		testAuthenticatesAs(t, f, assignmentConfig("test", "", f), app)
 	})
+}
+
+// certificateApp registers a new application that signs in with a new
+// certificate, and returns its client id, the certificate and its key.
+func certificateApp(t *testing.T, commonName string) (string, *x509.Certificate, *rsa.PrivateKey) {
+	t.Helper()
+	cert, key, err := graphfake.NewClientCertificate(commonName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := uuid.NewString()
+	emulator.AddCertificate(app, cert)
+	return app, cert, key
 }
 
 // HCP Terraform dynamic credentials: the workspace's default configuration
@@ -307,20 +320,15 @@ func TestAccAuth_hcpTerraformDynamicCredentials(t *testing.T) {
 	const issuer = "https://app.terraform.io"
 	const subject = "organization:intunetf:project:Default:workspace:intune:run_phase:apply"
 	emulator.AddFederatedCredential(emulator.ClientID(), graphfake.FederatedCredential{Issuer: issuer, Subject: subject})
-	t.Setenv("ARM_CLIENT_SECRET", "") // a workspace with dynamic credentials has none
-	t.Setenv("ARM_USE_OIDC", "true")
-	t.Setenv("ARM_OIDC_TOKEN", emulator.MintIDToken(graphfake.IDToken{Issuer: issuer, Subject: subject}))
+	setEnv(t, map[string]string{
+		"ARM_CLIENT_SECRET": "", // a workspace with dynamic credentials has none
+		"ARM_USE_OIDC":      "true",
+		"ARM_OIDC_TOKEN":    emulator.MintIDToken(graphfake.IDToken{Issuer: issuer, Subject: subject}),
+	})
 
 	t.Run("default configuration from the environment", func(t *testing.T) {
 		f := newFixture(t, 1)
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			CheckDestroy:             checkCollectionsEmpty(f.ConfigurationID),
-			Steps: []resource.TestStep{{
-				Config: `provider "intune" {}` + assignmentConfig("test", "", f),
-				Check:  checkCalledBy(f.ConfigurationID, emulator.ClientID()),
-			}},
-		})
+		testAuthenticatesAs(t, f, `provider "intune" {}`+assignmentConfig("test", "", f), emulator.ClientID())
 	})
 
 	t.Run("tagged configuration for an aliased provider", func(t *testing.T) {
@@ -328,11 +336,7 @@ func TestAccAuth_hcpTerraformDynamicCredentials(t *testing.T) {
 		emulator.AddFederatedCredential(tagged, graphfake.FederatedCredential{Issuer: issuer, Subject: subject, Audiences: []string{"api://IntuneTagged"}})
 		clientIDFile := writeTestFile(t, "tfc-azure-client-id", tagged)
 		tokenFile := writeTestFile(t, "tfc-azure-token", emulator.MintIDToken(graphfake.IDToken{Issuer: issuer, Subject: subject, Audience: "api://IntuneTagged"}))
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			CheckDestroy:             checkCollectionsEmpty(f.ConfigurationID),
-			Steps: []resource.TestStep{{
-				Config: fmt.Sprintf(`
+		testAuthenticatesAs(t, f, fmt.Sprintf(`
 variable "tfc_azure_dynamic_credentials" {
   type = object({
     default = object({ client_id_file_path = string, oidc_token_file_path = string })
@@ -350,76 +354,53 @@ provider "intune" {
   client_id_file_path  = var.tfc_azure_dynamic_credentials.aliases["TAGGED"].client_id_file_path
   oidc_token_file_path = var.tfc_azure_dynamic_credentials.aliases["TAGGED"].oidc_token_file_path
 }
-`, clientIDFile, tokenFile) + assignmentConfig("test", "intune.tagged", f),
-				Check: checkCalledBy(f.ConfigurationID, tagged),
-			}},
-		})
+`, clientIDFile, tokenFile)+assignmentConfig("test", "intune.tagged", f), tagged)
 	})
 }
 
 // A GitHub Actions job with `permissions: id-token: write` and ARM_USE_OIDC.
 func TestAccAuth_githubActionsOIDC(t *testing.T) {
 	needsEmulator(t)
-	f := newFixture(t, 1)
-	app := uuid.NewString()
+	f, app := newFixture(t, 1), uuid.NewString()
 	emulator.AddFederatedCredential(app, graphfake.FederatedCredential{Issuer: graphfake.GitHubIssuer, Subject: graphfake.DefaultGitHubSubject})
-	t.Setenv("ARM_CLIENT_SECRET", "")
-	t.Setenv("ARM_CLIENT_ID", app)
-	t.Setenv("ARM_USE_OIDC", "true")
-	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", emulator.GitHubIDTokenRequestURL())
-	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", emulator.GitHubIDTokenRequestToken())
-
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkCollectionsEmpty(f.ConfigurationID),
-		Steps: []resource.TestStep{{
-			Config: assignmentConfig("test", "", f),
-			Check:  checkCalledBy(f.ConfigurationID, app),
-		}},
+	setEnv(t, map[string]string{
+		"ARM_CLIENT_SECRET":              "",
+		"ARM_CLIENT_ID":                  app,
+		"ARM_USE_OIDC":                   "true",
+		"ACTIONS_ID_TOKEN_REQUEST_URL":   emulator.GitHubIDTokenRequestURL(),
+		"ACTIONS_ID_TOKEN_REQUEST_TOKEN": emulator.GitHubIDTokenRequestToken(),
 	})
+	testAuthenticatesAs(t, f, assignmentConfig("test", "", f), app)
 }
 
 // An Azure Pipelines step with a workload-identity service connection.
 func TestAccAuth_azureDevOpsOIDC(t *testing.T) {
 	needsEmulator(t)
-	f := newFixture(t, 1)
-	app, connection := uuid.NewString(), uuid.NewString()
+	f, app, connection := newFixture(t, 1), uuid.NewString(), uuid.NewString()
 	emulator.AddFederatedCredential(app, emulator.AddADOServiceConnection(connection, "intune-"+connection[:8]))
-	t.Setenv("ARM_CLIENT_SECRET", "")
-	t.Setenv("ARM_CLIENT_ID", app)
-	t.Setenv("ARM_USE_OIDC", "true")
-	t.Setenv("ARM_OIDC_AZURE_SERVICE_CONNECTION_ID", connection)
-	t.Setenv("SYSTEM_ACCESSTOKEN", emulator.ADOSystemAccessToken())
-	t.Setenv("SYSTEM_OIDCREQUESTURI", emulator.ADOOIDCRequestURI())
-
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkCollectionsEmpty(f.ConfigurationID),
-		Steps: []resource.TestStep{{
-			Config: assignmentConfig("test", "", f),
-			Check:  checkCalledBy(f.ConfigurationID, app),
-		}},
+	setEnv(t, map[string]string{
+		"ARM_CLIENT_SECRET":                    "",
+		"ARM_CLIENT_ID":                        app,
+		"ARM_USE_OIDC":                         "true",
+		"ARM_OIDC_AZURE_SERVICE_CONNECTION_ID": connection,
+		"SYSTEM_ACCESSTOKEN":                   emulator.ADOSystemAccessToken(),
+		"SYSTEM_OIDCREQUESTURI":                emulator.ADOOIDCRequestURI(),
 	})
+	testAuthenticatesAs(t, f, assignmentConfig("test", "", f), app)
 }
 
 // The system-assigned identity of an App Service style host.
 func TestAccAuth_managedIdentity(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 1)
-	t.Setenv("ARM_CLIENT_SECRET", "")
-	t.Setenv("ARM_CLIENT_ID", "")
-	t.Setenv("ARM_USE_MSI", "true")
-	t.Setenv("IDENTITY_ENDPOINT", emulator.ManagedIdentityEndpoint())
-	t.Setenv("IDENTITY_HEADER", emulator.ManagedIdentityHeader())
-
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkCollectionsEmpty(f.ConfigurationID),
-		Steps: []resource.TestStep{{
-			Config: assignmentConfig("test", "", f),
-			Check:  checkCalledBy(f.ConfigurationID, graphfake.DefaultManagedIdentityClientID),
-		}},
+	setEnv(t, map[string]string{
+		"ARM_CLIENT_SECRET": "",
+		"ARM_CLIENT_ID":     "",
+		"ARM_USE_MSI":       "true",
+		"IDENTITY_ENDPOINT": emulator.ManagedIdentityEndpoint(),
+		"IDENTITY_HEADER":   emulator.ManagedIdentityHeader(),
 	})
+	testAuthenticatesAs(t, f, assignmentConfig("test", "", f), graphfake.DefaultManagedIdentityClientID)
 }
 
 // Local use: nothing configured but `az login`; use_cli is on by default.
@@ -430,28 +411,20 @@ func TestAccAuth_azureCLI(t *testing.T) {
 	if _, err := emulator.WriteAzureCLI(dir, true); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	t.Setenv("ARM_CLIENT_SECRET", "")
-	t.Setenv("ARM_CLIENT_ID", "")
-
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkCollectionsEmpty(f.ConfigurationID),
-		Steps: []resource.TestStep{{
-			Config: assignmentConfig("test", "", f),
-			Check: resource.ComposeTestCheckFunc(
-				checkCalledBy(f.ConfigurationID, graphfake.AzureCLIUserID),
-				func(*terraform.State) error {
-					calls, err := os.ReadFile(filepath.Join(dir, graphfake.AzureCLICallLog))
-					want := "account get-access-token -o json --resource " + emulator.URL() + " --tenant " + emulator.TenantID()
-					if err != nil || !strings.Contains(string(calls), want) {
-						return fmt.Errorf("az calls %q (%v), want %q", calls, err, want)
-					}
-					return nil
-				},
-			),
-		}},
+	setEnv(t, map[string]string{
+		"PATH":              dir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"ARM_CLIENT_SECRET": "",
+		"ARM_CLIENT_ID":     "",
 	})
+	testAuthenticatesAs(t, f, assignmentConfig("test", "", f), graphfake.AzureCLIUserID,
+		func(*terraform.State) error {
+			calls, err := os.ReadFile(filepath.Join(dir, graphfake.AzureCLICallLog))
+			want := "account get-access-token -o json --resource " + emulator.URL() + " --tenant " + emulator.TenantID()
+			if err != nil || !strings.Contains(string(calls), want) {
+				return fmt.Errorf("az calls %q (%v), want %q", calls, err, want)
+			}
+			return nil
+		})
 }
 
 // With nothing configured and no az installed, plan fails with the list of
@@ -459,8 +432,10 @@ func TestAccAuth_azureCLI(t *testing.T) {
 func TestAccAuth_nothingConfigured(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 1)
-	t.Setenv("PATH", t.TempDir()+string(os.PathListSeparator)+filepath.Dir(os.Getenv("TF_ACC_TERRAFORM_PATH")))
-	t.Setenv("ARM_CLIENT_SECRET", "")
+	setEnv(t, map[string]string{
+		"PATH":              t.TempDir() + string(os.PathListSeparator) + filepath.Dir(os.Getenv("TF_ACC_TERRAFORM_PATH")),
+		"ARM_CLIENT_SECRET": "",
+	})
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
