@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,63 @@ import (
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
+
+// testCloud is an environment and its endpoint overrides, with the hosts
+// they resolve to and the audience that cloud's Entra wants of federated
+// tokens.
+type testCloud struct {
+	environment, graphOverride, authorityOverride string
+	graphHost, authorityHost, exchangeAudience    string
+}
+
+// testClouds are the named environments and a custom one.
+var testClouds = []testCloud{
+	{"public", "", "", "graph.microsoft.com", "login.microsoftonline.com", "api://AzureADTokenExchange"},
+	{"global", "", "", "graph.microsoft.com", "login.microsoftonline.com", "api://AzureADTokenExchange"},
+	{"usgovernment", "", "", "graph.microsoft.us", "login.microsoftonline.us", "api://AzureADTokenExchangeUSGov"},
+	{"usgovernmentl4", "", "", "graph.microsoft.us", "login.microsoftonline.us", "api://AzureADTokenExchangeUSGov"},
+	{"usgovernmentl5", "", "", "dod-graph.microsoft.us", "login.microsoftonline.us", "api://AzureADTokenExchangeUSGov"},
+	{"dod", "", "", "dod-graph.microsoft.us", "login.microsoftonline.us", "api://AzureADTokenExchangeUSGov"},
+	{"china", "", "", "microsoftgraph.chinacloudapi.cn", "login.chinacloudapi.cn", "api://AzureADTokenExchangeChina"},
+	{"custom", "https://graph.contoso.test", "https://login.contoso.test", "graph.contoso.test", "login.contoso.test", "api://AzureADTokenExchange"},
+}
+
+func TestResolveCloud(t *testing.T) {
+	// Besides those: the default, any case, trailing slashes, a port.
+	cases := append(slices.Clone(testClouds), []testCloud{
+		{"", "", "", "graph.microsoft.com", "login.microsoftonline.com", "api://AzureADTokenExchange"},
+		{"USGovernment", "", "", "graph.microsoft.us", "login.microsoftonline.us", "api://AzureADTokenExchangeUSGov"},
+		{"custom", "https://graph.example/", "https://login.example", "graph.example", "login.example", "api://AzureADTokenExchange"},
+		{"public", "https://127.0.0.1:8443", "", "127.0.0.1:8443", "login.microsoftonline.com", "api://AzureADTokenExchange"},
+	}...)
+	for _, c := range cases {
+		got, err := ResolveCloud(c.environment, c.graphOverride, c.authorityOverride)
+		if err != nil {
+			t.Errorf("ResolveCloud(%q): %v", c.environment, err)
+			continue
+		}
+		if got.GraphEndpoint != "https://"+c.graphHost || got.AuthorityHost != "https://"+c.authorityHost+"/" ||
+			got.Scope() != "https://"+c.graphHost+"/.default" || got.TokenExchangeAudience() != c.exchangeAudience {
+			t.Errorf("ResolveCloud(%q, %q, %q) = %+v scope %s audience %s", c.environment, c.graphOverride, c.authorityOverride, got, got.Scope(), got.TokenExchangeAudience())
+		}
+	}
+}
+
+func TestResolveCloudErrors(t *testing.T) {
+	cases := []struct{ env, graph, authority, want string }{
+		{"mars", "", "", "valid values are"},
+		{"custom", "https://graph.example", "", "needs both"},
+		{"public", "http://graph.example", "", "must be an https URL"},
+		{"public", "http://127.0.0.1:8080", "", "must be an https URL"}, // loopback too: a token is never sent in clear text
+		{"public", "", "ftp://login.example", "must be an https URL"},
+	}
+	for _, c := range cases {
+		_, err := ResolveCloud(c.env, c.graph, c.authority)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ResolveCloud(%q, %q, %q) err = %v, want %q", c.env, c.graph, c.authority, err, c.want)
+		}
+	}
+}
 
 // recordingTransport answers like Entra, the GitHub Actions runtime, a
 // managed identity endpoint and Graph, for any host, and records every
@@ -81,19 +139,6 @@ func (rt *recordingTransport) all() []recorded {
 // with that token. Nothing goes anywhere else.
 func TestEachCloudTokenScopeAndHosts(t *testing.T) {
 	pem := func() string { c, k := newCertificate(t); return string(certificatePEM(t, c, k)) }()
-	clouds := []struct {
-		environment, graphHost, authorityHost, exchangeAudience string
-		graphOverride, authorityOverride                        string
-	}{
-		{"public", "graph.microsoft.com", "login.microsoftonline.com", "api://AzureADTokenExchange", "", ""},
-		{"global", "graph.microsoft.com", "login.microsoftonline.com", "api://AzureADTokenExchange", "", ""},
-		{"usgovernment", "graph.microsoft.us", "login.microsoftonline.us", "api://AzureADTokenExchangeUSGov", "", ""},
-		{"usgovernmentl4", "graph.microsoft.us", "login.microsoftonline.us", "api://AzureADTokenExchangeUSGov", "", ""},
-		{"usgovernmentl5", "dod-graph.microsoft.us", "login.microsoftonline.us", "api://AzureADTokenExchangeUSGov", "", ""},
-		{"dod", "dod-graph.microsoft.us", "login.microsoftonline.us", "api://AzureADTokenExchangeUSGov", "", ""},
-		{"china", "microsoftgraph.chinacloudapi.cn", "login.chinacloudapi.cn", "api://AzureADTokenExchangeChina", "", ""},
-		{"custom", "graph.contoso.test", "login.contoso.test", "api://AzureADTokenExchange", "https://graph.contoso.test", "https://login.contoso.test"},
-	}
 	methods := []struct {
 		name      string
 		tokenHost string // "" means the authority host
@@ -112,7 +157,7 @@ func TestEachCloudTokenScopeAndHosts(t *testing.T) {
 	t.Setenv("IDENTITY_ENDPOINT", "https://msi.host.test/msi/token")
 	t.Setenv("IDENTITY_HEADER", "h")
 
-	for _, c := range clouds {
+	for _, c := range testClouds {
 		for _, m := range methods {
 			t.Run(c.environment+"/"+m.name, func(t *testing.T) {
 				cloud, err := ResolveCloud(c.environment, c.graphOverride, c.authorityOverride)

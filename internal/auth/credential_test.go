@@ -55,6 +55,30 @@ func TestClientSecretAndFileDisagree(t *testing.T) {
 	wantErr(t, err, "client_id and client_id_file_path are both set and disagree")
 }
 
+func TestValueAndFileMustAgree(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "secret")
+	if err := os.WriteFile(p, []byte("s3cret-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := valueOrFile("client_secret", "", p); err != nil || v != "s3cret-from-file" {
+		t.Errorf("file only: %q, %v", v, err)
+	}
+	if v, err := valueOrFile("client_secret", "s3cret-from-file", p); err != nil || v != "s3cret-from-file" {
+		t.Errorf("agreeing: %q, %v", v, err)
+	}
+	_, err := valueOrFile("client_secret", "other-value", p)
+	if err == nil || !strings.Contains(err.Error(), "disagree") {
+		t.Fatalf("disagreeing: %v", err)
+	}
+	if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "other-value") {
+		t.Errorf("error quotes a secret: %v", err)
+	}
+	if _, err := valueOrFile("client_id", "", filepath.Join(dir, "missing")); err == nil {
+		t.Error("missing file accepted")
+	}
+}
+
 func TestMissingTenantOrClient(t *testing.T) {
 	pemFile := writeFile(t, "cert.pem", func() []byte { c, k := newCertificate(t); return certificatePEM(t, c, k) }())
 	cases := map[string]Settings{
