@@ -122,22 +122,8 @@ func TestCreateConfigurationValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.body == "" { // graphCall sends no Content-Type without a body
-				req, _ := http.NewRequest(http.MethodPost, s.URL()+configurationsPath, strings.NewReader(""))
-				req.Header.Set("Authorization", "Bearer "+token)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := s.HTTPClient().Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var e graphErrorBody
-				decodeResponse(t, resp, http.StatusBadRequest, &e)
-				if !strings.Contains(e.Error.Message, tt.wantMessage) {
-					t.Errorf("message %q lacks %q", e.Error.Message, tt.wantMessage)
-				}
-				return
-			}
-			r := graphCall(t, s, token, http.MethodPost, configurationsPath, tt.body)
+			// The empty body too goes as JSON: graphCall would send it with no Content-Type.
+			r := graphCallTyped(t, s, token, http.MethodPost, configurationsPath, "application/json", tt.body)
 			e := parseGraphError(t, r)
 			if r.status != http.StatusBadRequest || e.Error.Code != "BadRequest" || !strings.Contains(e.Error.Message, tt.wantMessage) {
 				t.Errorf("status %d, error %+v; want 400 mentioning %q", r.status, e.Error, tt.wantMessage)
@@ -153,18 +139,13 @@ func TestCreateConfigurationNeedsJSONAndBoundsTheBody(t *testing.T) {
 	s := startServer(t, Options{})
 	token := requestToken(t, s)
 
-	req, _ := http.NewRequest(http.MethodPost, s.URL()+configurationsPath, strings.NewReader(createBody))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "text/plain")
-	resp, err := s.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
+	r := graphCallTyped(t, s, token, http.MethodPost, configurationsPath, "text/plain", createBody)
+	if pe := parseGraphError(t, r); r.status != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain body: status %d, %+v; want 415", r.status, pe.Error)
 	}
-	var e graphErrorBody
-	decodeResponse(t, resp, http.StatusUnsupportedMediaType, &e)
 
 	huge := fmt.Sprintf(`{"displayName":"a","payloadFileName":"p.xml","payload":"%s"}`, strings.Repeat("QUJD", maxConfigurationBody/4+1))
-	r := graphCall(t, s, token, http.MethodPost, configurationsPath, huge)
+	r = graphCall(t, s, token, http.MethodPost, configurationsPath, huge)
 	if pe := parseGraphError(t, r); r.status != http.StatusRequestEntityTooLarge || pe.Error.Code != "RequestEntityTooLarge" {
 		t.Errorf("status %d, %+v", r.status, pe.Error)
 	}
@@ -254,18 +235,7 @@ func TestListConfigurationsPagesInCreationOrderWithSelect(t *testing.T) {
 	pages := 0
 	next := configurationsPath + "?$select=id,displayName,version"
 	for next != "" {
-		r := graphCall(t, s, token, http.MethodGet, next, "")
-		if r.status != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", next, r.status, r.body)
-		}
-		var page struct {
-			Context  string           `json:"@odata.context"`
-			Value    []map[string]any `json:"value"`
-			NextLink string           `json:"@odata.nextLink"`
-		}
-		if err := json.Unmarshal(r.body, &page); err != nil {
-			t.Fatal(err)
-		}
+		page := getPage(t, s, token, next)
 		if !strings.HasSuffix(page.Context, "iosLobAppProvisioningConfigurations(id,displayName,version)") {
 			t.Errorf("@odata.context = %q", page.Context)
 		}
@@ -289,13 +259,8 @@ func TestListConfigurationsPagesInCreationOrderWithSelect(t *testing.T) {
 	}
 
 	// Without $select every property is there.
-	r := graphCall(t, s, token, http.MethodGet, configurationsPath, "")
-	var page struct {
-		Value []map[string]any `json:"value"`
-	}
-	_ = json.Unmarshal(r.body, &page)
-	if len(page.Value) != 2 || page.Value[0]["payload"] == nil {
-		t.Errorf("full page: %s", r.body)
+	if page := getPage(t, s, token, configurationsPath); len(page.Value) != 2 || page.Value[0]["payload"] == nil {
+		t.Errorf("full page: %+v", page)
 	}
 }
 

@@ -351,16 +351,8 @@ func TestAssignRejectsInvalidBodies(t *testing.T) {
 	}
 
 	// Graph only takes JSON.
-	req, _ := http.NewRequest(http.MethodPost, s.URL()+configPath(testConfigID)+"/assign", strings.NewReader(assignBody(nil, nil)))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "text/plain")
-	resp, err := s.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnsupportedMediaType {
-		t.Errorf("text/plain body: status %d, want 415", resp.StatusCode)
+	if r := graphCallTyped(t, s, token, http.MethodPost, configPath(testConfigID)+"/assign", "text/plain", assignBody(nil, nil)); r.status != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain body: status %d, want 415", r.status)
 	}
 }
 
@@ -409,20 +401,9 @@ func TestPagingFollowsNextLink(t *testing.T) {
 			if pages > 10 {
 				t.Fatal("paging does not end")
 			}
-			r := graphCall(t, s, token, http.MethodGet, next, "")
-			if r.status != http.StatusOK {
-				t.Fatalf("GET %s: status %d, body %s", next, r.status, r.body)
-			}
-			var page struct {
-				Context  string           `json:"@odata.context"`
-				Value    []map[string]any `json:"value"`
-				NextLink string           `json:"@odata.nextLink"`
-			}
-			if err := json.Unmarshal(r.body, &page); err != nil {
-				t.Fatal(err)
-			}
+			page := getPage(t, s, token, next)
 			if len(page.Value) != 1 || page.Context == "" {
-				t.Fatalf("page %d: %s", pages, r.body)
+				t.Fatalf("page %d: %+v", pages, page)
 			}
 			if page.NextLink != "" && !strings.HasPrefix(page.NextLink, s.URL()+"/beta/") {
 				t.Fatalf("nextLink must be absolute: %q", page.NextLink)

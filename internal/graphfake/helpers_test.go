@@ -53,8 +53,19 @@ type response struct {
 	body   []byte
 }
 
-// graphCall sends a Graph request; pathOrURL may be absolute (a nextLink).
+// graphCall sends a Graph request, its body (if any) as JSON; pathOrURL may
+// be absolute (a nextLink).
 func graphCall(t *testing.T, s *Server, token, method, pathOrURL, body string) response {
+	t.Helper()
+	contentType := ""
+	if body != "" {
+		contentType = "application/json"
+	}
+	return graphCallTyped(t, s, token, method, pathOrURL, contentType, body)
+}
+
+// graphCallTyped is graphCall with the Content-Type given ("" for none).
+func graphCallTyped(t *testing.T, s *Server, token, method, pathOrURL, contentType, body string) response {
 	t.Helper()
 	target := pathOrURL
 	if strings.HasPrefix(pathOrURL, "/") {
@@ -71,8 +82,8 @@ func graphCall(t *testing.T, s *Server, token, method, pathOrURL, body string) r
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := s.HTTPClient().Do(req)
 	if err != nil {
@@ -84,6 +95,27 @@ func graphCall(t *testing.T, s *Server, token, method, pathOrURL, body string) r
 		t.Fatal(err)
 	}
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// readPage is one page of a collection as a client decodes it.
+type readPage struct {
+	Context  string           `json:"@odata.context"`
+	Value    []map[string]any `json:"value"`
+	NextLink string           `json:"@odata.nextLink"`
+}
+
+// getPage reads one page of a collection; pathOrURL may be a nextLink.
+func getPage(t *testing.T, s *Server, token, pathOrURL string) readPage {
+	t.Helper()
+	r := graphCall(t, s, token, http.MethodGet, pathOrURL, "")
+	if r.status != http.StatusOK {
+		t.Fatalf("GET %s: status %d, body %s", pathOrURL, r.status, r.body)
+	}
+	var page readPage
+	if err := json.Unmarshal(r.body, &page); err != nil {
+		t.Fatalf("page %s: %v", r.body, err)
+	}
+	return page
 }
 
 func decodeResponse(t *testing.T, resp *http.Response, wantStatus int, into any) {
