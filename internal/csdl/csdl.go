@@ -199,13 +199,9 @@ func (m *Model) Entity(typeName string, body []byte) Problems {
 // Collection checks a collection answer, {"value":[...]} with its
 // @odata.context and @odata.nextLink, whose items are of the named type.
 func (m *Model) Collection(typeName string, body []byte) Problems {
-	v, err := decode(body)
-	if err != nil {
-		return Problems{err.Error()}
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return Problems{"$: a collection answer must be a JSON object"}
+	obj, problems := decodeObject(body, "a collection answer")
+	if problems != nil {
+		return problems
 	}
 	var p Problems
 	items, ok := obj["value"]
@@ -233,13 +229,9 @@ func (m *Model) ActionBody(bindingType, actionName string, body []byte) Problems
 	if !ok {
 		return Problems{fmt.Sprintf("no action %s bound to %s in the metadata", actionName, bindingType)}
 	}
-	v, err := decode(body)
-	if err != nil {
-		return Problems{err.Error()}
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return Problems{"$: an action body must be a JSON object"}
+	obj, problems := decodeObject(body, "an action body")
+	if problems != nil {
+		return problems
 	}
 	var p Problems
 	for _, k := range sortedKeys(obj) {
@@ -264,6 +256,20 @@ func decode(body []byte) (any, error) {
 		return nil, fmt.Errorf("not one JSON value")
 	}
 	return v, nil
+}
+
+// decodeObject decodes body, which must be one JSON object; what names the
+// body in the problem if it is not.
+func decodeObject(body []byte, what string) (map[string]any, Problems) {
+	v, err := decode(body)
+	if err != nil {
+		return nil, Problems{err.Error()}
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, Problems{"$: " + what + " must be a JSON object"}
+	}
+	return obj, nil
 }
 
 // checkValue checks v as a value of typ (qualified, or Collection(...)).
