@@ -121,4 +121,14 @@ func TestEntityAndCollection(t *testing.T) {
 	if p := m.Collection("iosLobAppProvisioningConfigurationAssignment", []byte(strings.Replace(page, `"value"`, `"values"`, 1))); len(p) == 0 {
 		t.Error("a page without value passed")
 	}
+
+	// Both take one JSON object and nothing else.
+	for body, want := range map[string]string{`[]`: "$: a collection answer must be a JSON object", `{} {}`: "not one JSON value", `{`: "not JSON"} {
+		if p := m.Collection("iosLobAppProvisioningConfigurationAssignment", []byte(body)); !strings.Contains(p.Error(), want) {
+			t.Errorf("collection %s: problems %q, want %q", body, p, want)
+		}
+	}
+	if p := m.ActionBody("iosLobAppProvisioningConfiguration", "assign", []byte(`"x"`)); !strings.Contains(p.Error(), "$: an action body must be a JSON object") {
+		t.Errorf("an action body that is a string: %q", p)
+	}
 }
