@@ -230,13 +230,16 @@ func (c *Client) Assign(ctx context.Context, id string, a Assignments) error {
 	return err
 }
 
+// collectionPage is one page of a collection, as Graph sends it.
+type collectionPage[T any] struct {
+	Value    []T    `json:"value"`
+	NextLink string `json:"@odata.nextLink"`
+}
+
 func listAll[T any](ctx context.Context, c *Client, first string) ([]T, error) {
 	items := []T{}
 	for next := first; next != ""; {
-		var page struct {
-			Value    []T    `json:"value"`
-			NextLink string `json:"@odata.nextLink"`
-		}
+		var page collectionPage[T]
 		if err := c.getJSON(ctx, next, &page); err != nil {
 			return nil, err
 		}

@@ -10,9 +10,10 @@ import (
 	"time"
 )
 
-// Fuzz targets for everything the client decodes from Graph. They must
-// never panic, and what they decode must survive encoding and decoding
-// again unchanged. `make test` runs each briefly; `make fuzz` longer.
+// Fuzz targets for everything the client decodes from Graph, into the types
+// it decodes into. They must never panic, and what they decode must survive
+// encoding and decoding again unchanged. `make test` runs each briefly;
+// `make fuzz` longer.
 
 // belongs keeps only the properties that exist on the target's type, which
 // is what MarshalJSON sends.
@@ -26,6 +27,20 @@ func belongs(t Target) Target {
 		t.GroupID, t.CollectionID = "", ""
 	}
 	return t
+}
+
+// reencode encodes v as the client sends it and decodes that again.
+func reencode[T any](t *testing.T, v T) (T, []byte) {
+	t.Helper()
+	encoded, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("encoding %+v: %v", v, err)
+	}
+	var again T
+	if err := json.Unmarshal(encoded, &again); err != nil {
+		t.Fatalf("decoding our own %s: %v", encoded, err)
+	}
+	return again, encoded
 }
 
 func knownTarget(odataType string) bool {
@@ -44,10 +59,7 @@ func FuzzDecodeAssignmentsPage(f *testing.F) {
 	f.Add([]byte(`{"value":[{"target":null}]}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var page struct {
-			Value    []TargetAssignment `json:"value"`
-			NextLink string             `json:"@odata.nextLink"`
-		}
+		var page collectionPage[TargetAssignment]
 		if json.Unmarshal(body, &page) != nil {
 			return
 		}
@@ -59,14 +71,7 @@ func FuzzDecodeAssignmentsPage(f *testing.F) {
 				}
 				continue
 			}
-			encoded, err := json.Marshal(a)
-			if err != nil {
-				t.Fatalf("encoding %+v: %v", a, err)
-			}
-			var again TargetAssignment
-			if err := json.Unmarshal(encoded, &again); err != nil {
-				t.Fatalf("decoding our own %s: %v", encoded, err)
-			}
+			again, encoded := reencode(t, a)
 			if want := belongs(a.Target); again.Target != want {
 				t.Fatalf("round trip changed the target:\n got %+v\nwant %+v\nvia %s", again.Target, want, encoded)
 			}
@@ -78,22 +83,12 @@ func FuzzDecodeGroupAssignments(f *testing.F) {
 	f.Add([]byte(`{"value":[{"@odata.type":"#microsoft.graph.mobileAppProvisioningConfigGroupAssignment","id":"x","targetGroupId":"11111111-1111-1111-1111-111111111111"}]}`))
 	f.Add([]byte(`{"value":[{"targetGroupId":7}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var page struct {
-			Value []GroupAssignment `json:"value"`
-		}
+		var page collectionPage[GroupAssignment]
 		if json.Unmarshal(body, &page) != nil {
 			return
 		}
 		for _, g := range page.Value {
-			encoded, err := json.Marshal(g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var again GroupAssignment
-			if err := json.Unmarshal(encoded, &again); err != nil {
-				t.Fatal(err)
-			}
-			if again.TargetGroupID != g.TargetGroupID {
+			if again, _ := reencode(t, g); again.TargetGroupID != g.TargetGroupID {
 				t.Fatalf("round trip changed %q to %q", g.TargetGroupID, again.TargetGroupID)
 			}
 		}
@@ -136,9 +131,7 @@ func FuzzDecodeConfigurationsPage(f *testing.F) {
 	f.Add([]byte(`{"value":[{"id":"x","expirationDateTime":"0001-01-01T00:00:00Z","description":null}]}`))
 	f.Add([]byte(`{"value":[{"payload":{"nested":[1,2]}}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var page struct {
-			Value []configurationWithoutPayload `json:"value"`
-		}
+		var page collectionPage[configurationWithoutPayload]
 		if json.Unmarshal(body, &page) != nil {
 			return
 		}
@@ -146,14 +139,7 @@ func FuzzDecodeConfigurationsPage(f *testing.F) {
 			if c.Configuration.Payload != "" {
 				t.Fatalf("the payload was kept: %q", c.Configuration.Payload)
 			}
-			encoded, err := json.Marshal(c.Configuration)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var again Configuration
-			if err := json.Unmarshal(encoded, &again); err != nil {
-				t.Fatalf("decoding our own %s: %v", encoded, err)
-			}
+			again, _ := reencode(t, c.Configuration)
 			if !reflect.DeepEqual(again, c.Configuration) && !timesOnlyDiffer(again, c.Configuration) {
 				t.Fatalf("round trip changed %+v to %+v", c.Configuration, again)
 			}
