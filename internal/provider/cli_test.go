@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
 // The acceptance suite runs on Terraform and on OpenTofu (README, "Supported
@@ -37,7 +39,7 @@ func detectCLI() error {
 	if err != nil {
 		return fmt.Errorf("running %s version: %w", cli, err)
 	}
-	openTofu = strings.HasPrefix(string(out), "OpenTofu")
+	openTofu = strings.HasPrefix(tfharness.Banner(out), "OpenTofu")
 	if openTofu && os.Getenv("TF_ACC_PROVIDER_HOST") == "" {
 		os.Setenv("TF_ACC_PROVIDER_HOST", "registry.opentofu.org")
 	}
