@@ -99,12 +99,59 @@ func TestAccReliability_droppedConnectionsAreRetriedSafely(t *testing.T) {
 	})
 }
 
+// endLagAfterARead makes Intune catch up with each assign on configuration
+// id as soon as one read after it has been answered with the lagging
+// assignments: the provider has to read again to see its write. The lag
+// ends on that event in the emulator's log, not after a time that a busy
+// machine can outrun before the provider's first read.
+func endLagAfterARead(t *testing.T, id string) {
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() {
+		close(stop)
+		<-stopped
+	})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		caughtUp := 0 // assigns whose lag has ended
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			// The log is in the order requests were answered.
+			assigns, readSince := 0, false
+			for _, r := range requestsFor(id) {
+				switch {
+				case r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/assign") && r.Status == http.StatusNoContent:
+					assigns, readSince = assigns+1, false
+				case r.Method == http.MethodGet:
+					readSince = true
+				}
+			}
+			if assigns > caughtUp && readSince {
+				// What Graph holds, visible at once (as an edit in the portal is).
+				groups, targets, _ := emulator.Assignments(id)
+				if err := emulator.SetAssignments(id, groups, targets); err != nil {
+					t.Error(err)
+					return
+				}
+				caughtUp = assigns
+			}
+		}
+	}()
+}
+
 // Intune's reads can lag behind an assign it accepted. The provider reads
 // until they show the plan, so the state is true and the next plan empty.
 func TestAccReliability_readLagIsWaitedOut(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 3)
-	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), ReadLag: 2 * time.Second, Count: 2})
+	// Reads lag until the provider has read once after each assign.
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), ReadLag: time.Hour, Count: 2})
+	endLagAfterARead(t, f.ConfigurationID)
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{
@@ -139,7 +186,9 @@ func TestAccReliability_readLagIsWaitedOut(t *testing.T) {
 
 // When reads lag past the timeout, the error says what the provider waited
 // for and how to allow more time. The assign did happen, so the resource is
-// recorded (tainted) and destroy still clears it.
+// recorded (tainted) and destroy still clears it. The timeouts here are long
+// enough for the first requests on a busy machine; after that, when the
+// time runs out does not change what the error says.
 func TestAccReliability_readLagPastTheTimeout(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 1)
@@ -151,22 +200,26 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
     group_id = %q
   }
   timeouts {
-    create = "3s"
+    create = "10s"
   }
 }`, f.ConfigurationID, f.Groups[0])
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{{
 			Config:      config,
-			ExpectError: wrapped("Unable to confirm the new assignments", "waiting for Graph's reads to show the assignments just written", "The create timeout (3s) ran out", "timeouts {", `create = "6s"`),
+			ExpectError: wrapped("Unable to confirm the new assignments", "waiting for Graph's reads to show the assignments just written", "The create timeout (10s) ran out", "timeouts {", `create = "20s"`),
 		}},
 	})
 }
 
+// Graph throttles the assign and asks for a wait longer than the create
+// timeout, so the time runs out while the provider waits, never while an
+// attempt is on the wire, however slow the machine (with short Retry-Afters
+// the timeout could end during a retry, which says "no answer yet").
 func TestAccReliability_throttlingPastTheTimeout(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 1)
-	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), Status: http.StatusTooManyRequests, RetryAfter: time.Second, Count: 1000})
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), Status: http.StatusTooManyRequests, RetryAfter: time.Minute})
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{{
@@ -177,10 +230,10 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
     group_id = %q
   }
   timeouts {
-    create = "4s"
+    create = "10s"
   }
 }`, f.ConfigurationID, f.Groups[0]),
-			ExpectError: wrapped("Unable to assign provisioning configuration", "waiting for Graph to stop throttling POST", "HTTP 429", "The create timeout (4s) ran out", "timeouts {", `create = "8s"`),
+			ExpectError: wrapped("Unable to assign provisioning configuration", "waiting for Graph to stop throttling POST", "HTTP 429", "The create timeout (10s) ran out", "timeouts {", `create = "20s"`),
 		}},
 	})
 }
@@ -195,7 +248,7 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
     group_id = %q
   }
   timeouts {
-    read = "2s"
+    read = "10s"
   }
 }`, f.ConfigurationID, f.Groups[0])
 	accTest(t, resource.TestCase{
@@ -209,7 +262,7 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
 				},
 				Config:      config,
 				PlanOnly:    true,
-				ExpectError: wrapped("waiting for Graph to answer GET", "The read timeout (2s) ran out", `read = "4s"`),
+				ExpectError: wrapped("waiting for Graph to answer GET", "The read timeout (10s) ran out", `read = "20s"`),
 			},
 		},
 	})
