@@ -200,14 +200,14 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
     group_id = %q
   }
   timeouts {
-    create = "10s"
+    create = "5s"
   }
 }`, f.ConfigurationID, f.Groups[0])
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{{
 			Config:      config,
-			ExpectError: wrapped("Unable to confirm the new assignments", "waiting for Graph's reads to show the assignments just written", "The create timeout (10s) ran out", "timeouts {", `create = "20s"`),
+			ExpectError: wrapped("Unable to confirm the new assignments", "waiting for Graph's reads to show the assignments just written", "The create timeout (5s) ran out", "timeouts {", `create = "10s"`),
 		}},
 	})
 }
@@ -230,10 +230,10 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
     group_id = %q
   }
   timeouts {
-    create = "10s"
+    create = "5s"
   }
 }`, f.ConfigurationID, f.Groups[0]),
-			ExpectError: wrapped("Unable to assign provisioning configuration", "waiting for Graph to stop throttling POST", "HTTP 429", "The create timeout (10s) ran out", "timeouts {", `create = "20s"`),
+			ExpectError: wrapped("Unable to assign provisioning configuration", "waiting for Graph to stop throttling POST", "HTTP 429", "The create timeout (5s) ran out", "timeouts {", `create = "10s"`),
 		}},
 	})
 }
@@ -248,7 +248,7 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
     group_id = %q
   }
   timeouts {
-    read = "10s"
+    read = "5s"
   }
 }`, f.ConfigurationID, f.Groups[0])
 	accTest(t, resource.TestCase{
@@ -262,7 +262,7 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
 				},
 				Config:      config,
 				PlanOnly:    true,
-				ExpectError: wrapped("waiting for Graph to answer GET", "The read timeout (10s) ran out", `read = "20s"`),
+				ExpectError: wrapped("waiting for Graph to answer GET", "The read timeout (5s) ran out", `read = "10s"`),
 			},
 		},
 	})
