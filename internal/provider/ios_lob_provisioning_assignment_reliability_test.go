@@ -100,10 +100,11 @@ func TestAccReliability_droppedConnectionsAreRetriedSafely(t *testing.T) {
 }
 
 // endLagAfterARead makes Intune catch up with each assign on configuration
-// id as soon as one read after it has been answered with the lagging
-// assignments: the provider has to read again to see its write. The lag
-// ends on that event in the emulator's log, not after a time that a busy
-// machine can outrun before the provider's first read.
+// id as soon as both collections have been read after it (and shown the
+// lagging assignments, one page each for the small sets of the test): the
+// provider has to read again to see its write. The lag ends on that event
+// in the emulator's log, not after a time that a busy machine can outrun
+// before the provider's first read.
 func endLagAfterARead(t *testing.T, id string) {
 	stop, stopped := make(chan struct{}), make(chan struct{})
 	t.Cleanup(func() {
@@ -122,16 +123,18 @@ func endLagAfterARead(t *testing.T, id string) {
 			case <-tick.C:
 			}
 			// The log is in the order requests were answered.
-			assigns, readSince := 0, false
+			assigns, groupsRead, targetsRead := 0, false, false
 			for _, r := range requestsFor(id) {
 				switch {
 				case r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/assign") && r.Status == http.StatusNoContent:
-					assigns, readSince = assigns+1, false
-				case r.Method == http.MethodGet:
-					readSince = true
+					assigns, groupsRead, targetsRead = assigns+1, false, false
+				case r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/groupAssignments"):
+					groupsRead = true
+				case r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/assignments"):
+					targetsRead = true
 				}
 			}
-			if assigns > caughtUp && readSince {
+			if assigns > caughtUp && groupsRead && targetsRead {
 				// What Graph holds, visible at once (as an edit in the portal is).
 				groups, targets, _ := emulator.Assignments(id)
 				if err := emulator.SetAssignments(id, groups, targets); err != nil {
