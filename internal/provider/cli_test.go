@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"strings"
@@ -10,6 +12,8 @@ import (
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
 // The acceptance suite runs on Terraform and on OpenTofu (README, "Supported
@@ -24,6 +28,15 @@ var openTofu bool
 // provider without a source to registry.opentofu.org/hashicorp/intune, and
 // the test framework must serve the provider under that address.
 func detectCLI() error {
+	// OpenTofu 1.12 writes the warning about a CLI configuration file that
+	// does not exist to stdout, into the `version -json` output that
+	// terraform-plugin-testing parses, which then fails every test. A
+	// missing file configures nothing; neither does an empty one.
+	if rc := os.Getenv("TF_CLI_CONFIG_FILE"); rc != "" {
+		if _, err := os.Stat(rc); errors.Is(err, fs.ErrNotExist) {
+			os.Setenv("TF_CLI_CONFIG_FILE", os.DevNull)
+		}
+	}
 	cli := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if cli == "" {
 		cli, _ = exec.LookPath("terraform")
@@ -37,7 +50,7 @@ func detectCLI() error {
 	if err != nil {
 		return fmt.Errorf("running %s version: %w", cli, err)
 	}
-	openTofu = strings.HasPrefix(string(out), "OpenTofu")
+	openTofu = strings.HasPrefix(tfharness.Banner(out), "OpenTofu")
 	if openTofu && os.Getenv("TF_ACC_PROVIDER_HOST") == "" {
 		os.Setenv("TF_ACC_PROVIDER_HOST", "registry.opentofu.org")
 	}

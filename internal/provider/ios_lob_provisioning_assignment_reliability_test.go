@@ -99,12 +99,62 @@ func TestAccReliability_droppedConnectionsAreRetriedSafely(t *testing.T) {
 	})
 }
 
+// endLagAfterARead makes Intune catch up with each assign on configuration
+// id as soon as both collections have been read after it (and shown the
+// lagging assignments, one page each for the small sets of the test): the
+// provider has to read again to see its write. The lag ends on that event
+// in the emulator's log, not after a time that a busy machine can outrun
+// before the provider's first read.
+func endLagAfterARead(t *testing.T, id string) {
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() {
+		close(stop)
+		<-stopped
+	})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		caughtUp := 0 // assigns whose lag has ended
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			// The log is in the order requests were answered.
+			assigns, groupsRead, targetsRead := 0, false, false
+			for _, r := range requestsFor(id) {
+				switch {
+				case r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/assign") && r.Status == http.StatusNoContent:
+					assigns, groupsRead, targetsRead = assigns+1, false, false
+				case r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/groupAssignments"):
+					groupsRead = true
+				case r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/assignments"):
+					targetsRead = true
+				}
+			}
+			if assigns > caughtUp && groupsRead && targetsRead {
+				// What Graph holds, visible at once (as an edit in the portal is).
+				groups, targets, _ := emulator.Assignments(id)
+				if err := emulator.SetAssignments(id, groups, targets); err != nil {
+					t.Error(err)
+					return
+				}
+				caughtUp = assigns
+			}
+		}
+	}()
+}
+
 // Intune's reads can lag behind an assign it accepted. The provider reads
 // until they show the plan, so the state is true and the next plan empty.
 func TestAccReliability_readLagIsWaitedOut(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 3)
-	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), ReadLag: 2 * time.Second, Count: 2})
+	// Reads lag until the provider has read once after each assign.
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), ReadLag: time.Hour, Count: 2})
+	endLagAfterARead(t, f.ConfigurationID)
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{
@@ -139,7 +189,9 @@ func TestAccReliability_readLagIsWaitedOut(t *testing.T) {
 
 // When reads lag past the timeout, the error says what the provider waited
 // for and how to allow more time. The assign did happen, so the resource is
-// recorded (tainted) and destroy still clears it.
+// recorded (tainted) and destroy still clears it. The timeouts here are long
+// enough for the first requests on a busy machine; after that, when the
+// time runs out does not change what the error says.
 func TestAccReliability_readLagPastTheTimeout(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 1)
@@ -151,22 +203,26 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
     group_id = %q
   }
   timeouts {
-    create = "3s"
+    create = "5s"
   }
 }`, f.ConfigurationID, f.Groups[0])
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{{
 			Config:      config,
-			ExpectError: wrapped("Unable to confirm the new assignments", "waiting for Graph's reads to show the assignments just written", "The create timeout (3s) ran out", "timeouts {", `create = "6s"`),
+			ExpectError: wrapped("Unable to confirm the new assignments", "waiting for Graph's reads to show the assignments just written", "The create timeout (5s) ran out", "timeouts {", `create = "10s"`),
 		}},
 	})
 }
 
+// Graph throttles the assign and asks for a wait longer than the create
+// timeout, so the time runs out while the provider waits, never while an
+// attempt is on the wire, however slow the machine (with short Retry-Afters
+// the timeout could end during a retry, which says "no answer yet").
 func TestAccReliability_throttlingPastTheTimeout(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 1)
-	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), Status: http.StatusTooManyRequests, RetryAfter: time.Second, Count: 1000})
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), Status: http.StatusTooManyRequests, RetryAfter: time.Minute})
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{{
@@ -177,10 +233,10 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
     group_id = %q
   }
   timeouts {
-    create = "4s"
+    create = "5s"
   }
 }`, f.ConfigurationID, f.Groups[0]),
-			ExpectError: wrapped("Unable to assign provisioning configuration", "waiting for Graph to stop throttling POST", "HTTP 429", "The create timeout (4s) ran out", "timeouts {", `create = "8s"`),
+			ExpectError: wrapped("Unable to assign provisioning configuration", "waiting for Graph to stop throttling POST", "HTTP 429", "The create timeout (5s) ran out", "timeouts {", `create = "10s"`),
 		}},
 	})
 }
@@ -195,7 +251,7 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
     group_id = %q
   }
   timeouts {
-    read = "2s"
+    read = "5s"
   }
 }`, f.ConfigurationID, f.Groups[0])
 	accTest(t, resource.TestCase{
@@ -209,7 +265,7 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
 				},
 				Config:      config,
 				PlanOnly:    true,
-				ExpectError: wrapped("waiting for Graph to answer GET", "The read timeout (2s) ran out", `read = "4s"`),
+				ExpectError: wrapped("waiting for Graph to answer GET", "The read timeout (5s) ran out", `read = "10s"`),
 			},
 		},
 	})

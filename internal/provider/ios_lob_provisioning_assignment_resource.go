@@ -371,9 +371,15 @@ const (
 // what it was waiting for.
 func (r *iosLobProvisioningAssignmentResource) readBack(ctx context.Context, id string, want, before graph.Assignments) (*graph.Assignments, error) {
 	delay := readBackFirstDelay
+	var lagging *graph.Assignments // what the last read showed instead of want
 	for reads := 1; ; reads++ {
 		got, err := r.client.GetAssignments(ctx, id)
 		if err != nil {
+			if lagging != nil && ctx.Err() != nil {
+				// The time ran out while reading once more: what the
+				// provider waited for is the lag the earlier reads showed.
+				return nil, readBackTimeout(reads-1, lagging, want, ctx.Err())
+			}
 			return nil, err
 		}
 		if got.SameSet(want) {
@@ -382,6 +388,7 @@ func (r *iosLobProvisioningAssignmentResource) readBack(ctx context.Context, id 
 		if !eachCollectionIsOneOf(*got, before, want) {
 			return nil, &foreignWriteError{id: id, before: before, wrote: want, seen: *got}
 		}
+		lagging = got
 		tflog.Debug(ctx, "Graph's reads do not show the assignments just written yet; reading again", map[string]any{
 			"configuration_id": id, "reads": reads, "next_read_in": delay.String(),
 		})
@@ -389,16 +396,22 @@ func (r *iosLobProvisioningAssignmentResource) readBack(ctx context.Context, id 
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, &graph.TimeoutError{
-				Waiting: fmt.Sprintf("Graph's reads to show the assignments just written (Graph accepted the assign, but after %d reads "+
-					"it still showed what the configuration held before, %d group and %d target assignments instead of the planned %d and %d; "+
-					"Intune can take a while to make a change visible)",
-					reads, len(got.Groups), len(got.Targets), len(want.Groups), len(want.Targets)),
-				Err: ctx.Err(),
-			}
+			return nil, readBackTimeout(reads, got, want, ctx.Err())
 		case <-timer.C:
 		}
 		delay = min(2*delay, readBackMaxDelay)
+	}
+}
+
+// readBackTimeout says that reads still lagged behind an assign when the
+// operation's time ran out.
+func readBackTimeout(reads int, got *graph.Assignments, want graph.Assignments, err error) error {
+	return &graph.TimeoutError{
+		Waiting: fmt.Sprintf("Graph's reads to show the assignments just written (Graph accepted the assign, but after %d reads "+
+			"it still showed what the configuration held before, %d group and %d target assignments instead of the planned %d and %d; "+
+			"Intune can take a while to make a change visible)",
+			reads, len(got.Groups), len(got.Targets), len(want.Groups), len(want.Targets)),
+		Err: err,
 	}
 }
 

@@ -94,14 +94,27 @@ func Identify(path string) (CLI, error) {
 	if err != nil {
 		return CLI{}, fmt.Errorf("%s version: %w", path, err)
 	}
-	banner, _, _ := strings.Cut(string(out), "\n")
+	banner := Banner(out)
 	switch {
 	case strings.HasPrefix(banner, "OpenTofu"):
 		return CLI{Banner: banner, Name: "tofu", ProviderSource: "registry.opentofu.org/intunetf/intune"}, nil
 	case strings.HasPrefix(banner, "Terraform"):
 		return CLI{Banner: banner, Name: "terraform", ProviderSource: "registry.terraform.io/intunetf/intune"}, nil
 	}
-	return CLI{}, fmt.Errorf("%s is neither Terraform nor OpenTofu: its version says %q", path, banner)
+	return CLI{}, fmt.Errorf("%s is neither Terraform nor OpenTofu: its version says %q", path, out)
+}
+
+// Banner is the line of a CLI's `version` output that names it, "Terraform
+// v1.16.4" or "OpenTofu v1.12.6", or "" if none does. It is not always the
+// first: OpenTofu 1.12 writes warnings about its CLI configuration (such as a
+// TF_CLI_CONFIG_FILE that does not exist) to stdout before it.
+func Banner(versionOutput []byte) string {
+	for line := range strings.Lines(string(versionOutput)) {
+		if strings.HasPrefix(line, "Terraform v") || strings.HasPrefix(line, "OpenTofu v") {
+			return strings.TrimSpace(line)
+		}
+	}
+	return ""
 }
 
 // WriteCLIConfig writes a CLI configuration that takes the provider from

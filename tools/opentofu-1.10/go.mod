@@ -1,8 +1,9 @@
-// Builds the OpenTofu CLI that the acceptance suite runs against
+// Builds OpenTofu 1.10, the oldest OpenTofu of the version matrix
 // (`make bin/tofu-1.10.10`). A module of its own because OpenTofu's build
 // needs its replace of hcl/v2 below, which `go install pkg@version` refuses
-// and which must not leak into the provider's module.
-module github.com/intunetf/terraform-provider-intune/tools/opentofu
+// and which must not leak into the provider's module. One module per
+// OpenTofu minor release: dependabot bumps only the patch release here.
+module github.com/intunetf/terraform-provider-intune/tools/opentofu-1.10
 
 go 1.24.13
 
