@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 )
@@ -37,6 +38,9 @@ import (
 const (
 	examplesDir      = "../../examples"
 	importByStringID = "import-by-string-id.tf"
+	// Not import-by-identity.tf, which tfplugindocs would render only from a
+	// Terraform 1.12+ schema: docs/ must not depend on the CLI on PATH.
+	importByIdentity = "import-with-identity.tf"
 )
 
 // registryAddress is the address the CLI under test gives the source
@@ -177,7 +181,7 @@ func TestAccExamples_validate(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			work := t.TempDir()
 			if c.dir != "" {
-				work, _ = exampleWorkDir(t, c.dir, true)
+				work, _ = exampleWorkDir(t, c.dir, importByStringID)
 			}
 			for name, content := range c.files {
 				if _, err := os.Stat(filepath.Join(work, name)); err == nil {
@@ -265,14 +269,14 @@ var (
 	configurationIDRE = regexp.MustCompile(`configuration_id\s*=\s*"([0-9a-fA-F-]{36})"`)
 	moduleFileRE      = regexp.MustCompile(`\$\{path\.module\}/([^"]+)"`)
 	importToRE        = regexp.MustCompile(`(?m)^\s*to\s*=\s*(\S+)`)
-	importIDRE        = regexp.MustCompile(`(?m)^\s*id\s*=\s*"([^"]+)"`)
+	importIDRE        = regexp.MustCompile(`(?m)^\s*(?:id|configuration_id)\s*=\s*"([^"]+)"`) // by id or by identity
 	importShRE        = regexp.MustCompile(`(?m)^terraform import (\S+) (\S+)\s*$`)
 )
 
 // exampleWorkDir is an example directory as a user would have it: its .tf
-// files (the import block only if withImport) and the files they read with
-// ${path.module}, such as the profile to upload, generated here.
-func exampleWorkDir(t *testing.T, dir string, withImport bool) (work, config string) {
+// files (of its import files, only importFile, if not "") and the files they
+// read with ${path.module}, such as the profile to upload, generated here.
+func exampleWorkDir(t *testing.T, dir, importFile string) (work, config string) {
 	t.Helper()
 	work = t.TempDir()
 	paths, err := filepath.Glob(filepath.Join(dir, "*.tf"))
@@ -281,7 +285,7 @@ func exampleWorkDir(t *testing.T, dir string, withImport bool) (work, config str
 	}
 	var all strings.Builder
 	for _, p := range paths {
-		if filepath.Base(p) == importByStringID && !withImport {
+		if name := filepath.Base(p); (name == importByStringID || name == importByIdentity) && name != importFile {
 			continue
 		}
 		b := readFile(t, p)
@@ -344,7 +348,7 @@ func seedExample(t *testing.T, ids []string, portalAssignments bool) {
 }
 
 func testResourceExample(t *testing.T, dir string) {
-	work, config := exampleWorkDir(t, dir, false)
+	work, config := exampleWorkDir(t, dir, "")
 	var createChecks []plancheck.PlanCheck
 	for _, m := range resourceBlockRE.FindAllStringSubmatch(config, -1) {
 		createChecks = append(createChecks, plancheck.ExpectResourceAction(m[1]+"."+m[2], plancheck.ResourceActionCreate))
@@ -390,42 +394,51 @@ func testResourceExample(t *testing.T, dir string) {
 		})
 	})
 
-	if _, err := os.Stat(filepath.Join(dir, importByStringID)); err != nil {
-		return
-	}
-	t.Run("import block", func(t *testing.T) {
-		work, config := exampleWorkDir(t, dir, true)
-		block := readFile(t, filepath.Join(dir, importByStringID))
-		to, id := importToRE.FindStringSubmatch(block), importIDRE.FindStringSubmatch(block)
-		if to == nil || id == nil {
-			t.Fatalf("%s has no `to = ADDRESS` and `id = \"...\"`", importByStringID)
+	// The import examples, by id and by identity, each take over a
+	// configuration that already has assignments.
+	for _, importFile := range []string{importByStringID, importByIdentity} {
+		if _, err := os.Stat(filepath.Join(dir, importFile)); err != nil {
+			continue
 		}
-		ids := []string{id[1]}
-		for _, m := range configurationIDRE.FindAllStringSubmatch(config, -1) {
-			ids = append(ids, m[1])
+		var versions []tfversion.TerraformVersionCheck
+		if importFile == importByIdentity {
+			versions = needsIdentity()
 		}
-		seedExample(t, ids, true)
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			CheckDestroy:             checkExampleDestroyed,
-			Steps: []resource.TestStep{{
-				ConfigDirectory: configDir(work),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					// Imported, then updated to what the example declares.
-					PreApply: []plancheck.PlanCheck{
-						expectImporting(to[1]),
-						plancheck.ExpectResourceAction(to[1], plancheck.ResourceActionUpdate),
+		t.Run(importFile, func(t *testing.T) {
+			work, config := exampleWorkDir(t, dir, importFile)
+			block := readFile(t, filepath.Join(dir, importFile))
+			to, id := importToRE.FindStringSubmatch(block), importIDRE.FindStringSubmatch(block)
+			if to == nil || id == nil {
+				t.Fatalf("%s has no `to = ADDRESS` and `id = \"...\"` (or `configuration_id`)", importFile)
+			}
+			ids := []string{id[1]}
+			for _, m := range configurationIDRE.FindAllStringSubmatch(config, -1) {
+				ids = append(ids, m[1])
+			}
+			seedExample(t, ids, true)
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				TerraformVersionChecks:   versions,
+				CheckDestroy:             checkExampleDestroyed,
+				Steps: []resource.TestStep{{
+					ConfigDirectory: configDir(work),
+					ConfigPlanChecks: resource.ConfigPlanChecks{
+						// Imported, then updated to what the example declares.
+						PreApply: []plancheck.PlanCheck{
+							expectImporting(to[1]),
+							plancheck.ExpectResourceAction(to[1], plancheck.ResourceActionUpdate),
+						},
+						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{graphHoldsState{}},
-			}},
+					ConfigStateChecks: []statecheck.StateCheck{graphHoldsState{}},
+				}},
+			})
 		})
-	})
+	}
 }
 
 func testDataSourceExample(t *testing.T, dir string) {
-	work, _ := exampleWorkDir(t, dir, false)
+	work, _ := exampleWorkDir(t, dir, "")
 	seedExample(t, []string{exampleConfigurationID}, true)
 	t.Cleanup(func() { emulator.DeleteConfiguration(exampleConfigurationID) })
 	resource.Test(t, resource.TestCase{
@@ -660,5 +673,26 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The list resources' pages are written by hand (templates/list-resources),
+// since `make docs` reads the schema through the CLI on PATH, which may
+// predate list resources: each must show its example as it stands, and
+// docs/ must have it as the template does.
+func TestListResourceDocsShowTheExamples(t *testing.T) {
+	examples, err := filepath.Glob(filepath.Join(examplesDir, "list-resources", "*", "list-resource.tfquery.hcl"))
+	if err != nil || len(examples) != 2 {
+		t.Fatalf("want the examples of both list resources, got %v (%v)", examples, err)
+	}
+	for _, example := range examples {
+		page := strings.TrimPrefix(filepath.Base(filepath.Dir(example)), "intune_") + ".md"
+		template := readFile(t, filepath.Join("..", "..", "templates", "list-resources", page))
+		if want := "```terraform\n" + readFile(t, example) + "```\n"; !strings.Contains(template, want) {
+			t.Errorf("templates/list-resources/%s does not show %s as it stands:\n%s", page, example, want)
+		}
+		if docs := readFile(t, filepath.Join("..", "..", "docs", "list-resources", page)); docs != template {
+			t.Errorf("docs/list-resources/%s differs from its template: run make docs", page)
+		}
 	}
 }

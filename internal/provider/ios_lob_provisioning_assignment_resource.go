@@ -30,6 +30,7 @@ var (
 	_ resource.ResourceWithImportState    = &iosLobProvisioningAssignmentResource{}
 	_ resource.ResourceWithValidateConfig = &iosLobProvisioningAssignmentResource{}
 	_ resource.ResourceWithModifyPlan     = &iosLobProvisioningAssignmentResource{}
+	_ resource.ResourceWithIdentity       = &iosLobProvisioningAssignmentResource{}
 )
 
 func newIOSLobProvisioningAssignmentResource() resource.Resource {
@@ -123,6 +124,11 @@ func (r *iosLobProvisioningAssignmentResource) Schema(ctx context.Context, _ res
 	}
 }
 
+// IdentitySchema: the configuration id, as `configuration_id` (identity.go).
+func (r *iosLobProvisioningAssignmentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = configurationIDIdentitySchema("configuration_id")
+}
+
 func (r *iosLobProvisioningAssignmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if pd := fromProviderData(req.ProviderData, &resp.Diagnostics); pd != nil {
 		r.client, r.owners = pd.client, pd.owners
@@ -143,6 +149,7 @@ func (r *iosLobProvisioningAssignmentResource) Create(ctx context.Context, req r
 		if resp.Diagnostics.HasError() || !r.mayWrite(id, &resp.Diagnostics) {
 			return
 		}
+		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "configuration_id", id)...)
 		held, err := r.client.GetAssignments(ctx, id)
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("configuration_id"), "Unable to read provisioning configuration assignments", errorDetail(err, graphCall{
@@ -175,6 +182,9 @@ func (r *iosLobProvisioningAssignmentResource) Create(ctx context.Context, req r
 func (r *iosLobProvisioningAssignmentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	within(ctx, req.State, opRead, &resp.Diagnostics, func(ctx context.Context, state assignmentModel, op operation) {
 		id := state.ID.ValueString()
+		// First, so that a state written before identities (or a configuration
+		// deleted outside Terraform) still answers with one, as Terraform requires.
+		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "configuration_id", id)...)
 		current, err := r.client.GetAssignments(ctx, id)
 		if goneOutOfBand(ctx, err, &resp.State) {
 			return
@@ -208,6 +218,7 @@ func (r *iosLobProvisioningAssignmentResource) Update(ctx context.Context, req r
 		if resp.Diagnostics.HasError() || !r.mayWrite(plan.ConfigurationID.ValueString(), &resp.Diagnostics) {
 			return
 		}
+		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "configuration_id", plan.ConfigurationID.ValueString())...)
 		if want.SameSet(before) {
 			// Only spelling changed (the case of a GUID) or the timeouts:
 			// Graph holds the plan already, and the state takes its spelling.
@@ -237,12 +248,16 @@ func (r *iosLobProvisioningAssignmentResource) Delete(ctx context.Context, req r
 	})
 }
 
+// ImportState takes the configuration id, by id or by identity; the read
+// that follows fills the sets.
 func (r *iosLobProvisioningAssignmentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !checkImportID(req.ID, &resp.Diagnostics) {
+	id, ok := importConfigurationID(ctx, req, "configuration_id", &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("configuration_id"), newGUIDValue(req.ID))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("configuration_id"), newGUIDValue(id))...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "configuration_id", id)...)
 }
 
 // ModifyPlan refuses, at plan time, two instances that manage the same

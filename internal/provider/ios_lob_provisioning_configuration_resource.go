@@ -28,6 +28,7 @@ var (
 	_ resource.ResourceWithImportState  = &iosLobProvisioningConfigurationResource{}
 	_ resource.ResourceWithModifyPlan   = &iosLobProvisioningConfigurationResource{}
 	_ resource.ResourceWithUpgradeState = &iosLobProvisioningConfigurationResource{}
+	_ resource.ResourceWithIdentity     = &iosLobProvisioningConfigurationResource{}
 )
 
 func newIOSLobProvisioningConfigurationResource() resource.Resource {
@@ -137,6 +138,11 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 	}
 }
 
+// IdentitySchema: the configuration id, as `id` (identity.go).
+func (r *iosLobProvisioningConfigurationResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = configurationIDIdentitySchema("id")
+}
+
 func (r *iosLobProvisioningConfigurationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
 }
@@ -158,12 +164,16 @@ func (r *iosLobProvisioningConfigurationResource) Create(ctx context.Context, re
 		plan.ID = types.StringValue(created.ID)
 		resp.Diagnostics.Append(setComputed(ctx, &plan, created)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "id", created.ID)...)
 	})
 }
 
 func (r *iosLobProvisioningConfigurationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	within(ctx, req.State, opRead, &resp.Diagnostics, func(ctx context.Context, state configurationResourceModel, op operation) {
 		id := state.ID.ValueString()
+		// First, so that a state written before identities (or a configuration
+		// deleted outside Terraform) still answers with one, as Terraform requires.
+		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "id", id)...)
 		cfg, err := r.client.GetConfiguration(ctx, id)
 		if goneOutOfBand(ctx, err, &resp.State) {
 			return
@@ -230,6 +240,7 @@ func (r *iosLobProvisioningConfigurationResource) Update(ctx context.Context, re
 		plan.ID = state.ID
 		resp.Diagnostics.Append(setComputed(ctx, &plan, current)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "id", id)...)
 	})
 }
 
@@ -244,12 +255,15 @@ func (r *iosLobProvisioningConfigurationResource) Delete(ctx context.Context, re
 	})
 }
 
-// ImportState takes the configuration id; the read that follows fills the rest.
+// ImportState takes the configuration id, by id or by identity; the read
+// that follows fills the rest.
 func (r *iosLobProvisioningConfigurationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !checkImportID(req.ID, &resp.Diagnostics) {
+	id, ok := importConfigurationID(ctx, req, "id", &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "id", id)...)
 }
 
 // ModifyPlan reads the planned profile: `profile` and, when left out,

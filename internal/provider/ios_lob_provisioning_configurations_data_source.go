@@ -95,20 +95,7 @@ func (d *iosLobProvisioningConfigurationsDataSource) Read(ctx context.Context, r
 			resp.Diagnostics.AddError("Unable to list provisioning configurations", errorDetail(err, graphCall{action: listConfigurations, op: op}))
 			return
 		}
-		// Client-side, because Graph documents $filter on this entity for id only.
-		prefix := strings.ToLower(cfg.DisplayNamePrefix.ValueString())
-		var matched []graph.Configuration
-		for _, c := range all {
-			if strings.HasPrefix(strings.ToLower(c.DisplayName), prefix) {
-				matched = append(matched, c)
-			}
-		}
-		sort.SliceStable(matched, func(i, j int) bool {
-			if matched[i].DisplayName != matched[j].DisplayName {
-				return matched[i].DisplayName < matched[j].DisplayName
-			}
-			return matched[i].ID < matched[j].ID
-		})
+		matched := withDisplayNamePrefix(all, cfg.DisplayNamePrefix.ValueString())
 
 		cfg.IDs = make([]types.String, 0, len(matched))
 		cfg.Configurations = make([]configurationSummaryModel, 0, len(matched))
@@ -126,4 +113,25 @@ func (d *iosLobProvisioningConfigurationsDataSource) Read(ctx context.Context, r
 		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 	})
+}
+
+// withDisplayNamePrefix is what the data source and both list resources
+// return: the configurations whose name starts with prefix, without regard
+// to case, ordered by name, then id. It filters here, because Graph
+// documents $filter on this entity for id only.
+func withDisplayNamePrefix(all []graph.Configuration, prefix string) []graph.Configuration {
+	prefix = strings.ToLower(prefix)
+	var matched []graph.Configuration
+	for _, c := range all {
+		if strings.HasPrefix(strings.ToLower(c.DisplayName), prefix) {
+			matched = append(matched, c)
+		}
+	}
+	sort.SliceStable(matched, func(i, j int) bool {
+		if matched[i].DisplayName != matched[j].DisplayName {
+			return matched[i].DisplayName < matched[j].DisplayName
+		}
+		return matched[i].ID < matched[j].ID
+	})
+	return matched
 }

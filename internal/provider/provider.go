@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -32,7 +33,10 @@ import (
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
-var _ provider.ProviderWithFunctions = &intuneProvider{}
+var (
+	_ provider.ProviderWithFunctions     = &intuneProvider{}
+	_ provider.ProviderWithListResources = &intuneProvider{}
+)
 
 // New returns the provider factory that main and the tests serve.
 func New(version string) func() provider.Provider {
@@ -301,6 +305,7 @@ func (p *intuneProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	data := &providerData{client: client, owners: newOwners()}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ListResourceData = data
 }
 
 // authSettings merges each authentication attribute with its environment
@@ -412,6 +417,15 @@ func (p *intuneProvider) DataSources(context.Context) []func() datasource.DataSo
 	return []func() datasource.DataSource{
 		newIOSLobProvisioningConfigurationDataSource,
 		newIOSLobProvisioningConfigurationsDataSource,
+	}
+}
+
+// ListResources are what `terraform query` lists (Terraform 1.14+): one per
+// resource, under the resource's name.
+func (p *intuneProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		newIOSLobProvisioningAssignmentListResource,
+		newIOSLobProvisioningConfigurationListResource,
 	}
 }
 

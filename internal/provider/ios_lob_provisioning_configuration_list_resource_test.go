@@ -1,0 +1,81 @@
+package provider
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+)
+
+// List resources and `terraform query` came in Terraform 1.14; OpenTofu
+// has neither.
+func needsQuery() []tfversion.TerraformVersionCheck {
+	return []tfversion.TerraformVersionCheck{withoutOpenTofu("`query` command (Terraform 1.14+)"), skipBelow("1.14.0", "1.14.0")}
+}
+
+// listConfig is a .tfquery.hcl with one list block of resource type, named
+// test, for the configurations whose name starts with prefix.
+func listConfig(resourceType, prefix string, includeResource bool) string {
+	return fmt.Sprintf(`provider "intune" {}
+
+list %q "test" {
+  provider         = intune
+  include_resource = %t
+  config {
+    display_name_prefix = %q
+  }
+}
+`, resourceType, includeResource, prefix)
+}
+
+// The query finds the configurations whose name has the prefix, whatever
+// its case, each with its identity and name, and with include_resource the
+// whole resource as import would read it.
+func TestAccConfiguration_list(t *testing.T) {
+	needsEmulator(t)
+	prefix := uniqueName(t)
+	ids := []string{uuid.NewString(), uuid.NewString()}
+	emulator.AddConfiguration(ids[0], prefix+" a")
+	emulator.AddConfiguration(ids[1], prefix+" B")
+	emulator.AddConfiguration(uuid.NewString(), "another team "+prefix)
+	const address = "intune_ios_lob_provisioning_configuration.test"
+	byID := func(id string) queryfilter.QueryFilter {
+		return queryfilter.ByResourceIdentity(map[string]knownvalue.Check{"id": knownvalue.StringExact(id)})
+	}
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: needsQuery(),
+		Steps: []resource.TestStep{
+			{
+				Query:  true,
+				Config: listConfig("intune_ios_lob_provisioning_configuration", prefix, false),
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength(address, 2),
+					querycheck.ExpectIdentity(address, map[string]knownvalue.Check{"id": knownvalue.StringExact(ids[0])}),
+					querycheck.ExpectIdentity(address, map[string]knownvalue.Check{"id": knownvalue.StringExact(ids[1])}),
+					querycheck.ExpectResourceDisplayName(address, byID(ids[1]), knownvalue.StringExact(prefix+" B")),
+				},
+			},
+			{
+				Query:  true,
+				Config: listConfig("intune_ios_lob_provisioning_configuration", prefix+" A", true),
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength(address, 1),
+					querycheck.ExpectResourceKnownValues(address, byID(ids[0]), []querycheck.KnownValueCheck{
+						{Path: tfjsonpath.New("id"), KnownValue: knownvalue.StringExact(ids[0])},
+						{Path: tfjsonpath.New("display_name"), KnownValue: knownvalue.StringExact(prefix + " a")},
+						{Path: tfjsonpath.New("payload_file_name"), KnownValue: knownvalue.StringExact("graphfake.xml")},
+						{Path: tfjsonpath.New("payload"), KnownValue: knownvalue.NotNull()},
+						{Path: tfjsonpath.New("profile").AtMapKey("name"), KnownValue: knownvalue.StringExact(prefix + " a")},
+						{Path: tfjsonpath.New("role_scope_tag_ids"), KnownValue: knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("0")})},
+					}),
+				},
+			},
+		},
+	})
+}

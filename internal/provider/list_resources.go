@@ -1,0 +1,121 @@
+package provider
+
+import (
+	"context"
+	"iter"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/list"
+	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
+)
+
+// What both list resources (`terraform query`, Terraform 1.14+) share: the
+// provider's client, the `display_name_prefix` filter, and the walk over
+// the tenant's configurations that each turns into results.
+
+// configurationLister is embedded by both list resources.
+type configurationLister struct {
+	client *graph.Client
+}
+
+// listConfigModel is the configuration of a `list` block of either resource.
+type listConfigModel struct {
+	DisplayNamePrefix types.String `tfsdk:"display_name_prefix"`
+}
+
+func (l *configurationLister) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	l.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+// listSchema is the `config` of a `list` block of either resource; what
+// lists is the prefix's description.
+func listSchema(what string) listschema.Schema {
+	return listschema.Schema{
+		MarkdownDescription: what + " Results are ordered by the configuration's `display_name`, then its id.",
+		Attributes: map[string]listschema.Attribute{
+			"display_name_prefix": listschema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Only configurations whose `display_name` starts with this, compared without regard to case.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+		},
+	}
+}
+
+// listResult builds one result from a configuration, or reports false to
+// leave the configuration out.
+type listResult func(ctx context.Context, cfg graph.Configuration, result *list.ListResult) bool
+
+// listMatching streams, in order, a result per configuration whose name
+// has the configured prefix and that build keeps, up to the query's limit.
+// build runs for batch configurations at a time, since each may read Graph
+// (the configuration's payload, its assignments): a query of a hundred
+// configurations then takes some ten rounds of requests, not a hundred,
+// and the provider's limiter keeps the requests within Intune's budget.
+func (l *configurationLister) listMatching(ctx context.Context, req list.ListRequest, build listResult) iter.Seq[list.ListResult] {
+	var cfg listConfigModel
+	if diags := req.Config.Get(ctx, &cfg); diags.HasError() {
+		return list.ListResultsStreamDiagnostics(diags)
+	}
+	if l.client == nil {
+		var diags diag.Diagnostics
+		diags.AddError("Provider not configured", "The intune provider was not configured before the query; this is a bug in the provider.")
+		return list.ListResultsStreamDiagnostics(diags)
+	}
+	return func(push func(list.ListResult) bool) {
+		ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
+		defer cancel()
+		all, err := l.client.ListConfigurations(ctx)
+		if err != nil {
+			var diags diag.Diagnostics
+			diags.AddError("Unable to list provisioning configurations", errorDetail(err, graphCall{
+				action: listConfigurations, op: operation{name: opRead, timeout: defaultReadTimeout},
+			}))
+			push(list.ListResult{Diagnostics: diags})
+			return
+		}
+		const batch = 8
+		matched := withDisplayNamePrefix(all, cfg.DisplayNamePrefix.ValueString())
+		pushed := int64(0)
+		for start := 0; start < len(matched); start += batch {
+			part := matched[start:min(start+batch, len(matched))]
+			results := make([]list.ListResult, len(part))
+			kept := make([]bool, len(part))
+			var wg sync.WaitGroup
+			for i := range part {
+				wg.Go(func() {
+					results[i] = req.NewListResult(ctx)
+					kept[i] = build(ctx, part[i], &results[i])
+				})
+			}
+			wg.Wait()
+			for i := range part {
+				if !kept[i] {
+					continue
+				}
+				if !push(results[i]) {
+					return
+				}
+				if pushed++; req.Limit > 0 && pushed >= req.Limit {
+					return
+				}
+			}
+		}
+	}
+}
+
+// nullResourceTimeouts is the `timeouts` block a listed resource has: none.
+func nullResourceTimeouts() resourceTimeouts {
+	return resourceTimeouts{Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+		opCreate: types.StringType, opRead: types.StringType, opUpdate: types.StringType, opDelete: types.StringType,
+	})}}
+}
