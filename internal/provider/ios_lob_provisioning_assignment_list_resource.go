@@ -11,13 +11,8 @@ import (
 )
 
 var (
-	_ list.ListResource              = &iosLobProvisioningAssignmentListResource{}
 	_ list.ListResourceWithConfigure = &iosLobProvisioningAssignmentListResource{}
 )
-
-func newIOSLobProvisioningAssignmentListResource() list.ListResource {
-	return &iosLobProvisioningAssignmentListResource{}
-}
 
 // iosLobProvisioningAssignmentListResource finds, for `terraform query`,
 // the configurations whose assignments could be adopted: those with at

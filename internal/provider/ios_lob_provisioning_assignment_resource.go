@@ -25,7 +25,6 @@ import (
 )
 
 var (
-	_ resource.Resource                   = &iosLobProvisioningAssignmentResource{}
 	_ resource.ResourceWithConfigure      = &iosLobProvisioningAssignmentResource{}
 	_ resource.ResourceWithImportState    = &iosLobProvisioningAssignmentResource{}
 	_ resource.ResourceWithValidateConfig = &iosLobProvisioningAssignmentResource{}
@@ -33,13 +32,8 @@ var (
 	_ resource.ResourceWithIdentity       = &iosLobProvisioningAssignmentResource{}
 )
 
-func newIOSLobProvisioningAssignmentResource() resource.Resource {
-	return &iosLobProvisioningAssignmentResource{}
-}
-
 type iosLobProvisioningAssignmentResource struct {
-	client *graph.Client
-	owners *owners
+	configuredResource
 }
 
 func (r *iosLobProvisioningAssignmentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -127,12 +121,6 @@ func (r *iosLobProvisioningAssignmentResource) Schema(ctx context.Context, _ res
 // IdentitySchema: the configuration id, as `configuration_id` (identity.go).
 func (r *iosLobProvisioningAssignmentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = configurationIDIdentitySchema("configuration_id")
-}
-
-func (r *iosLobProvisioningAssignmentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if pd := fromProviderData(req.ProviderData, &resp.Diagnostics); pd != nil {
-		r.client, r.owners = pd.client, pd.owners
-	}
 }
 
 // Create looks before it writes, since assign replaces whatever the

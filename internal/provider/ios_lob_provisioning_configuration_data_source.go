@@ -18,17 +18,12 @@ import (
 )
 
 var (
-	_ datasource.DataSource                     = &iosLobProvisioningConfigurationDataSource{}
 	_ datasource.DataSourceWithConfigure        = &iosLobProvisioningConfigurationDataSource{}
 	_ datasource.DataSourceWithConfigValidators = &iosLobProvisioningConfigurationDataSource{}
 )
 
-func newIOSLobProvisioningConfigurationDataSource() datasource.DataSource {
-	return &iosLobProvisioningConfigurationDataSource{}
-}
-
 type iosLobProvisioningConfigurationDataSource struct {
-	client *graph.Client
+	configuredDataSource
 }
 
 type configurationDataSourceModel struct {
@@ -131,10 +126,6 @@ func (d *iosLobProvisioningConfigurationDataSource) ConfigValidators(context.Con
 	return []datasource.ConfigValidator{
 		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("display_name")),
 	}
-}
-
-func (d *iosLobProvisioningConfigurationDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *iosLobProvisioningConfigurationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

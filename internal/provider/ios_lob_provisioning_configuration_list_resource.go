@@ -12,13 +12,8 @@ import (
 )
 
 var (
-	_ list.ListResource              = &iosLobProvisioningConfigurationListResource{}
 	_ list.ListResourceWithConfigure = &iosLobProvisioningConfigurationListResource{}
 )
-
-func newIOSLobProvisioningConfigurationListResource() list.ListResource {
-	return &iosLobProvisioningConfigurationListResource{}
-}
 
 // iosLobProvisioningConfigurationListResource finds the tenant's
 // configurations for `terraform query`.

@@ -171,47 +171,63 @@ func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 const profileMarkdown = "What the profile in `payload` says about itself: the object `provider::intune::parse_mobileprovision` returns."
 
-func profileResourceAttribute() rschema.SingleNestedAttribute {
-	attrs := make(map[string]rschema.Attribute, len(profileAttributes))
+// profileNestedAttributes is profileAttributes in one schema package, given
+// how that package writes a computed attribute of each kind (the packages of
+// resources and data sources have types of their own).
+func profileNestedAttributes[A any](str, boolean, integer, strings func(description string) A) map[string]A {
+	attrs := make(map[string]A, len(profileAttributes))
 	for _, a := range profileAttributes {
+		build := strings
 		switch a.typ {
 		case types.StringType:
-			attrs[a.name] = rschema.StringAttribute{Computed: true, MarkdownDescription: a.description}
+			build = str
 		case types.BoolType:
-			attrs[a.name] = rschema.BoolAttribute{Computed: true, MarkdownDescription: a.description}
+			build = boolean
 		case types.Int64Type:
-			attrs[a.name] = rschema.Int64Attribute{Computed: true, MarkdownDescription: a.description}
-		default:
-			attrs[a.name] = rschema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: a.description}
+			build = integer
 		}
+		attrs[a.name] = build(a.description)
 	}
+	return attrs
+}
+
+func profileResourceAttribute() rschema.SingleNestedAttribute {
 	return rschema.SingleNestedAttribute{
 		Computed: true,
 		MarkdownDescription: profileMarkdown + " Known at plan time from the planned `payload` (unknown until apply when `payload` is), " +
 			"so a plan that renews the profile shows the new one; null only when the payload Intune already holds is not a readable profile.",
-		Attributes: attrs,
+		Attributes: profileNestedAttributes(
+			func(d string) rschema.Attribute {
+				return rschema.StringAttribute{Computed: true, MarkdownDescription: d}
+			},
+			func(d string) rschema.Attribute { return rschema.BoolAttribute{Computed: true, MarkdownDescription: d} },
+			func(d string) rschema.Attribute {
+				return rschema.Int64Attribute{Computed: true, MarkdownDescription: d}
+			},
+			func(d string) rschema.Attribute {
+				return rschema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: d}
+			}),
 	}
 }
 
 func profileDataSourceAttribute() dsschema.SingleNestedAttribute {
-	attrs := make(map[string]dsschema.Attribute, len(profileAttributes))
-	for _, a := range profileAttributes {
-		switch a.typ {
-		case types.StringType:
-			attrs[a.name] = dsschema.StringAttribute{Computed: true, MarkdownDescription: a.description}
-		case types.BoolType:
-			attrs[a.name] = dsschema.BoolAttribute{Computed: true, MarkdownDescription: a.description}
-		case types.Int64Type:
-			attrs[a.name] = dsschema.Int64Attribute{Computed: true, MarkdownDescription: a.description}
-		default:
-			attrs[a.name] = dsschema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: a.description}
-		}
-	}
 	return dsschema.SingleNestedAttribute{
 		Computed: true,
 		MarkdownDescription: profileMarkdown + " Null when Graph does not return the payload, or when the payload is not a profile " +
 			"this provider can read (a warning then says why: the data source shows what exists rather than failing).",
-		Attributes: attrs,
+		Attributes: profileNestedAttributes(
+			func(d string) dsschema.Attribute {
+				return dsschema.StringAttribute{Computed: true, MarkdownDescription: d}
+			},
+			func(d string) dsschema.Attribute {
+				return dsschema.BoolAttribute{Computed: true, MarkdownDescription: d}
+			},
+			func(d string) dsschema.Attribute {
+				return dsschema.Int64Attribute{Computed: true, MarkdownDescription: d}
+			},
+			func(d string) dsschema.Attribute {
+				return dsschema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: d}
+			}),
 	}
 }
 

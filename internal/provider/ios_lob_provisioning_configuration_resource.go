@@ -23,7 +23,6 @@ import (
 )
 
 var (
-	_ resource.Resource                 = &iosLobProvisioningConfigurationResource{}
 	_ resource.ResourceWithConfigure    = &iosLobProvisioningConfigurationResource{}
 	_ resource.ResourceWithImportState  = &iosLobProvisioningConfigurationResource{}
 	_ resource.ResourceWithModifyPlan   = &iosLobProvisioningConfigurationResource{}
@@ -31,12 +30,8 @@ var (
 	_ resource.ResourceWithIdentity     = &iosLobProvisioningConfigurationResource{}
 )
 
-func newIOSLobProvisioningConfigurationResource() resource.Resource {
-	return &iosLobProvisioningConfigurationResource{}
-}
-
 type iosLobProvisioningConfigurationResource struct {
-	client *graph.Client
+	configuredResource
 }
 
 type configurationResourceModel struct {
@@ -141,10 +136,6 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 // IdentitySchema: the configuration id, as `id` (identity.go).
 func (r *iosLobProvisioningConfigurationResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = configurationIDIdentitySchema("id")
-}
-
-func (r *iosLobProvisioningConfigurationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *iosLobProvisioningConfigurationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

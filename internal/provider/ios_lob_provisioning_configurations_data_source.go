@@ -16,16 +16,11 @@ import (
 )
 
 var (
-	_ datasource.DataSource              = &iosLobProvisioningConfigurationsDataSource{}
 	_ datasource.DataSourceWithConfigure = &iosLobProvisioningConfigurationsDataSource{}
 )
 
-func newIOSLobProvisioningConfigurationsDataSource() datasource.DataSource {
-	return &iosLobProvisioningConfigurationsDataSource{}
-}
-
 type iosLobProvisioningConfigurationsDataSource struct {
-	client *graph.Client
+	configuredDataSource
 }
 
 type configurationsDataSourceModel struct {
@@ -82,10 +77,6 @@ func (d *iosLobProvisioningConfigurationsDataSource) Schema(ctx context.Context,
 			"timeouts": dstimeouts.Block(ctx),
 		},
 	}
-}
-
-func (d *iosLobProvisioningConfigurationsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *iosLobProvisioningConfigurationsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

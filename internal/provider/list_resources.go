@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -24,16 +23,12 @@ import (
 
 // configurationLister is embedded by both list resources.
 type configurationLister struct {
-	client *graph.Client
+	configuredResource
 }
 
 // listConfigModel is the configuration of a `list` block of either resource.
 type listConfigModel struct {
 	DisplayNamePrefix types.String `tfsdk:"display_name_prefix"`
-}
-
-func (l *configurationLister) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	l.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 // listSchema is the `config` of a `list` block of either resource; what

@@ -88,14 +88,24 @@ type providerData struct {
 	owners *owners
 }
 
-// clientFromProviderData is what every resource and data source does in
-// Configure: take the Graph client the provider configured. It is nil while
-// Terraform validates, before the provider is configured.
-func clientFromProviderData(data any, diags *diag.Diagnostics) *graph.Client {
-	if pd := fromProviderData(data, diags); pd != nil {
-		return pd.client
+// configuredResource is embedded by every resource and list resource, and
+// configuredDataSource by every data source: their Configure takes the
+// provider data. Its fields are nil while Terraform validates, before the
+// provider is configured.
+type configuredResource struct{ providerData }
+
+func (c *configuredResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if pd := fromProviderData(req.ProviderData, &resp.Diagnostics); pd != nil {
+		c.providerData = *pd
 	}
-	return nil
+}
+
+type configuredDataSource struct{ providerData }
+
+func (c *configuredDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	if pd := fromProviderData(req.ProviderData, &resp.Diagnostics); pd != nil {
+		c.providerData = *pd
+	}
 }
 
 // fromProviderData is the provider data, nil before the provider is configured.
@@ -406,17 +416,40 @@ func authSettings(cfg providerModel) (auth.Settings, diag.Diagnostics) {
 	return settings, diags
 }
 
+// newOf, newDataSourceOf and newListOf make the zero value of a resource,
+// data source or list resource type: what the framework asks for each.
+func newOf[T any, P interface {
+	*T
+	resource.Resource
+}]() resource.Resource {
+	return P(new(T))
+}
+
+func newDataSourceOf[T any, P interface {
+	*T
+	datasource.DataSource
+}]() datasource.DataSource {
+	return P(new(T))
+}
+
+func newListOf[T any, P interface {
+	*T
+	list.ListResource
+}]() list.ListResource {
+	return P(new(T))
+}
+
 func (p *intuneProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
-		newIOSLobProvisioningAssignmentResource,
-		newIOSLobProvisioningConfigurationResource,
+		newOf[iosLobProvisioningAssignmentResource],
+		newOf[iosLobProvisioningConfigurationResource],
 	}
 }
 
 func (p *intuneProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
-		newIOSLobProvisioningConfigurationDataSource,
-		newIOSLobProvisioningConfigurationsDataSource,
+		newDataSourceOf[iosLobProvisioningConfigurationDataSource],
+		newDataSourceOf[iosLobProvisioningConfigurationsDataSource],
 	}
 }
 
@@ -424,8 +457,8 @@ func (p *intuneProvider) DataSources(context.Context) []func() datasource.DataSo
 // resource, under the resource's name.
 func (p *intuneProvider) ListResources(context.Context) []func() list.ListResource {
 	return []func() list.ListResource{
-		newIOSLobProvisioningAssignmentListResource,
-		newIOSLobProvisioningConfigurationListResource,
+		newListOf[iosLobProvisioningAssignmentListResource],
+		newListOf[iosLobProvisioningConfigurationListResource],
 	}
 }
 
