@@ -66,8 +66,9 @@ func TestAccQuery_generateConfigProposesOnlyImports(t *testing.T) {
 		if !strings.Contains(res.Output, name) {
 			t.Errorf("the query does not list %q:\n%s", name, res.Output)
 		}
-		if strings.Contains(res.Output, "Assignments of "+name) != (i < 2) {
-			t.Errorf("the query lists the assignments of %q: %v, want %v:\n%s", name, !(i < 2), i < 2, res.Output)
+		assigned := i < 2
+		if listed := strings.Contains(res.Output, "Assignments of "+name); listed != assigned {
+			t.Errorf("the query lists the assignments of %q: %v, want %v:\n%s", name, listed, assigned, res.Output)
 		}
 	}
 	if strings.Contains(res.Output, "Support profile") {
