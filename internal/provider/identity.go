@@ -12,7 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// Resource identity (Terraform 1.12+): both resources are identified by one
+// Resource identity (Terraform 1.12+, OpenTofu 1.12+): both resources are identified by one
 // configuration id, under the name of the attribute that holds it (`id` for
 // the configuration, `configuration_id` for the assignment). The identity
 // is the id in lower case: a GUID names the same configuration in any case,

@@ -14,10 +14,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
-// Resource identity came in Terraform 1.12 (import blocks with `identity`,
-// identities in state); OpenTofu has neither.
+// Resource identity (import blocks with `identity`, identities in state)
+// came in Terraform 1.12 and OpenTofu 1.12 (OpenTofu 1.10 refuses the
+// `identity` argument).
 func needsIdentity() []tfversion.TerraformVersionCheck {
-	return []tfversion.TerraformVersionCheck{withoutOpenTofu("resource identity (Terraform 1.12+)"), skipBelow("1.12.0", "1.12.0")}
+	return []tfversion.TerraformVersionCheck{skipBelow("1.12.0", "1.12.0")}
 }
 
 // withoutOpenTofu skips a test on OpenTofu, which lacks feature.

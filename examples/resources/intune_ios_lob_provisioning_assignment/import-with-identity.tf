@@ -1,4 +1,4 @@
-# The same, by resource identity (Terraform 1.12 and later): the identity of
+# The same, by resource identity (Terraform and OpenTofu 1.12 and later): the identity of
 # an assignment set is its configuration's id.
 import {
   to = intune_ios_lob_provisioning_assignment.sales

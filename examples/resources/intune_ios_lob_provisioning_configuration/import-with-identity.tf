@@ -1,4 +1,4 @@
-# The same, by resource identity (Terraform 1.12 and later): a
+# The same, by resource identity (Terraform and OpenTofu 1.12 and later): a
 # configuration's identity is its id, and its assignment set's the same id.
 import {
   to = intune_ios_lob_provisioning_configuration.sales
