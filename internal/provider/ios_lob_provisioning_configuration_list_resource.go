@@ -5,56 +5,45 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
-var (
-	_ list.ListResourceWithConfigure = &iosLobProvisioningConfigurationListResource{}
-)
-
-// iosLobProvisioningConfigurationListResource finds the tenant's
+// newIOSLobProvisioningConfigurationListResource finds the tenant's
 // configurations for `terraform query`.
-type iosLobProvisioningConfigurationListResource struct {
-	configurationLister
+func newIOSLobProvisioningConfigurationListResource() list.ListResource {
+	return &configurationListResource{
+		typeName: "_ios_lob_provisioning_configuration",
+		description: "Every iOS LOB app provisioning configuration of the tenant, each with its identity (`id`) and its " +
+			"`display_name`; with `include_resource = true`, the whole resource, its profile included (one request per configuration).",
+		result: configurationListResult,
+	}
 }
 
-func (l *iosLobProvisioningConfigurationListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_ios_lob_provisioning_configuration"
-}
-
-func (l *iosLobProvisioningConfigurationListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
-	resp.Schema = listSchema("Every iOS LOB app provisioning configuration of the tenant, each with its identity (`id`) and its " +
-		"`display_name`; with `include_resource = true`, the whole resource, its profile included (one request per configuration).")
-}
-
-// List answers from one list of the tenant's configurations; the full
-// resource needs each configuration's payload, which only a read of the
-// configuration carries.
-func (l *iosLobProvisioningConfigurationListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
-	stream.Results = l.listMatching(ctx, req, func(ctx context.Context, cfg graph.Configuration, result *list.ListResult) bool {
-		result.DisplayName = cfg.DisplayName
-		result.Diagnostics.Append(setIdentity(ctx, result.Identity, "id", cfg.ID)...)
-		if !req.IncludeResource || result.Diagnostics.HasError() {
-			return true
-		}
-		full, err := l.client.GetConfiguration(ctx, cfg.ID)
-		if graph.IsNotFound(err) { // deleted since the list
-			return false
-		}
-		if err != nil {
-			result.Diagnostics.AddError("Unable to read provisioning configuration", errorDetail(err, graphCall{
-				action: "read " + configurationNoun(cfg.ID), op: operation{name: opRead, timeout: defaultReadTimeout},
-			}))
-			return true
-		}
-		m, diags := configurationResourceModelFrom(ctx, full)
-		result.Diagnostics.Append(diags...)
-		result.Diagnostics.Append(result.Resource.Set(ctx, &m)...)
+// configurationListResult answers from the list of the tenant's
+// configurations; the full resource needs the configuration's payload,
+// which only a read of the configuration carries.
+func configurationListResult(ctx context.Context, client *graph.Client, req list.ListRequest, cfg graph.Configuration, result *list.ListResult) bool {
+	result.DisplayName = cfg.DisplayName
+	result.Diagnostics.Append(setIdentity(ctx, result.Identity, "id", cfg.ID)...)
+	if !req.IncludeResource || result.Diagnostics.HasError() {
 		return true
-	})
+	}
+	full, err := client.GetConfiguration(ctx, cfg.ID)
+	if graph.IsNotFound(err) { // deleted since the list
+		return false
+	}
+	if err != nil {
+		result.Diagnostics.AddError("Unable to read provisioning configuration", errorDetail(err, graphCall{
+			action: "read " + configurationNoun(cfg.ID), op: operation{name: opRead, timeout: defaultReadTimeout},
+		}))
+		return true
+	}
+	m, diags := configurationResourceModelFrom(ctx, full)
+	result.Diagnostics.Append(diags...)
+	result.Diagnostics.Append(result.Resource.Set(ctx, &m)...)
+	return true
 }
 
 // configurationResourceModelFrom is the resource as Graph holds it, with

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -21,21 +22,31 @@ import (
 // provider's client, the `display_name_prefix` filter, and the walk over
 // the tenant's configurations that each turns into results.
 
-// configurationLister is embedded by both list resources.
-type configurationLister struct {
+// configurationListResource is either list resource: what sets them apart
+// is their name, their description and the result each configuration
+// gives (in their own files).
+type configurationListResource struct {
 	configuredResource
+	typeName    string // the managed resource's, after the provider's name
+	description string
+	result      listResult
 }
+
+var _ list.ListResourceWithConfigure = &configurationListResource{}
 
 // listConfigModel is the configuration of a `list` block of either resource.
 type listConfigModel struct {
 	DisplayNamePrefix types.String `tfsdk:"display_name_prefix"`
 }
 
-// listSchema is the `config` of a `list` block of either resource; what
-// lists is the prefix's description.
-func listSchema(what string) listschema.Schema {
-	return listschema.Schema{
-		MarkdownDescription: what + " Results are ordered by the configuration's `display_name`, then its id.",
+func (l *configurationListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + l.typeName
+}
+
+// ListResourceConfigSchema is the `config` of a `list` block.
+func (l *configurationListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
+	resp.Schema = listschema.Schema{
+		MarkdownDescription: l.description + " Results are ordered by the configuration's `display_name`, then its id.",
 		Attributes: map[string]listschema.Attribute{
 			"display_name_prefix": listschema.StringAttribute{
 				Optional:            true,
@@ -46,17 +57,21 @@ func listSchema(what string) listschema.Schema {
 	}
 }
 
-// listResult builds one result from a configuration, or reports false to
-// leave the configuration out.
-type listResult func(ctx context.Context, cfg graph.Configuration, result *list.ListResult) bool
+// listResult builds one result from a configuration, reading Graph with
+// client as it needs, or reports false to leave the configuration out.
+type listResult func(ctx context.Context, client *graph.Client, req list.ListRequest, cfg graph.Configuration, result *list.ListResult) bool
 
-// listMatching streams, in order, a result per configuration whose name
-// has the configured prefix and that build keeps, up to the query's limit.
-// build runs for batch configurations at a time, since each may read Graph
+// List streams, in order, a result per configuration whose name has the
+// configured prefix and that l.result keeps, up to the query's limit. The
+// result is built for batch configurations at a time, since each may read Graph
 // (the configuration's payload, its assignments): a query of a hundred
 // configurations then takes some ten rounds of requests, not a hundred,
 // and the provider's limiter keeps the requests within Intune's budget.
-func (l *configurationLister) listMatching(ctx context.Context, req list.ListRequest, build listResult) iter.Seq[list.ListResult] {
+func (l *configurationListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
+	stream.Results = l.results(ctx, req)
+}
+
+func (l *configurationListResource) results(ctx context.Context, req list.ListRequest) iter.Seq[list.ListResult] {
 	var cfg listConfigModel
 	if diags := req.Config.Get(ctx, &cfg); diags.HasError() {
 		return list.ListResultsStreamDiagnostics(diags)
@@ -89,7 +104,7 @@ func (l *configurationLister) listMatching(ctx context.Context, req list.ListReq
 			for i := range part {
 				wg.Go(func() {
 					results[i] = req.NewListResult(ctx)
-					kept[i] = build(ctx, part[i], &results[i])
+					kept[i] = l.result(ctx, l.client, req, part[i], &results[i])
 				})
 			}
 			wg.Wait()

@@ -416,8 +416,8 @@ func authSettings(cfg providerModel) (auth.Settings, diag.Diagnostics) {
 	return settings, diags
 }
 
-// newOf, newDataSourceOf and newListOf make the zero value of a resource,
-// data source or list resource type: what the framework asks for each.
+// newOf and newDataSourceOf make the zero value of a resource or data
+// source type: what the framework asks for each.
 func newOf[T any, P interface {
 	*T
 	resource.Resource
@@ -429,13 +429,6 @@ func newDataSourceOf[T any, P interface {
 	*T
 	datasource.DataSource
 }]() datasource.DataSource {
-	return P(new(T))
-}
-
-func newListOf[T any, P interface {
-	*T
-	list.ListResource
-}]() list.ListResource {
 	return P(new(T))
 }
 
@@ -457,8 +450,8 @@ func (p *intuneProvider) DataSources(context.Context) []func() datasource.DataSo
 // resource, under the resource's name.
 func (p *intuneProvider) ListResources(context.Context) []func() list.ListResource {
 	return []func() list.ListResource{
-		newListOf[iosLobProvisioningAssignmentListResource],
-		newListOf[iosLobProvisioningConfigurationListResource],
+		newIOSLobProvisioningAssignmentListResource,
+		newIOSLobProvisioningConfigurationListResource,
 	}
 }
 
