@@ -84,3 +84,25 @@ func (e expectForget) CheckPlan(_ context.Context, req plancheck.CheckPlanReques
 	}
 	resp.Error = fmt.Errorf("%s is not in the plan", e)
 }
+
+// Resource identity came in Terraform 1.12 (import blocks with `identity`,
+// identities in state); OpenTofu has neither.
+func needsIdentity() []tfversion.TerraformVersionCheck {
+	return []tfversion.TerraformVersionCheck{withoutOpenTofu("resource identity (Terraform 1.12+)"), skipBelow("1.12.0", "1.12.0")}
+}
+
+// withoutOpenTofu skips a test on OpenTofu, which lacks feature.
+type withoutOpenTofu string
+
+func (f withoutOpenTofu) CheckTerraformVersion(_ context.Context, _ tfversion.CheckTerraformVersionRequest, resp *tfversion.CheckTerraformVersionResponse) {
+	if openTofu {
+		resp.Skip = "OpenTofu has no " + string(f)
+	}
+}
+
+// List resources and `terraform query` came in Terraform 1.14; OpenTofu
+// has neither.
+func needsQuery() []tfversion.TerraformVersionCheck {
+	return []tfversion.TerraformVersionCheck{withoutOpenTofu("`query` command (Terraform 1.14+)"), skipBelow("1.14.0", "1.14.0")}
+}
+

@@ -311,6 +311,37 @@ func TestAccConfiguration_invalidInputIsRefusedAtPlan(t *testing.T) {
 }
 
 // Renaming must not upload the profile again; a payload change must.
+// The configuration's identity is its id, set on create, kept by update
+// and refresh, and an import block with that identity adopts it.
+func TestAccConfiguration_identity(t *testing.T) {
+	fileName, payload := testPayload(t, uniqueName(t))
+	name := uniqueName(t)
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: needsIdentity(),
+		CheckDestroy:           checkConfigurationsGone(t),
+		Steps: []resource.TestStep{
+			{
+				Config: configurationConfig(name, fileName, payload),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity(configurationResourceName, map[string]knownvalue.Check{"id": knownvalue.StringRegexp(guidPattern)}),
+					statecheck.ExpectIdentityValueMatchesState(configurationResourceName, tfjsonpath.New("id")),
+				},
+			},
+			{
+				Config: configurationConfig(name+" renamed", fileName, payload),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentityValueMatchesState(configurationResourceName, tfjsonpath.New("id")),
+				},
+			},
+			{
+				ResourceName:    configurationResourceName,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			},
+		},
+	})
+}
+
 func TestConfigurationInputSendsOnlyChanges(t *testing.T) {
 	ctx := context.Background()
 	tags, _ := types.SetValueFrom(ctx, types.StringType, []string{"0"})
