@@ -105,4 +105,3 @@ func (f withoutOpenTofu) CheckTerraformVersion(_ context.Context, _ tfversion.Ch
 func needsQuery() []tfversion.TerraformVersionCheck {
 	return []tfversion.TerraformVersionCheck{withoutOpenTofu("`query` command (Terraform 1.14+)"), skipBelow("1.14.0", "1.14.0")}
 }
-

@@ -73,7 +73,6 @@ func TestAccConfiguration_list(t *testing.T) {
 	})
 }
 
-
 // The query finds the configurations that have assignments, legacy groups
 // or targets, and not those that have none: there is nothing to adopt.
 func TestAccAssignment_list(t *testing.T) {
