@@ -339,11 +339,9 @@ func seedExample(t *testing.T, ids []string, portalAssignments bool) {
 		if !portalAssignments {
 			continue
 		}
-		if err := emulator.SetAssignments(id, []string{"3f2504e0-4f89-41d3-9a0c-0305e82c3301"}, []graphfake.Target{
+		setAssignments(t, id, []string{"3f2504e0-4f89-41d3-9a0c-0305e82c3301"}, []graphfake.Target{
 			{ODataType: "#microsoft.graph.allLicensedUsersAssignmentTarget", FilterType: "none"},
-		}); err != nil {
-			t.Fatal(err)
-		}
+		})
 	}
 }
 

@@ -77,6 +77,15 @@ func checkCollectionsEmpty(configurationID string) resource.TestCheckFunc {
 	return checkEmulatorHolds(configurationID, nil, nil)
 }
 
+// setAssignments makes the configuration hold groups and targets in the
+// emulator, as an edit in the portal would, and ends the test if it cannot.
+func setAssignments(t *testing.T, configurationID string, groups []string, targets []graphfake.Target) {
+	t.Helper()
+	if err := emulator.SetAssignments(configurationID, groups, targets); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // checkNoAssign fails if anything posted to the configuration's assign action.
 func checkNoAssign(configurationID string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
@@ -195,6 +204,15 @@ func checkConfigurationsGone(t *testing.T) resource.TestCheckFunc {
 				return err
 			}
 		}
+		return nil
+	}
+}
+
+// saveConfigurationID is a check that saves the id the configuration
+// resource has in the state into *id, for the steps after it.
+func saveConfigurationID(id *string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		*id = s.RootModule().Resources[configurationResourceName].Primary.ID
 		return nil
 	}
 }

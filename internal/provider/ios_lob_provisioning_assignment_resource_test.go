@@ -167,9 +167,7 @@ func TestAccAssignment_import(t *testing.T) {
 func TestAccAssignment_importBlockAdoptsExistingAssignments(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 2)
-	if err := emulator.SetAssignments(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])); err != nil {
-		t.Fatal(err)
-	}
+	setAssignments(t, f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1]))
 	config := fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n\n", resourceName, f.ConfigurationID) +
 		groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1]})
 	accTest(t, resource.TestCase{
@@ -257,21 +255,15 @@ func TestAccAssignment_driftIsShownAndRepaired(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 3)
 	config := groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1]})
+	portalTargets := []graphfake.Target{{ODataType: "#microsoft.graph.allDevicesAssignmentTarget", FilterType: "none"}}
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{
 			{Config: config},
 			{
 				// Someone edits the assignments in the portal.
-				PreConfig: func() {
-					err := emulator.SetAssignments(f.ConfigurationID, []string{f.Groups[2]}, []graphfake.Target{
-						{ODataType: "#microsoft.graph.allDevicesAssignmentTarget", FilterType: "none"},
-					})
-					if err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: config,
+				PreConfig: func() { setAssignments(t, f.ConfigurationID, []string{f.Groups[2]}, portalTargets) },
+				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate),
@@ -310,18 +302,12 @@ func TestAccAssignment_unknownTargetTypeIsAnError(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 1)
 	config := groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, nil)
+	futureTargets := []graphfake.Target{{ODataType: "#microsoft.graph.someFutureAssignmentTarget", FilterType: "none"}}
 	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{Config: config},
 			{
-				PreConfig: func() {
-					err := emulator.SetAssignments(f.ConfigurationID, []string{f.Groups[0]}, []graphfake.Target{
-						{ODataType: "#microsoft.graph.someFutureAssignmentTarget", FilterType: "none"},
-					})
-					if err != nil {
-						t.Fatal(err)
-					}
-				},
+				PreConfig:   func() { setAssignments(t, f.ConfigurationID, []string{f.Groups[0]}, futureTargets) },
 				Config:      config,
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)Unsupported assignment target type.*someFutureAssignmentTarget`),
@@ -334,9 +320,7 @@ func TestAccAssignment_unknownTargetTypeIsAnError(t *testing.T) {
 						t.Errorf("emulator holds %+v", targets)
 					}
 					// Let the test's destroy run cleanly.
-					if err := emulator.SetAssignments(f.ConfigurationID, []string{f.Groups[0]}, nil); err != nil {
-						t.Fatal(err)
-					}
+					setAssignments(t, f.ConfigurationID, []string{f.Groups[0]}, nil)
 				},
 				Config: config,
 			},
@@ -497,9 +481,7 @@ func TestAccAssignment_createAdoptsExactlyThePlan(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 2)
 	// Written by an apply that was interrupted; upper case to show GUIDs compare without case.
-	if err := emulator.SetAssignments(f.ConfigurationID, []string{strings.ToUpper(f.Groups[0])}, groupTargets(f.Groups[1])); err != nil {
-		t.Fatal(err)
-	}
+	setAssignments(t, f.ConfigurationID, []string{strings.ToUpper(f.Groups[0])}, groupTargets(f.Groups[1]))
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{{
@@ -529,9 +511,7 @@ func TestAccAssignment_createRefusesToReplaceAssignmentsMadeOutsideTerraform(t *
 		{ODataType: "#microsoft.graph.allDevicesAssignmentTarget", FilterType: "none"},
 		{ODataType: "#microsoft.graph.groupAssignmentTarget", GroupID: f.Groups[1], FilterID: f.FilterID, FilterType: "include"},
 	}
-	if err := emulator.SetAssignments(f.ConfigurationID, []string{f.Groups[0]}, portalTargets); err != nil {
-		t.Fatal(err)
-	}
+	setAssignments(t, f.ConfigurationID, []string{f.Groups[0]}, portalTargets)
 	config := groupsConfig(f.ConfigurationID, nil, []string{f.Groups[2]})
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
@@ -688,9 +668,7 @@ func TestAccAssignment_identity(t *testing.T) {
 	lowerCaseIdentity := statecheck.ExpectIdentity(resourceName, map[string]knownvalue.Check{
 		"configuration_id": knownvalue.StringExact(f.ConfigurationID),
 	})
-	if err := emulator.SetAssignments(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])); err != nil {
-		t.Fatal(err)
-	}
+	setAssignments(t, f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1]))
 	accTest(t, resource.TestCase{
 		TerraformVersionChecks: needsIdentity(),
 		CheckDestroy:           checkCollectionsEmpty(f.ConfigurationID),

@@ -23,7 +23,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
@@ -153,10 +152,7 @@ resource "intune_ios_lob_provisioning_configuration" "test" {
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(p.content, devCert, true)),
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(rfc3339(p.content.ExpirationDate))),
 				},
-				Check: func(s *terraform.State) error {
-					id = s.RootModule().Resources[configurationResourceName].Primary.ID
-					return nil
-				},
+				Check: saveConfigurationID(&id),
 			},
 			{
 				Config:      config(p.expired),

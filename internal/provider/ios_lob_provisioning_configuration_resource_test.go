@@ -164,21 +164,9 @@ func TestAccConfiguration_computedDefaults(t *testing.T) {
 }
 
 func TestAccConfiguration_deletedOutOfBand(t *testing.T) {
-	needsEmulator(t)
-	name := uniqueName(t)
-	fileName, payload := testPayload(t, name)
-	config := configurationConfig(name, fileName, payload)
 	var firstID string
-	accTest(t, resource.TestCase{
-		CheckDestroy: checkConfigurationsGone(t),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				Check: func(s *terraform.State) error {
-					firstID = s.RootModule().Resources[configurationResourceName].Primary.ID
-					return nil
-				},
-			},
+	testChangedOutOfBand(t, &firstID, func(config, _ string) []resource.TestStep {
+		return []resource.TestStep{
 			{
 				// An admin deletes it in the portal: the refresh forgets it
 				// and the plan creates it again.
@@ -205,27 +193,15 @@ func TestAccConfiguration_deletedOutOfBand(t *testing.T) {
 					return nil
 				},
 			},
-		},
+		}
 	})
 }
 
 // A profile replaced in the portal shows as a payload diff, which apply undoes.
 func TestAccConfiguration_payloadChangedOutOfBand(t *testing.T) {
-	needsEmulator(t)
-	name := uniqueName(t)
-	fileName, payload := testPayload(t, name)
-	config := configurationConfig(name, fileName, payload)
 	var id string
-	accTest(t, resource.TestCase{
-		CheckDestroy: checkConfigurationsGone(t),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				Check: func(s *terraform.State) error {
-					id = s.RootModule().Resources[configurationResourceName].Primary.ID
-					return nil
-				},
-			},
+	testChangedOutOfBand(t, &id, func(config, payload string) []resource.TestStep {
+		return []resource.TestStep{
 			{
 				PreConfig: func() {
 					if err := emulator.EditConfiguration(id, func(c *graphfake.ConfigurationState) { c.Payload = []byte("uploaded in the portal") }); err != nil {
@@ -247,7 +223,21 @@ func TestAccConfiguration_payloadChangedOutOfBand(t *testing.T) {
 					return nil
 				}),
 			},
-		},
+		}
+	})
+}
+
+// testChangedOutOfBand creates a configuration, saves its id in *id, and
+// then runs the steps that change it behind Terraform's back and show what
+// the provider makes of that. steps gets the configuration's HCL and payload.
+func testChangedOutOfBand(t *testing.T, id *string, steps func(config, payload string) []resource.TestStep) {
+	needsEmulator(t)
+	name := uniqueName(t)
+	fileName, payload := testPayload(t, name)
+	config := configurationConfig(name, fileName, payload)
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkConfigurationsGone(t),
+		Steps:        append([]resource.TestStep{{Config: config, Check: saveConfigurationID(id)}}, steps(config, payload)...),
 	})
 }
 

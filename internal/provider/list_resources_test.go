@@ -83,12 +83,8 @@ func TestAccAssignment_list(t *testing.T) {
 	emulator.AddConfiguration(withGroup, prefix+" group")
 	emulator.AddConfiguration(withTarget, prefix+" target")
 	emulator.AddConfiguration(empty, prefix+" empty")
-	if err := emulator.SetAssignments(withGroup, []string{groups[0]}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := emulator.SetAssignments(withTarget, nil, groupTargets(groups[1])); err != nil {
-		t.Fatal(err)
-	}
+	setAssignments(t, withGroup, []string{groups[0]}, nil)
+	setAssignments(t, withTarget, nil, groupTargets(groups[1]))
 	const address = "intune_ios_lob_provisioning_assignment.test"
 	identity := func(id string) map[string]knownvalue.Check {
 		return map[string]knownvalue.Check{"configuration_id": knownvalue.StringExact(id)}
