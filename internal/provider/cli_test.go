@@ -42,10 +42,7 @@ func detectCLI() error {
 			os.Setenv("TF_CLI_CONFIG_FILE", os.DevNull)
 		}
 	}
-	cli := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if cli == "" {
-		cli, _ = exec.LookPath("terraform")
-	}
+	cli := tfharness.TerraformPath()
 	if cli == "" {
 		return nil // no CLI: terraform-plugin-testing says so better
 	}
