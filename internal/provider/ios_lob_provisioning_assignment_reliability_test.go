@@ -23,6 +23,23 @@ import (
 
 func assignPath(configurationID string) string { return configurationID + "/assign" }
 
+// appliesThePlan is a step that assigns the fixture's configuration to its
+// first group and, as a target, its second, and checks that the emulator
+// holds them, the plan after the apply is empty, and the configuration's
+// request log passes check.
+func appliesThePlan(f fixture, check func(log []graphfake.Request) error) resource.TestStep {
+	return resource.TestStep{
+		Config: groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1]}),
+		ConfigPlanChecks: resource.ConfigPlanChecks{
+			PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+		},
+		Check: resource.ComposeTestCheckFunc(
+			checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])),
+			checkRequests(f.ConfigurationID, check),
+		),
+	}
+}
+
 // timeoutConfig is an assignment of the fixture's configuration to its
 // first group, with one timeout (create, read, ...) set to value.
 func timeoutConfig(f fixture, timeout, value string) string {
@@ -46,21 +63,12 @@ func TestAccReliability_throttledAndTransientAnswersAreRetried(t *testing.T) {
 	emulator.InjectFault(graphfake.Fault{Method: http.MethodGet, PathSuffix: f.ConfigurationID, Status: http.StatusGatewayTimeout})
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
-		Steps: []resource.TestStep{{
-			Config: groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1]}),
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-			},
-			Check: resource.ComposeTestCheckFunc(
-				checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])),
-				checkRequests(f.ConfigurationID, func(log []graphfake.Request) error {
-					if n := countCalls(log, http.MethodPost, "/assign"); n != 3 {
-						return fmt.Errorf("%d assign calls, want 3 (429, 503, then 204)", n)
-					}
-					return nil
-				}),
-			),
-		}},
+		Steps: []resource.TestStep{appliesThePlan(f, func(log []graphfake.Request) error {
+			if n := countCalls(log, http.MethodPost, "/assign"); n != 3 {
+				return fmt.Errorf("%d assign calls, want 3 (429, 503, then 204)", n)
+			}
+			return nil
+		})},
 	})
 }
 
@@ -173,23 +181,14 @@ func TestAccReliability_readLagIsWaitedOut(t *testing.T) {
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{
-			{
-				Config: groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1]}),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: resource.ComposeTestCheckFunc(
-					checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])),
-					checkRequests(f.ConfigurationID, func(log []graphfake.Request) error {
-						// Reads after the assign that still showed the empty set,
-						// then one that showed the plan.
-						if n := countCalls(log, http.MethodGet, f.ConfigurationID); n < 2 {
-							return fmt.Errorf("%d reads of the configuration, want at least 2: the provider did not wait for the lag", n)
-						}
-						return nil
-					}),
-				),
-			},
+			appliesThePlan(f, func(log []graphfake.Request) error {
+				// Reads after the assign that still showed the empty set,
+				// then one that showed the plan.
+				if n := countCalls(log, http.MethodGet, f.ConfigurationID); n < 2 {
+					return fmt.Errorf("%d reads of the configuration, want at least 2: the provider did not wait for the lag", n)
+				}
+				return nil
+			}),
 			{
 				// An update waits the same way.
 				Config: groupsConfig(f.ConfigurationID, []string{f.Groups[2]}, nil),
