@@ -35,13 +35,17 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	sameCreated := statecheck.CompareValue(compare.ValuesSame())
 	versionMoves := statecheck.CompareValue(compare.ValuesDiffer())
+	// The configuration as first written, with the first payload or the renewed one.
+	salesApps := func(payload string) string {
+		return configurationConfig(name, fileName, payload,
+			`description          = "Sales apps"`,
+			`role_scope_tag_ids   = ["0"]`)
+	}
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkConfigurationsGone(t),
 		Steps: []resource.TestStep{
 			{
-				Config: configurationConfig(name, fileName, payload,
-					`description          = "Sales apps"`,
-					`role_scope_tag_ids   = ["0"]`),
+				Config: salesApps(payload),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionCreate),
@@ -72,9 +76,7 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 			{
 				// A renewed profile: only the payload changes, in place, and
 				// the plan shows the new profile and its expiry.
-				Config: configurationConfig(name, fileName, payload2,
-					`description          = "Sales apps"`,
-					`role_scope_tag_ids   = ["0"]`),
+				Config: salesApps(payload2),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
