@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
@@ -214,6 +215,23 @@ func saveConfigurationID(id *string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		*id = s.RootModule().Resources[configurationResourceName].Primary.ID
 		return nil
+	}
+}
+
+// plansCreateAfterPortalDelete is a plan-only step that first deletes the
+// configuration *id in the emulator, as an admin in the portal would: the
+// refresh forgets address and the plan creates it again.
+func plansCreateAfterPortalDelete(address, config string, id *string) resource.TestStep {
+	return resource.TestStep{
+		PreConfig:          func() { emulator.DeleteConfiguration(*id) },
+		Config:             config,
+		PlanOnly:           true,
+		ExpectNonEmptyPlan: true,
+		ConfigPlanChecks: resource.ConfigPlanChecks{
+			PostApplyPostRefresh: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(address, plancheck.ResourceActionCreate),
+			},
+		},
 	}
 }
 

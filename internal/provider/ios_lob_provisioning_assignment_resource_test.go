@@ -283,17 +283,7 @@ func TestAccAssignment_configurationDeletedOutOfBand(t *testing.T) {
 	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{Config: config},
-			{
-				PreConfig:          func() { emulator.DeleteConfiguration(f.ConfigurationID) },
-				Config:             config,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionCreate),
-					},
-				},
-			},
+			plansCreateAfterPortalDelete(resourceName, config, &f.ConfigurationID),
 		},
 	})
 }

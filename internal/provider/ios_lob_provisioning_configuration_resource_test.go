@@ -171,19 +171,8 @@ func TestAccConfiguration_deletedOutOfBand(t *testing.T) {
 	var firstID string
 	testChangedOutOfBand(t, &firstID, func(config, _ string) []resource.TestStep {
 		return []resource.TestStep{
-			{
-				// An admin deletes it in the portal: the refresh forgets it
-				// and the plan creates it again.
-				PreConfig:          func() { emulator.DeleteConfiguration(firstID) },
-				Config:             config,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionCreate),
-					},
-				},
-			},
+			// An admin deletes it in the portal.
+			plansCreateAfterPortalDelete(configurationResourceName, config, &firstID),
 			{
 				Config: config,
 				Check: func(s *terraform.State) error {
