@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,11 +45,8 @@ func run(m *testing.M) int {
 // terraformPath is the CLI the acceptance tests use.
 func terraformPath(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
-		return p
-	}
-	p, err := exec.LookPath("terraform")
-	if err != nil {
+	p := tfharness.TerraformPath()
+	if p == "" {
 		t.Skip("no terraform on PATH and TF_ACC_TERRAFORM_PATH is not set")
 	}
 	return p

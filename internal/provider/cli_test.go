@@ -1,13 +1,18 @@
 package provider
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"testing"
 
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -37,10 +42,7 @@ func detectCLI() error {
 			os.Setenv("TF_CLI_CONFIG_FILE", os.DevNull)
 		}
 	}
-	cli := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if cli == "" {
-		cli, _ = exec.LookPath("terraform")
-	}
+	cli := tfharness.TerraformPath()
 	if cli == "" {
 		return nil // no CLI: terraform-plugin-testing says so better
 	}
@@ -83,4 +85,100 @@ func (e expectForget) CheckPlan(_ context.Context, req plancheck.CheckPlanReques
 		}
 	}
 	resp.Error = fmt.Errorf("%s is not in the plan", e)
+}
+
+// Resource identity (import blocks with `identity`, identities in state)
+// came in Terraform 1.12 and OpenTofu 1.12 (OpenTofu 1.10 refuses the
+// `identity` argument).
+func needsIdentity() []tfversion.TerraformVersionCheck {
+	return []tfversion.TerraformVersionCheck{skipBelow("1.12.0", "1.12.0")}
+}
+
+// withoutOpenTofu skips a test on OpenTofu, which lacks feature.
+type withoutOpenTofu string
+
+func (f withoutOpenTofu) CheckTerraformVersion(_ context.Context, _ tfversion.CheckTerraformVersionRequest, resp *tfversion.CheckTerraformVersionResponse) {
+	if openTofu {
+		resp.Skip = "OpenTofu has no " + string(f)
+	}
+}
+
+// List resources and `terraform query` came in Terraform 1.14; OpenTofu
+// has neither.
+func needsQuery() []tfversion.TerraformVersionCheck {
+	return []tfversion.TerraformVersionCheck{withoutOpenTofu("`query` command (Terraform 1.14+)"), skipBelow("1.14.0", "1.14.0")}
+}
+
+// cliDiagnostic is one diagnostic of `terraform plan -json`.
+type cliDiagnostic struct {
+	Severity string `json:"severity"`
+	Summary  string `json:"summary"`
+	Detail   string `json:"detail"`
+	Address  string `json:"address"`
+	Snippet  *struct {
+		Context string `json:"context"`
+		Code    string `json:"code"` // the configuration's line the diagnostic points at
+	} `json:"snippet"`
+}
+
+// about says the diagnostic is about the resource or data source key.
+func (d cliDiagnostic) about(key string) bool {
+	return strings.HasSuffix(d.Address, "."+key) || d.Snippet != nil && strings.Contains(d.Snippet.Context, `"`+key+`"`)
+}
+
+// cliModule is a root module the test drives with the CLI itself, against
+// the provider served in this process: for what terraform-plugin-testing
+// cannot see (warnings) or cannot set up (a state written by an earlier
+// release).
+type cliModule struct {
+	cli, dir string
+	env      []string
+}
+
+func newCLIModule(t *testing.T, config string) cliModule {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "main.tf"), requiredProviders+config)
+	return initCLIModule(t, dir)
+}
+
+// initCLIModule initialises the root module in dir.
+func initCLIModule(t *testing.T, dir string) cliModule {
+	t.Helper()
+	m := cliModule{cli: terraformCLI(t), dir: dir}
+	m.env = []string{quietCLIConfig(t), "TF_REATTACH_PROVIDERS=" + serveProvider(t), "TF_IN_AUTOMATION=1"}
+	runCLI(t, m.cli, m.dir, m.env, "init", "-input=false", "-no-color")
+	return m
+}
+
+// plan runs `plan -json` with args and returns its diagnostics and exit
+// code: 0 a plan without changes (with -detailed-exitcode), 1 an error, 2
+// changes.
+func (m cliModule) plan(t *testing.T, args ...string) (diags []cliDiagnostic, code int) {
+	t.Helper()
+	cmd := exec.Command(m.cli, append([]string{"plan", "-json", "-input=false", "-no-color"}, args...)...)
+	cmd.Dir, cmd.Env = m.dir, append(os.Environ(), m.env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("plan %v: %v", args, err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var line struct {
+			Type       string        `json:"type"`
+			Diagnostic cliDiagnostic `json:"diagnostic"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Type == "diagnostic" {
+			diags = append(diags, line.Diagnostic)
+		}
+	}
+	code = cmd.ProcessState.ExitCode()
+	if code == 1 && len(diags) == 0 {
+		t.Fatalf("plan %v failed without a diagnostic:\n%s%s", args, out, stderr.Bytes())
+	}
+	return diags, code
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
+	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
 // The examples are what users copy from the registry page, so they are run,
@@ -59,11 +60,8 @@ func terraformCLI(t *testing.T) string {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
-	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
-		return p
-	}
-	p, err := exec.LookPath("terraform")
-	if err != nil {
+	p := tfharness.TerraformPath()
+	if p == "" {
 		t.Skip("no Terraform CLI: set TF_ACC_TERRAFORM_PATH or put terraform on PATH")
 	}
 	return p
@@ -339,11 +337,9 @@ func seedExample(t *testing.T, ids []string, portalAssignments bool) {
 		if !portalAssignments {
 			continue
 		}
-		if err := emulator.SetAssignments(id, []string{"3f2504e0-4f89-41d3-9a0c-0305e82c3301"}, []graphfake.Target{
+		setAssignments(t, id, []string{"3f2504e0-4f89-41d3-9a0c-0305e82c3301"}, []graphfake.Target{
 			{ODataType: "#microsoft.graph.allLicensedUsersAssignmentTarget", FilterType: "none"},
-		}); err != nil {
-			t.Fatal(err)
-		}
+		})
 	}
 }
 
@@ -518,29 +514,45 @@ var targetODataTypes = map[string]string{
 }
 
 func (graphHoldsState) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	var errs []error
-	checked := 0
-	for _, r := range stateResources(req.State) {
-		if r.Mode != tfjson.ManagedResourceMode {
-			continue
-		}
+	resp.Error = checkStateResources(req.State, tfjson.ManagedResourceMode, "intune resource", func(r *tfjson.StateResource) (bool, error) {
+		var err error
 		switch r.Type {
 		case "intune_ios_lob_provisioning_assignment":
-			checked++
-			if err := checkAssignmentInGraph(r); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", r.Address, err))
-			}
+			err = checkAssignmentInGraph(r)
 		case "intune_ios_lob_provisioning_configuration":
+			err = checkConfigurationInGraph(r)
+		default:
+			return false, nil
+		}
+		if err != nil {
+			return true, fmt.Errorf("%s: %w", r.Address, err)
+		}
+		return true, nil
+	})
+}
+
+// checkStateResources runs check on each resource of mode in the state,
+// and joins the errors; check says whether r is one it checks, and the
+// result is an error too when no resource was (no kind in the state).
+func checkStateResources(s *tfjson.State, mode tfjson.ResourceMode, kind string, check func(r *tfjson.StateResource) (bool, error)) error {
+	var errs []error
+	checked := 0
+	for _, r := range stateResources(s) {
+		if r.Mode != mode {
+			continue
+		}
+		ok, err := check(r)
+		if ok {
 			checked++
-			if err := checkConfigurationInGraph(r); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", r.Address, err))
-			}
+		}
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if checked == 0 {
-		errs = append(errs, errors.New("no intune resource in the state"))
+		errs = append(errs, fmt.Errorf("no %s in the state", kind))
 	}
-	resp.Error = errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 func checkAssignmentInGraph(r *tfjson.StateResource) error {
@@ -595,13 +607,8 @@ func checkConfigurationInGraph(r *tfjson.StateResource) error {
 type dataSourcesFindSeeded struct{}
 
 func (dataSourcesFindSeeded) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	var errs []error
-	checked := 0
-	for _, r := range stateResources(req.State) {
-		if r.Mode != tfjson.DataResourceMode {
-			continue
-		}
-		checked++
+	resp.Error = checkStateResources(req.State, tfjson.DataResourceMode, "data source", func(r *tfjson.StateResource) (bool, error) {
+		var errs []error
 		var found []map[string]any
 		switch r.Type {
 		case "intune_ios_lob_provisioning_configuration":
@@ -620,8 +627,7 @@ func (dataSourcesFindSeeded) CheckState(_ context.Context, req statecheck.CheckS
 				}
 			}
 		default:
-			errs = append(errs, fmt.Errorf("%s: no check for data source type %s", r.Address, r.Type))
-			continue
+			return true, fmt.Errorf("%s: no check for data source type %s", r.Address, r.Type)
 		}
 		if len(found) != 1 || str(found[0]["id"]) != exampleConfigurationID || str(found[0]["display_name"]) != exampleDisplayName {
 			var got []string
@@ -630,11 +636,8 @@ func (dataSourcesFindSeeded) CheckState(_ context.Context, req statecheck.CheckS
 			}
 			errs = append(errs, fmt.Errorf("%s found %v, want configuration %s (%q) once", r.Address, got, exampleConfigurationID, exampleDisplayName))
 		}
-	}
-	if checked == 0 {
-		errs = append(errs, errors.New("no data source in the state"))
-	}
-	resp.Error = errors.Join(errs...)
+		return true, errors.Join(errs...)
+	})
 }
 
 func stateResources(s *tfjson.State) []*tfjson.StateResource {

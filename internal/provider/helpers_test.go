@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
@@ -75,6 +76,15 @@ func checkEmulatorHolds(configurationID string, groups []string, targets []graph
 
 func checkCollectionsEmpty(configurationID string) resource.TestCheckFunc {
 	return checkEmulatorHolds(configurationID, nil, nil)
+}
+
+// setAssignments makes the configuration hold groups and targets in the
+// emulator, as an edit in the portal would, and ends the test if it cannot.
+func setAssignments(t *testing.T, configurationID string, groups []string, targets []graphfake.Target) {
+	t.Helper()
+	if err := emulator.SetAssignments(configurationID, groups, targets); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // checkNoAssign fails if anything posted to the configuration's assign action.
@@ -196,6 +206,32 @@ func checkConfigurationsGone(t *testing.T) resource.TestCheckFunc {
 			}
 		}
 		return nil
+	}
+}
+
+// saveConfigurationID is a check that saves the id the configuration
+// resource has in the state into *id, for the steps after it.
+func saveConfigurationID(id *string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		*id = s.RootModule().Resources[configurationResourceName].Primary.ID
+		return nil
+	}
+}
+
+// plansCreateAfterPortalDelete is a plan-only step that first deletes the
+// configuration *id in the emulator, as an admin in the portal would: the
+// refresh forgets address and the plan creates it again.
+func plansCreateAfterPortalDelete(address, config string, id *string) resource.TestStep {
+	return resource.TestStep{
+		PreConfig:          func() { emulator.DeleteConfiguration(*id) },
+		Config:             config,
+		PlanOnly:           true,
+		ExpectNonEmptyPlan: true,
+		ConfigPlanChecks: resource.ConfigPlanChecks{
+			PostApplyPostRefresh: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(address, plancheck.ResourceActionCreate),
+			},
+		},
 	}
 }
 

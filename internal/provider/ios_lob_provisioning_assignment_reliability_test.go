@@ -23,6 +23,38 @@ import (
 
 func assignPath(configurationID string) string { return configurationID + "/assign" }
 
+// appliesThePlan is a step that assigns the fixture's configuration to its
+// first group and, as a target, its second, and checks that the emulator
+// holds them, the plan after the apply is empty, and the configuration's
+// request log passes check.
+func appliesThePlan(f fixture, check func(log []graphfake.Request) error) resource.TestStep {
+	return resource.TestStep{
+		Config: groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1]}),
+		ConfigPlanChecks: resource.ConfigPlanChecks{
+			PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+		},
+		Check: resource.ComposeTestCheckFunc(
+			checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])),
+			checkRequests(f.ConfigurationID, check),
+		),
+	}
+}
+
+// timeoutConfig is an assignment of the fixture's configuration to its
+// first group, with one timeout (create, read, ...) set to value.
+func timeoutConfig(f fixture, timeout, value string) string {
+	return fmt.Sprintf(`
+resource "intune_ios_lob_provisioning_assignment" "test" {
+  configuration_id = %q
+  group {
+    group_id = %q
+  }
+  timeouts {
+    %s = %q
+  }
+}`, f.ConfigurationID, f.Groups[0], timeout, value)
+}
+
 func TestAccReliability_throttledAndTransientAnswersAreRetried(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 2)
@@ -31,21 +63,12 @@ func TestAccReliability_throttledAndTransientAnswersAreRetried(t *testing.T) {
 	emulator.InjectFault(graphfake.Fault{Method: http.MethodGet, PathSuffix: f.ConfigurationID, Status: http.StatusGatewayTimeout})
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
-		Steps: []resource.TestStep{{
-			Config: groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1]}),
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-			},
-			Check: resource.ComposeTestCheckFunc(
-				checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])),
-				checkRequests(f.ConfigurationID, func(log []graphfake.Request) error {
-					if n := countCalls(log, http.MethodPost, "/assign"); n != 3 {
-						return fmt.Errorf("%d assign calls, want 3 (429, 503, then 204)", n)
-					}
-					return nil
-				}),
-			),
-		}},
+		Steps: []resource.TestStep{appliesThePlan(f, func(log []graphfake.Request) error {
+			if n := countCalls(log, http.MethodPost, "/assign"); n != 3 {
+				return fmt.Errorf("%d assign calls, want 3 (429, 503, then 204)", n)
+			}
+			return nil
+		})},
 	})
 }
 
@@ -158,23 +181,14 @@ func TestAccReliability_readLagIsWaitedOut(t *testing.T) {
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{
-			{
-				Config: groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, []string{f.Groups[1]}),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: resource.ComposeTestCheckFunc(
-					checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])),
-					checkRequests(f.ConfigurationID, func(log []graphfake.Request) error {
-						// Reads after the assign that still showed the empty set,
-						// then one that showed the plan.
-						if n := countCalls(log, http.MethodGet, f.ConfigurationID); n < 2 {
-							return fmt.Errorf("%d reads of the configuration, want at least 2: the provider did not wait for the lag", n)
-						}
-						return nil
-					}),
-				),
-			},
+			appliesThePlan(f, func(log []graphfake.Request) error {
+				// Reads after the assign that still showed the empty set,
+				// then one that showed the plan.
+				if n := countCalls(log, http.MethodGet, f.ConfigurationID); n < 2 {
+					return fmt.Errorf("%d reads of the configuration, want at least 2: the provider did not wait for the lag", n)
+				}
+				return nil
+			}),
 			{
 				// An update waits the same way.
 				Config: groupsConfig(f.ConfigurationID, []string{f.Groups[2]}, nil),
@@ -196,16 +210,7 @@ func TestAccReliability_readLagPastTheTimeout(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 1)
 	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: assignPath(f.ConfigurationID), ReadLag: time.Hour})
-	config := fmt.Sprintf(`
-resource "intune_ios_lob_provisioning_assignment" "test" {
-  configuration_id = %q
-  group {
-    group_id = %q
-  }
-  timeouts {
-    create = "5s"
-  }
-}`, f.ConfigurationID, f.Groups[0])
+	config := timeoutConfig(f, "create", "5s")
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{{
@@ -226,16 +231,7 @@ func TestAccReliability_throttlingPastTheTimeout(t *testing.T) {
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-resource "intune_ios_lob_provisioning_assignment" "test" {
-  configuration_id = %q
-  group {
-    group_id = %q
-  }
-  timeouts {
-    create = "5s"
-  }
-}`, f.ConfigurationID, f.Groups[0]),
+			Config:      timeoutConfig(f, "create", "5s"),
 			ExpectError: wrapped("Unable to assign provisioning configuration", "waiting for Graph to stop throttling POST", "HTTP 429", "The create timeout (5s) ran out", "timeouts {", `create = "10s"`),
 		}},
 	})
@@ -244,16 +240,7 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
 func TestAccReliability_slowAnswerPastTheTimeout(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 1)
-	config := fmt.Sprintf(`
-resource "intune_ios_lob_provisioning_assignment" "test" {
-  configuration_id = %q
-  group {
-    group_id = %q
-  }
-  timeouts {
-    read = "5s"
-  }
-}`, f.ConfigurationID, f.Groups[0])
+	config := timeoutConfig(f, "read", "5s")
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{
@@ -315,26 +302,27 @@ func TestAccReliability_tokenExpiresDuringApply(t *testing.T) {
 }
 
 func TestAccReliability_unauthorizedSaysWhatToCheck(t *testing.T) {
-	needsEmulator(t)
-	f := newFixture(t, 1)
 	// Twice: a new token is tried once, and is refused too.
-	emulator.InjectFault(graphfake.Fault{PathSuffix: assignPath(f.ConfigurationID), Status: http.StatusUnauthorized, Count: 2})
-	accTest(t, resource.TestCase{
-		Steps: []resource.TestStep{{
-			Config:      groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, nil),
-			ExpectError: wrapped("HTTP 401 InvalidAuthenticationToken", "(request-id", "Check that tenant_id is the tenant", "credential", "is current"),
-		}},
-	})
+	testAssignRefused(t, http.StatusUnauthorized, 2,
+		"HTTP 401 InvalidAuthenticationToken", "(request-id", "Check that tenant_id is the tenant", "credential", "is current")
 }
 
 func TestAccReliability_forbiddenNamesThePermission(t *testing.T) {
+	testAssignRefused(t, http.StatusForbidden, 1,
+		"HTTP 403 Forbidden", "DeviceManagementApps.ReadWrite.All", "(request-id", "Grant the application the Microsoft Graph application permission DeviceManagementApps.ReadWrite.All", "administrator consent")
+}
+
+// testAssignRefused applies an assignment whose assign Graph answers with
+// status, count times over, and expects an error that says each of
+// fragments.
+func testAssignRefused(t *testing.T, status, count int, fragments ...string) {
 	needsEmulator(t)
 	f := newFixture(t, 1)
-	emulator.InjectFault(graphfake.Fault{PathSuffix: assignPath(f.ConfigurationID), Status: http.StatusForbidden})
+	emulator.InjectFault(graphfake.Fault{PathSuffix: assignPath(f.ConfigurationID), Status: status, Count: count})
 	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			Config:      groupsConfig(f.ConfigurationID, []string{f.Groups[0]}, nil),
-			ExpectError: wrapped("HTTP 403 Forbidden", "DeviceManagementApps.ReadWrite.All", "(request-id", "Grant the application the Microsoft Graph application permission DeviceManagementApps.ReadWrite.All", "administrator consent"),
+			ExpectError: wrapped(fragments...),
 		}},
 	})
 }

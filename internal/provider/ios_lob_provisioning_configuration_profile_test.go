@@ -1,15 +1,10 @@
 package provider
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -23,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
@@ -153,10 +147,7 @@ resource "intune_ios_lob_provisioning_configuration" "test" {
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(p.content, devCert, true)),
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(rfc3339(p.content.ExpirationDate))),
 				},
-				Check: func(s *terraform.State) error {
-					id = s.RootModule().Resources[configurationResourceName].Primary.ID
-					return nil
-				},
+				Check: saveConfigurationID(&id),
 			},
 			{
 				Config:      config(p.expired),
@@ -371,80 +362,6 @@ func TestPlanProfile(t *testing.T) {
 			t.Errorf("daysLeft(%v) = %q, want %q", d, got, want)
 		}
 	}
-}
-
-// cliDiagnostic is one diagnostic of `terraform plan -json`.
-type cliDiagnostic struct {
-	Severity string `json:"severity"`
-	Summary  string `json:"summary"`
-	Detail   string `json:"detail"`
-	Address  string `json:"address"`
-	Snippet  *struct {
-		Context string `json:"context"`
-		Code    string `json:"code"` // the configuration's line the diagnostic points at
-	} `json:"snippet"`
-}
-
-// about says the diagnostic is about the resource or data source key.
-func (d cliDiagnostic) about(key string) bool {
-	return strings.HasSuffix(d.Address, "."+key) || d.Snippet != nil && strings.Contains(d.Snippet.Context, `"`+key+`"`)
-}
-
-// cliModule is a root module the test drives with the CLI itself, against
-// the provider served in this process: for what terraform-plugin-testing
-// cannot see (warnings) or cannot set up (a state written by an earlier
-// release).
-type cliModule struct {
-	cli, dir string
-	env      []string
-}
-
-func newCLIModule(t *testing.T, config string) cliModule {
-	t.Helper()
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "main.tf"), requiredProviders+config)
-	return initCLIModule(t, dir)
-}
-
-// initCLIModule initialises the root module in dir.
-func initCLIModule(t *testing.T, dir string) cliModule {
-	t.Helper()
-	m := cliModule{cli: terraformCLI(t), dir: dir}
-	m.env = []string{quietCLIConfig(t), "TF_REATTACH_PROVIDERS=" + serveProvider(t), "TF_IN_AUTOMATION=1"}
-	runCLI(t, m.cli, m.dir, m.env, "init", "-input=false", "-no-color")
-	return m
-}
-
-// plan runs `plan -json` with args and returns its diagnostics and exit
-// code: 0 a plan without changes (with -detailed-exitcode), 1 an error, 2
-// changes.
-func (m cliModule) plan(t *testing.T, args ...string) (diags []cliDiagnostic, code int) {
-	t.Helper()
-	cmd := exec.Command(m.cli, append([]string{"plan", "-json", "-input=false", "-no-color"}, args...)...)
-	cmd.Dir, cmd.Env = m.dir, append(os.Environ(), m.env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatalf("plan %v: %v", args, err)
-	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		var line struct {
-			Type       string        `json:"type"`
-			Diagnostic cliDiagnostic `json:"diagnostic"`
-		}
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Type == "diagnostic" {
-			diags = append(diags, line.Diagnostic)
-		}
-	}
-	code = cmd.ProcessState.ExitCode()
-	if code == 1 && len(diags) == 0 {
-		t.Fatalf("plan %v failed without a diagnostic:\n%s%s", args, out, stderr.Bytes())
-	}
-	return diags, code
 }
 
 // The warnings of (2), which terraform-plugin-testing does not show: a

@@ -2,11 +2,13 @@ package provider
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"regexp"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -33,13 +35,17 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	sameCreated := statecheck.CompareValue(compare.ValuesSame())
 	versionMoves := statecheck.CompareValue(compare.ValuesDiffer())
+	// The configuration as first written, with the first payload or the renewed one.
+	salesApps := func(payload string) string {
+		return configurationConfig(name, fileName, payload,
+			`description          = "Sales apps"`,
+			`role_scope_tag_ids   = ["0"]`)
+	}
 	accTest(t, resource.TestCase{
 		CheckDestroy: checkConfigurationsGone(t),
 		Steps: []resource.TestStep{
 			{
-				Config: configurationConfig(name, fileName, payload,
-					`description          = "Sales apps"`,
-					`role_scope_tag_ids   = ["0"]`),
+				Config: salesApps(payload),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionCreate),
@@ -70,9 +76,7 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 			{
 				// A renewed profile: only the payload changes, in place, and
 				// the plan shows the new profile and its expiry.
-				Config: configurationConfig(name, fileName, payload2,
-					`description          = "Sales apps"`,
-					`role_scope_tag_ids   = ["0"]`),
+				Config: salesApps(payload2),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
@@ -164,34 +168,11 @@ func TestAccConfiguration_computedDefaults(t *testing.T) {
 }
 
 func TestAccConfiguration_deletedOutOfBand(t *testing.T) {
-	needsEmulator(t)
-	name := uniqueName(t)
-	fileName, payload := testPayload(t, name)
-	config := configurationConfig(name, fileName, payload)
 	var firstID string
-	accTest(t, resource.TestCase{
-		CheckDestroy: checkConfigurationsGone(t),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				Check: func(s *terraform.State) error {
-					firstID = s.RootModule().Resources[configurationResourceName].Primary.ID
-					return nil
-				},
-			},
-			{
-				// An admin deletes it in the portal: the refresh forgets it
-				// and the plan creates it again.
-				PreConfig:          func() { emulator.DeleteConfiguration(firstID) },
-				Config:             config,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionCreate),
-					},
-				},
-			},
+	testChangedOutOfBand(t, &firstID, func(config, _ string) []resource.TestStep {
+		return []resource.TestStep{
+			// An admin deletes it in the portal.
+			plansCreateAfterPortalDelete(configurationResourceName, config, &firstID),
 			{
 				Config: config,
 				Check: func(s *terraform.State) error {
@@ -205,27 +186,15 @@ func TestAccConfiguration_deletedOutOfBand(t *testing.T) {
 					return nil
 				},
 			},
-		},
+		}
 	})
 }
 
 // A profile replaced in the portal shows as a payload diff, which apply undoes.
 func TestAccConfiguration_payloadChangedOutOfBand(t *testing.T) {
-	needsEmulator(t)
-	name := uniqueName(t)
-	fileName, payload := testPayload(t, name)
-	config := configurationConfig(name, fileName, payload)
 	var id string
-	accTest(t, resource.TestCase{
-		CheckDestroy: checkConfigurationsGone(t),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				Check: func(s *terraform.State) error {
-					id = s.RootModule().Resources[configurationResourceName].Primary.ID
-					return nil
-				},
-			},
+	testChangedOutOfBand(t, &id, func(config, payload string) []resource.TestStep {
+		return []resource.TestStep{
 			{
 				PreConfig: func() {
 					if err := emulator.EditConfiguration(id, func(c *graphfake.ConfigurationState) { c.Payload = []byte("uploaded in the portal") }); err != nil {
@@ -247,7 +216,21 @@ func TestAccConfiguration_payloadChangedOutOfBand(t *testing.T) {
 					return nil
 				}),
 			},
-		},
+		}
+	})
+}
+
+// testChangedOutOfBand creates a configuration, saves its id in *id, and
+// then runs the steps that change it behind Terraform's back and show what
+// the provider makes of that. steps gets the configuration's HCL and payload.
+func testChangedOutOfBand(t *testing.T, id *string, steps func(config, payload string) []resource.TestStep) {
+	needsEmulator(t)
+	name := uniqueName(t)
+	fileName, payload := testPayload(t, name)
+	config := configurationConfig(name, fileName, payload)
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkConfigurationsGone(t),
+		Steps:        append([]resource.TestStep{{Config: config, Check: saveConfigurationID(id)}}, steps(config, payload)...),
 	})
 }
 
@@ -311,6 +294,114 @@ func TestAccConfiguration_invalidInputIsRefusedAtPlan(t *testing.T) {
 }
 
 // Renaming must not upload the profile again; a payload change must.
+// The configuration's identity is its id, set on create, kept by update
+// and refresh, and an import block with that identity adopts it.
+func TestAccConfiguration_identity(t *testing.T) {
+	fileName, payload := testPayload(t, uniqueName(t))
+	name := uniqueName(t)
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: needsIdentity(),
+		CheckDestroy:           checkConfigurationsGone(t),
+		Steps: []resource.TestStep{
+			{
+				Config: configurationConfig(name, fileName, payload),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity(configurationResourceName, map[string]knownvalue.Check{"id": knownvalue.StringRegexp(guidPattern)}),
+					statecheck.ExpectIdentityValueMatchesState(configurationResourceName, tfjsonpath.New("id")),
+				},
+			},
+			{
+				Config: configurationConfig(name+" renamed", fileName, payload),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentityValueMatchesState(configurationResourceName, tfjsonpath.New("id")),
+				},
+			},
+			{
+				ResourceName:    configurationResourceName,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+			},
+		},
+	})
+}
+
+// A configuration made in the portal without an expiry reads with
+// "expirationDateTime": null (nullable in Microsoft's metadata). Both data
+// sources and the resource show it as null, and importing it into a
+// configuration that leaves expiration_date_time out plans no change: the
+// profile's ExpirationDate is taken only when the payload changes, not even
+// when something else does. The resource and the single data source show
+// the profile.
+func TestAccConfiguration_portalMadeWithoutExpiry(t *testing.T) {
+	needsEmulator(t)
+	id, name := uuid.NewString(), uniqueName(t)
+	fileName, payload := testPayload(t, name)
+	raw, err := base64.StdEncoding.DecodeString(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emulator.AddConfiguration(id, name)
+	if err := emulator.EditConfiguration(id, func(c *graphfake.ConfigurationState) {
+		c.Expiration = time.Time{} // null
+		c.PayloadFileName, c.Payload = fileName, raw
+	}); err != nil {
+		t.Fatal(err)
+	}
+	config := fmt.Sprintf(`
+data "intune_ios_lob_provisioning_configuration" "by_id" {
+  id = %[1]q
+}
+
+data "intune_ios_lob_provisioning_configurations" "by_prefix" {
+  display_name_prefix = %[2]q
+}
+
+import {
+  to = intune_ios_lob_provisioning_configuration.test
+  id = %[1]q
+}
+`, id, name) + configurationConfig(name, fileName, payload)
+	accTest(t, resource.TestCase{
+		CheckDestroy: checkConfigurationsGone(t),
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionNoop),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
+				},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.intune_ios_lob_provisioning_configuration.by_id", tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.intune_ios_lob_provisioning_configurations.by_prefix",
+					tfjsonpath.New("configurations").AtSliceIndex(0).AtMapKey("expiration_date_time"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.intune_ios_lob_provisioning_configurations.by_prefix", tfjsonpath.New("ids"),
+					knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(id)})),
+				statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile").AtMapKey("name"), knownvalue.NotNull()),
+				statecheck.CompareValuePairs("data.intune_ios_lob_provisioning_configuration.by_id", tfjsonpath.New("profile"),
+					configurationResourceName, tfjsonpath.New("profile"), compare.ValuesSame()),
+			},
+		}, {
+			Config: configurationConfig(name, fileName, payload, `description = "renamed in Terraform"`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
+				},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
+				if !c.Expiration.IsZero() || c.Description != "renamed in Terraform" {
+					return fmt.Errorf("emulator holds expiry %v, description %q; want null and the new description", c.Expiration, c.Description)
+				}
+				return nil
+			}),
+		}},
+	})
+}
+
 func TestConfigurationInputSendsOnlyChanges(t *testing.T) {
 	ctx := context.Background()
 	tags, _ := types.SetValueFrom(ctx, types.StringType, []string{"0"})

@@ -214,8 +214,8 @@ func (tf *Terraform) RunInterrupted(ctx context.Context, dir string, when func()
 	var intr Interruption
 	cmd := exec.CommandContext(ctx, tf.Path, args...)
 	cmd.Dir, cmd.Env = dir, tf.Env
-	var out bytes.Buffer
-	w := io.Writer(&lockedWriter{w: &out})
+	var out SyncBuffer
+	w := io.Writer(&out)
 	if tf.Echo != nil {
 		name := tf.Name
 		if name == "" {
@@ -283,15 +283,37 @@ func ProcessAlive(pid int) bool {
 	return ok && !strings.HasPrefix(rest, "Z")
 }
 
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// SyncBuffer is a bytes.Buffer that several goroutines may write at once,
+// such as a process's stdout and stderr, or a server's logging.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TerraformPath is the CLI the acceptance tests drive, as
+// terraform-plugin-testing finds it: TF_ACC_TERRAFORM_PATH, else terraform
+// on PATH; "" when there is neither.
+func TerraformPath() string {
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p
+	}
+	p, err := exec.LookPath("terraform")
+	if err != nil {
+		return ""
+	}
+	return p
 }
 
 // providerWatch samples the peak RSS of the provider processes that a

@@ -13,30 +13,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
+	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
-
-// syncBuffer collects stderr, which the server writes from its goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func TestRunServesUntilCancelled(t *testing.T) {
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
@@ -45,7 +27,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	defer cancel()
 
 	stdoutReader, stdout := io.Pipe()
-	stderr := &syncBuffer{}
+	stderr := &tfharness.SyncBuffer{} // the server writes it from its goroutines
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-ca-file", caFile, "-configuration", "AAAAAAAA-0000-0000-0000-000000000001=Sales"},

@@ -10,14 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/querycheck"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
-
-// List resources and `terraform query` came in Terraform 1.14; OpenTofu
-// has neither.
-func needsQuery() []tfversion.TerraformVersionCheck {
-	return []tfversion.TerraformVersionCheck{withoutOpenTofu("`query` command (Terraform 1.14+)"), skipBelow("1.14.0", "1.14.0")}
-}
 
 // listConfig is a .tfquery.hcl with one list block of resource type, named
 // test, for the configurations whose name starts with prefix.
@@ -77,5 +70,49 @@ func TestAccConfiguration_list(t *testing.T) {
 				},
 			},
 		},
+	})
+}
+
+// The query finds the configurations that have assignments, legacy groups
+// or targets, and not those that have none: there is nothing to adopt.
+func TestAccAssignment_list(t *testing.T) {
+	needsEmulator(t)
+	prefix := uniqueName(t)
+	groups := []string{uuid.NewString(), uuid.NewString()}
+	withGroup, withTarget, empty := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	emulator.AddConfiguration(withGroup, prefix+" group")
+	emulator.AddConfiguration(withTarget, prefix+" target")
+	emulator.AddConfiguration(empty, prefix+" empty")
+	setAssignments(t, withGroup, []string{groups[0]}, nil)
+	setAssignments(t, withTarget, nil, groupTargets(groups[1]))
+	const address = "intune_ios_lob_provisioning_assignment.test"
+	identity := func(id string) map[string]knownvalue.Check {
+		return map[string]knownvalue.Check{"configuration_id": knownvalue.StringExact(id)}
+	}
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: needsQuery(),
+		Steps: []resource.TestStep{{
+			Query:  true,
+			Config: listConfig("intune_ios_lob_provisioning_assignment", prefix, true),
+			QueryResultChecks: []querycheck.QueryResultCheck{
+				querycheck.ExpectLength(address, 2),
+				querycheck.ExpectIdentity(address, identity(withGroup)),
+				querycheck.ExpectIdentity(address, identity(withTarget)),
+				querycheck.ExpectResourceDisplayName(address, queryfilter.ByResourceIdentity(identity(withGroup)), knownvalue.StringExact("Assignments of "+prefix+" group")),
+				querycheck.ExpectResourceKnownValues(address, queryfilter.ByResourceIdentity(identity(withGroup)), []querycheck.KnownValueCheck{
+					{Path: tfjsonpath.New("configuration_id"), KnownValue: knownvalue.StringExact(withGroup)},
+					{Path: tfjsonpath.New("group"), KnownValue: knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.ObjectExact(map[string]knownvalue.Check{"group_id": knownvalue.StringExact(groups[0])}),
+					})},
+					{Path: tfjsonpath.New("target"), KnownValue: knownvalue.SetExact([]knownvalue.Check{})},
+				}),
+				querycheck.ExpectResourceKnownValues(address, queryfilter.ByResourceIdentity(identity(withTarget)), []querycheck.KnownValueCheck{
+					{Path: tfjsonpath.New("group"), KnownValue: knownvalue.SetExact([]knownvalue.Check{})},
+					{Path: tfjsonpath.New("target"), KnownValue: knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"type": knownvalue.StringExact("group"), "group_id": knownvalue.StringExact(groups[1])}),
+					})},
+				}),
+			},
+		}},
 	})
 }
