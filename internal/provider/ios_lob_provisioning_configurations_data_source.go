@@ -34,16 +34,18 @@ func (d *iosLobProvisioningConfigurationsDataSource) Metadata(_ context.Context,
 	resp.TypeName = req.ProviderTypeName + "_ios_lob_provisioning_configurations"
 }
 
+// No `profile`: Graph's list carries no payloads, and reading each
+// configuration's (tens of kilobytes, one request each) would make a list
+// cost a request per configuration. expiration_date_time, which the list
+// has, is what a list is used for.
+const configurationsDataSourceDescription = "Every iOS LOB app provisioning configuration of the tenant (all pages), optionally only those whose " +
+	"name starts with `display_name_prefix`. Profiles are not included (Graph lists configurations without them), so " +
+	"neither is `profile`; `expiration_date_time` is. Read one configuration's profile with the " +
+	"`intune_ios_lob_provisioning_configuration` data source."
+
 func (d *iosLobProvisioningConfigurationsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		// No `profile`: Graph's list carries no payloads, and reading each
-		// configuration's (tens of kilobytes, one request each) would make a
-		// list cost a request per configuration. expiration_date_time, which
-		// the list has, is what a list is used for.
-		MarkdownDescription: "Every iOS LOB app provisioning configuration of the tenant (all pages), optionally only those whose " +
-			"name starts with `display_name_prefix`. Profiles are not included (Graph lists configurations without them), so " +
-			"neither is `profile`; `expiration_date_time` is. Read one configuration's profile with the " +
-			"`intune_ios_lob_provisioning_configuration` data source.",
+		MarkdownDescription: configurationsDataSourceDescription,
 		Attributes: map[string]schema.Attribute{
 			"display_name_prefix": schema.StringAttribute{
 				Optional:            true,
