@@ -3,9 +3,7 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
@@ -40,21 +38,8 @@ func configurationListResult(ctx context.Context, client *graph.Client, req list
 		}))
 		return true
 	}
-	m, diags := configurationResourceModelFrom(ctx, full)
+	m, diags := configurationResourceModelFrom(ctx, full, "")
 	result.Diagnostics.Append(diags...)
 	result.Diagnostics.Append(result.Resource.Set(ctx, &m)...)
 	return true
-}
-
-// configurationResourceModelFrom is the resource as Graph holds it, with
-// no timeouts: what import would read.
-func configurationResourceModelFrom(ctx context.Context, cfg *graph.Configuration) (configurationResourceModel, diag.Diagnostics) {
-	attrs, diags := configurationAttributesFrom(ctx, cfg)
-	return configurationResourceModel{
-		ID:                      types.StringValue(cfg.ID),
-		configurationAttributes: attrs,
-		Payload:                 types.StringValue(cfg.Payload),
-		Profile:                 heldProfile(cfg.Payload, &diags),
-		resourceTimeouts:        nullResourceTimeouts(),
-	}, diags
 }

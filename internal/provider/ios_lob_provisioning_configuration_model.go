@@ -60,6 +60,31 @@ func configurationAttributesFrom(ctx context.Context, cfg *graph.Configuration) 
 	return v, diags
 }
 
+// configurationResourceModelFrom is the resource as Graph holds it, as a
+// refresh, an import and `terraform query` read it, with no timeouts (Read
+// puts the state's back). prior is the payload the state holds, "" for
+// none: it is kept when Graph answers the same bytes in another spelling,
+// or no payload at all, which tells nothing about it.
+func configurationResourceModelFrom(ctx context.Context, cfg *graph.Configuration, prior string) (configurationResourceModel, diag.Diagnostics) {
+	attrs, diags := configurationAttributesFrom(ctx, cfg)
+	payload := prior
+	if cfg.Payload != "" && !samePayload(prior, cfg.Payload) {
+		payload = cfg.Payload
+	}
+	m := configurationResourceModel{
+		ID:                      types.StringValue(cfg.ID),
+		configurationAttributes: attrs,
+		Payload:                 types.StringNull(), // known from neither
+
+		Profile:          heldProfile(payload, &diags),
+		resourceTimeouts: nullResourceTimeouts(),
+	}
+	if payload != "" {
+		m.Payload = types.StringValue(payload)
+	}
+	return m, diags
+}
+
 func timestampValue(t time.Time) types.String {
 	if t.IsZero() {
 		return types.StringNull()

@@ -175,20 +175,13 @@ func (r *iosLobProvisioningConfigurationResource) Read(ctx context.Context, req 
 			}))
 			return
 		}
-		attrs, diags := configurationAttributesFrom(ctx, cfg)
+		read, diags := configurationResourceModelFrom(ctx, cfg, state.Payload.ValueString())
 		resp.Diagnostics.Append(diags...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		state.ID = types.StringValue(cfg.ID)
-		state.configurationAttributes = attrs
-		// Keep the configuration's spelling of the same bytes; an answer without
-		// a payload tells nothing about it, so the state keeps what it had.
-		if cfg.Payload != "" && !samePayload(state.Payload.ValueString(), cfg.Payload) {
-			state.Payload = types.StringValue(cfg.Payload)
-		}
-		state.Profile = heldProfile(state.Payload.ValueString(), &resp.Diagnostics)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		read.resourceTimeouts = state.resourceTimeouts
+		resp.Diagnostics.Append(resp.State.Set(ctx, &read)...)
 	})
 }
 
