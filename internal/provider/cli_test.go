@@ -46,6 +46,10 @@ func detectCLI() error {
 	if cli == "" {
 		return nil // no CLI: terraform-plugin-testing says so better
 	}
+	// Pinned for every test, so that a test that narrows PATH (such as
+	// TestAccAuth_nothingConfigured) still drives the same CLI when `go test`
+	// runs without make, which sets it.
+	os.Setenv("TF_ACC_TERRAFORM_PATH", cli)
 	cmd := exec.Command(cli, "version")
 	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1") // no update check over the network
 	out, err := cmd.Output()
