@@ -87,7 +87,10 @@ func guard(app **App, err *error) {
 }
 
 func read(r io.ReaderAt, size int64) (*App, error) {
-	if size <= 0 {
+	switch {
+	case size < 0:
+		return nil, fmt.Errorf("ipa: a negative size, %d", size)
+	case size == 0:
 		return nil, fmt.Errorf("%w: the file is empty", ErrNotZip)
 	}
 	// An I/O error of the reader must not be reported as "not a zip".
@@ -211,7 +214,7 @@ func readEntry(entries map[string][]*zip.File, name string) ([]byte, error) {
 		if errors.Is(err, zip.ErrAlgorithm) {
 			return nil, fmt.Errorf("%s is compressed with method %d, which this reader does not support (only stored and deflated)", name, f.Method)
 		}
-		return nil, fmt.Errorf("%s cannot be read: %v", name, err)
+		return nil, fmt.Errorf("%s cannot be read, perhaps the .ipa is damaged (%v)", name, err)
 	}
 	defer rc.Close()
 	// archive/zip already stops at the declared size; the limit is a second
