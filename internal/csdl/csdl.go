@@ -5,8 +5,10 @@
 // declared members. It reads only what this provider touches (entity and
 // complex types, enums, bound actions) with encoding/xml.
 //
-// testdata/beta-metadata-excerpt.xml is Microsoft's CSDL, copied verbatim
-// element by element (its header names the source commit). The tests of
+// testdata/beta-metadata-excerpt.xml (the provisioning configurations) and
+// testdata/beta-metadata-apps-excerpt.xml (the in-house app, its content
+// upload and its assignments) are Microsoft's CSDL, copied verbatim element
+// by element (each header names the source commit). The tests of
 // internal/graph check every body the client sends against it, and those of
 // internal/graphfake every answer the emulator gives, so that neither can
 // drift from what Graph declares. It is test support: no production code
@@ -29,6 +31,9 @@ import (
 
 //go:embed testdata/beta-metadata-excerpt.xml
 var betaExcerpt []byte
+
+//go:embed testdata/beta-metadata-apps-excerpt.xml
+var betaAppsExcerpt []byte
 
 // Namespace is the schema namespace of every type here; "graph" is its alias.
 const Namespace = "microsoft.graph"
@@ -59,11 +64,25 @@ type action struct {
 	parameters map[string]property // without the binding parameter
 }
 
-// Beta is the model of testdata/beta-metadata-excerpt.xml.
-func Beta() (*Model, error) { return Parse(betaExcerpt) }
+// Beta is the model of both excerpts in testdata: one schema, as in
+// Microsoft's document they were copied from.
+func Beta() (*Model, error) { return Parse(betaExcerpt, betaAppsExcerpt) }
 
-// Parse reads a CSDL document.
-func Parse(doc []byte) (*Model, error) {
+// Parse reads CSDL documents into one model.
+func Parse(docs ...[]byte) (*Model, error) {
+	m := &Model{types: map[string]*structuredType{}, enums: map[string][]string{}, actions: map[string]*action{}}
+	for _, doc := range docs {
+		if err := m.read(doc); err != nil {
+			return nil, err
+		}
+	}
+	if len(m.types) == 0 {
+		return nil, fmt.Errorf("csdl: no types of namespace %s", Namespace)
+	}
+	return m, nil
+}
+
+func (m *Model) read(doc []byte) error {
 	var edmx struct {
 		Schemas []struct {
 			Namespace    string      `xml:"Namespace,attr"`
@@ -75,9 +94,8 @@ func Parse(doc []byte) (*Model, error) {
 		} `xml:"DataServices>Schema"`
 	}
 	if err := xml.Unmarshal(doc, &edmx); err != nil {
-		return nil, fmt.Errorf("csdl: %w", err)
+		return fmt.Errorf("csdl: %w", err)
 	}
-	m := &Model{types: map[string]*structuredType{}, enums: map[string][]string{}, actions: map[string]*action{}}
 	for _, s := range edmx.Schemas {
 		if s.Namespace != Namespace {
 			continue
@@ -110,10 +128,7 @@ func Parse(doc []byte) (*Model, error) {
 			m.actions[qualify(a.Parameters[0].Type, s.Alias)+"/"+a.Name] = act
 		}
 	}
-	if len(m.types) == 0 {
-		return nil, fmt.Errorf("csdl: no types of namespace %s", Namespace)
-	}
-	return m, nil
+	return nil
 }
 
 type xmlType struct {

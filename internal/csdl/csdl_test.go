@@ -132,3 +132,19 @@ func TestEntityAndCollection(t *testing.T) {
 		t.Errorf("an action body that is a string: %q", p)
 	}
 }
+
+// Beta holds both excerpts: the configurations' types and the app's.
+func TestBetaHoldsTheAppTypes(t *testing.T) {
+	m, err := Beta()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"iosLobAppProvisioningConfiguration", "iosLobApp", "mobileAppContentFile", "fileEncryptionInfo", "iosLobAppAssignmentSettings"} {
+		if !m.HasType(name) {
+			t.Errorf("Beta() has no type %s", name)
+		}
+	}
+	if p := m.Entity("iosLobApp", []byte(`{"@odata.type":"#microsoft.graph.iosLobApp","bundleId":"com.example","size":"big"}`)); len(p) == 0 {
+		t.Error("an iosLobApp with a string size conforms")
+	}
+}
