@@ -72,6 +72,10 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if segs, ok := parseMobileAppsPath(r.URL.Path); ok {
+		s.serveMobileApps(w, r, segs)
+		return
+	}
 	id, segment, ok := parseConfigurationPath(r.URL.Path)
 	if !ok {
 		s.writeGraphError(w, r, &graphError{status: http.StatusNotFound, code: "ResourceNotFound",

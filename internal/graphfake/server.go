@@ -57,6 +57,18 @@ type Options struct {
 	// ReadBehaviour); "" is ReadsHonourExpand. SetReadBehaviour changes it.
 	Reads ReadBehaviour
 
+	// Storage is the Azure Storage account content uploads go to (Azurite
+	// in tests); nil until SetStorage. Without it a content file's SAS
+	// request fails (see appcontent.go).
+	Storage *Storage
+	// SASLifetime is how long a content file's SAS URL is valid; 0 means
+	// DefaultSASLifetime. SetSASLifetime changes it.
+	SASLifetime time.Duration
+	// PublishingReads is how many reads of an app answer publishingState
+	// "processing" after a PATCH that moves committedContentVersion, before
+	// it is "published"; 0 means 1. SetPublishingReads changes it.
+	PublishingReads int
+
 	// OnRequest, if set, is called after every request has been answered
 	// (for example to log it). It runs on the request's goroutine.
 	OnRequest func(Request)
@@ -84,6 +96,12 @@ func (o Options) withDefaults() Options {
 	if o.Reads == "" {
 		o.Reads = ReadsHonourExpand
 	}
+	if o.SASLifetime <= 0 {
+		o.SASLifetime = DefaultSASLifetime
+	}
+	if o.PublishingReads <= 0 {
+		o.PublishingReads = 1
+	}
 	return o
 }
 
@@ -93,6 +111,7 @@ type Server struct {
 	url      string
 	caPEM    []byte
 	caPool   *x509.CertPool
+	ca       *certificateAuthority
 	client   *http.Client
 	httpSrv  *http.Server
 	listener net.Listener
@@ -104,6 +123,10 @@ type Server struct {
 
 	idpKeyOnce sync.Once
 	idpKey     *idpKey
+
+	// background is cancelled by Close: it ends the commit checks in flight.
+	background context.Context
+	stop       context.CancelFunc
 
 	mu                sync.Mutex // guards everything below
 	pageSize          int
@@ -119,7 +142,11 @@ type Server struct {
 	readLag           time.Duration
 	latency           time.Duration
 	reads             ReadBehaviour
-	throttle          *writeThrottle // nil when writes are not throttled
+	throttle          *writeThrottle        // nil when writes are not throttled
+	mobileApps        map[string]*iosLobApp // keyed by lowercase id
+	storage           *Storage
+	sasLifetime       time.Duration
+	publishingReads   int
 }
 
 // Start listens on opts.Addr and serves HTTPS until Close.
@@ -150,6 +177,7 @@ func Start(opts Options) (*Server, error) {
 		url:      "https://" + net.JoinHostPort(host, strconv.Itoa(port)),
 		caPEM:    ca.certPEM,
 		caPool:   x509.NewCertPool(),
+		ca:       ca,
 		listener: ln,
 		pageSize: opts.PageSize,
 		configs:  map[string]*configuration{},
@@ -165,7 +193,15 @@ func Start(opts Options) (*Server, error) {
 		managedIdentities:  map[string]bool{},
 		adoConnections:     map[string]string{},
 		githubSubject:      DefaultGitHubSubject,
+		mobileApps:         map[string]*iosLobApp{},
+		sasLifetime:        opts.SASLifetime,
+		publishingReads:    opts.PublishingReads,
 	}
+	if opts.Storage != nil {
+		st := *opts.Storage
+		s.storage = &st
+	}
+	s.background, s.stop = context.WithCancel(context.Background())
 	if opts.WriteLimit != nil {
 		s.throttle = newWriteThrottle(*opts.WriteLimit, now)
 	}
@@ -198,6 +234,7 @@ func advertisedHost(addr string) string {
 
 // Close stops the server and drops open connections.
 func (s *Server) Close() {
+	s.stop()
 	_ = s.httpSrv.Close()
 	s.client.CloseIdleConnections()
 }

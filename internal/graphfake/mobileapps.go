@@ -1,0 +1,679 @@
+package graphfake
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/intunetf/terraform-provider-intune/internal/text"
+)
+
+// The in-house app: deviceAppManagement/mobileApps, of which the emulator
+// models #microsoft.graph.iosLobApp (../shared/DESIGN.md "The in-house
+// app"; the types are Microsoft's beta metadata, internal/csdl's
+// beta-metadata-apps-excerpt.xml). Content versions and files are in
+// appcontent.go, Storage and the commit check in storage.go and commit.go.
+
+const (
+	mobileAppsPath       = "/beta/deviceAppManagement/mobileApps"
+	iosLobAppODataType   = "#microsoft.graph.iosLobApp"
+	iosLobAppCast        = "microsoft.graph.iosLobApp"
+	mobileAppsContextURL = "/beta/$metadata#deviceAppManagement/mobileApps"
+)
+
+// Publishing states (enum mobileAppPublishingState).
+const (
+	PublishingNotPublished = "notPublished"
+	PublishingProcessing   = "processing"
+	PublishingPublished    = "published"
+)
+
+// abstractAppTypes are the abstract bases of iosLobApp in the metadata: a
+// body typed with one of them (or untyped, which OData reads as the
+// collection's declared type, mobileApp) fails with ModelValidationFailure
+// "Cannot create an abstract class." (msgraph-beta-sdk-dotnet issue 699,
+// microsoft-graph-docs issue 5517).
+var abstractAppTypes = []string{"#microsoft.graph.mobileApp", "#microsoft.graph.mobileLobApp"}
+
+// appSeq orders apps by creation, the order lists use.
+var appSeq atomic.Int64
+
+// appStringProperties are the Edm.String properties of iosLobApp and its
+// bases that a client may write, all nullable in the metadata.
+var appStringProperties = []string{
+	"displayName", "description", "publisher", "developer", "owner", "notes", "informationUrl",
+	"privacyInformationUrl", "bundleId", "fileName", "buildNumber", "versionNumber", "committedContentVersion",
+}
+
+// appReadOnlyProperties are computed (Org.OData.Core.V1.Computed or
+// documented read-only). Bodies may carry them, as clients echo entities
+// back; they are ignored, as Intune ignores them.
+var appReadOnlyProperties = []string{
+	"id", "createdDateTime", "lastModifiedDateTime", "publishingState", "size", "uploadState",
+	"dependentAppCount", "isAssigned", "supersededAppCount", "supersedingAppCount",
+}
+
+// minimumOSFlags are the properties of iosMinimumOperatingSystem, in the
+// order the versions go.
+var minimumOSFlags = []string{
+	"v8_0", "v9_0", "v10_0", "v11_0", "v12_0", "v13_0", "v14_0", "v15_0", "v16_0", "v17_0", "v18_0", "v26_0",
+}
+
+// deliveryProtocols are the members of appleDeviceDeliveryProtocol a client
+// may set (unknownFutureValue is OData's evolvable-enum sentinel, not a value).
+var deliveryProtocols = []string{"default", "mobileDeviceManagement", "declarativeDeviceManagement"}
+
+// iosLobApp is one app as the emulator holds it.
+type iosLobApp struct {
+	id              string
+	seq             int64
+	strs            map[string]*string // appStringProperties; nil (or absent) is null
+	isFeatured      bool
+	roleScopeTagIDs []string
+	iPad, iPhone    bool            // applicableDeviceType
+	minimumOS       map[string]bool // nil is null
+	expiration      *time.Time
+	delivery        string // appleDeviceAppDeliveryProtocolType
+	publishingState string
+	processingReads int // reads left that answer processing
+	created         time.Time
+	lastModified    time.Time
+
+	contentVersions []*contentVersion
+	faults          AppFaults
+	commitFailure   string // why the last commit of one of its files failed
+}
+
+func (a *iosLobApp) str(name string) string {
+	if p := a.strs[name]; p != nil {
+		return *p
+	}
+	return ""
+}
+
+// touch records a change with a new lastModifiedDateTime.
+func (a *iosLobApp) touch() {
+	now := time.Now().UTC()
+	if !now.After(a.lastModified) { // a coarse clock must not make a change look older
+		now = a.lastModified.Add(time.Microsecond)
+	}
+	a.lastModified = now
+}
+
+// committed is the committed content version, or nil.
+func (a *iosLobApp) committed() *contentVersion {
+	return a.contentVersion(a.str("committedContentVersion"))
+}
+
+func (a *iosLobApp) contentVersion(id string) *contentVersion {
+	for _, v := range a.contentVersions {
+		if v.id == id {
+			return v
+		}
+	}
+	return nil
+}
+
+// size is "the total size, including all uploaded files" (the metadata's
+// mobileLobApp.size): the plaintext sizes of the committed version's files.
+func (a *iosLobApp) size() int64 {
+	var n int64
+	if v := a.committed(); v != nil {
+		for _, f := range v.files {
+			n += f.size
+		}
+	}
+	return n
+}
+
+// uploadStateNumber is mobileApp.uploadState, documented only as "0 - Not
+// Ready, 1 - Ready, 2 - Processing": the emulator derives it from the
+// publishing state.
+func (a *iosLobApp) uploadStateNumber() int {
+	switch a.publishingState {
+	case PublishingPublished:
+		return 1
+	case PublishingProcessing:
+		return 2
+	}
+	return 0
+}
+
+// read is one read of the app by id: it moves processing towards published.
+func (a *iosLobApp) read() {
+	if a.publishingState != PublishingProcessing {
+		return
+	}
+	if a.processingReads > 0 {
+		a.processingReads--
+		return
+	}
+	a.publishingState = PublishingPublished
+}
+
+// entityJSON renders the app with every structural property, as Graph
+// answers it; the caller adds @odata.context.
+func (a *iosLobApp) entityJSON() map[string]any {
+	e := map[string]any{
+		"@odata.type":                        iosLobAppODataType,
+		"id":                                 a.id,
+		"createdDateTime":                    a.created,
+		"lastModifiedDateTime":               a.lastModified,
+		"isFeatured":                         a.isFeatured,
+		"isAssigned":                         false,
+		"dependentAppCount":                  0,
+		"supersededAppCount":                 0,
+		"supersedingAppCount":                0,
+		"uploadState":                        a.uploadStateNumber(),
+		"publishingState":                    a.publishingState,
+		"largeIcon":                          nil,
+		"roleScopeTagIds":                    append([]string{}, a.roleScopeTagIDs...),
+		"size":                               a.size(),
+		"applicableDeviceType":               map[string]any{"iPad": a.iPad, "iPhoneAndIPod": a.iPhone},
+		"appleDeviceAppDeliveryProtocolType": a.delivery,
+		"expirationDateTime":                 nil,
+		"minimumSupportedOperatingSystem":    nil,
+	}
+	for _, name := range appStringProperties {
+		if p := a.strs[name]; p != nil {
+			e[name] = *p
+		} else {
+			e[name] = nil
+		}
+	}
+	if a.expiration != nil {
+		e["expirationDateTime"] = *a.expiration
+	}
+	if a.minimumOS != nil {
+		flags := map[string]any{}
+		for _, f := range minimumOSFlags {
+			flags[f] = a.minimumOS[f]
+		}
+		e["minimumSupportedOperatingSystem"] = flags
+	}
+	return e
+}
+
+// mobileAppSegments is a mobileApps path split after "mobileApps".
+type mobileAppSegments []string
+
+// parseMobileAppsPath splits {mobileAppsPath}[/...]; Graph matches segments
+// case-insensitively, so this does too.
+func parseMobileAppsPath(path string) (mobileAppSegments, bool) {
+	want := strings.Split(strings.Trim(mobileAppsPath, "/"), "/")
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(segs) < len(want) {
+		return nil, false
+	}
+	for i, w := range want {
+		if !strings.EqualFold(segs[i], w) {
+			return nil, false
+		}
+	}
+	return segs[len(want):], true
+}
+
+// serveMobileApps routes the app collection, one app, and its content.
+func (s *Server) serveMobileApps(w http.ResponseWriter, r *http.Request, segs mobileAppSegments) {
+	if len(segs) == 0 {
+		if !s.allowMethod(w, r, http.MethodGet, http.MethodPost) {
+			return
+		}
+		if r.Method == http.MethodPost {
+			s.createApp(w, r)
+		} else {
+			s.listApps(w, r)
+		}
+		return
+	}
+	id := segs[0]
+	if !IsGUID(id) {
+		s.writeGraphError(w, r, intuneBadRequest("The app id '%s' is not a valid GUID.", id))
+		return
+	}
+	id = strings.ToLower(id)
+	if len(segs) == 1 {
+		if !s.allowMethod(w, r, http.MethodGet, http.MethodPatch, http.MethodDelete) {
+			return
+		}
+		switch r.Method {
+		case http.MethodGet:
+			s.getApp(w, r, id)
+		case http.MethodPatch:
+			s.updateApp(w, r, id)
+		default:
+			s.deleteApp(w, r, id)
+		}
+		return
+	}
+	// contentVersions is declared on mobileLobApp, not on the collection's
+	// type mobileApp, so OData only resolves it after a type-cast segment:
+	// without it Graph answers 400 "Resource not found for the segment
+	// 'contentVersions'" (microsoft-graph-docs issue 4882). Microsoft's
+	// samples cast on every content route (powershell-intune-samples
+	// Application_LOB_Add.ps1), and so does the emulator require it.
+	if !strings.EqualFold(segs[1], iosLobAppCast) {
+		s.writeGraphError(w, r, odataBadRequest("Resource not found for the segment '%s'.", segs[1]))
+		return
+	}
+	s.serveAppContent(w, r, id, segs[2:])
+}
+
+// listApps serves one page of the collection in creation order. The only
+// $filter accepted is the one the docs give for listing iOS LOB apps
+// ("List iosLobApps": isof('microsoft.graph.iosLobApp')); the emulator
+// holds no other kind of app, so it matches every app.
+func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
+	query := r.URL.Query()
+	for name := range query {
+		switch strings.ToLower(name) {
+		case "$filter":
+			if !isofIOSLobApp.MatchString(query.Get(name)) {
+				s.writeGraphError(w, r, odataBadRequest("The $filter '%s' is not supported by graphfake on this path; it accepts isof('microsoft.graph.iosLobApp').", text.Truncate(query.Get(name), 80)))
+				return
+			}
+		case "$skiptoken":
+		default:
+			if strings.HasPrefix(name, "$") {
+				s.writeGraphError(w, r, odataBadRequest("The query option '%s' is not supported by graphfake on this path.", name))
+				return
+			}
+		}
+	}
+	offset, err := decodeSkipToken(query.Get("$skiptoken"))
+	if err != nil {
+		s.writeGraphError(w, r, &graphError{status: http.StatusBadRequest, code: "BadRequest", message: "The $skiptoken value is invalid."})
+		return
+	}
+
+	s.mu.Lock()
+	all := make([]*iosLobApp, 0, len(s.mobileApps))
+	for _, a := range s.mobileApps {
+		all = append(all, a)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
+	offset = min(offset, len(all))
+	end := min(offset+s.pageSize, len(all))
+	page := collectionPage{Context: s.url + mobileAppsContextURL, Value: []any{}}
+	for _, a := range all[offset:end] {
+		page.Value = append(page.Value, a.entityJSON())
+	}
+	s.mu.Unlock()
+
+	if end < len(all) {
+		next := url.Values{}
+		if f := query.Get("$filter"); f != "" {
+			next.Set("$filter", f)
+		}
+		next.Set("$skiptoken", encodeSkipToken(end))
+		page.NextLink = s.url + mobileAppsPath + "?" + next.Encode()
+	}
+	writeGraphJSON(w, http.StatusOK, page)
+}
+
+var isofIOSLobApp = regexp.MustCompile(`(?i)^\s*isof\(\s*'microsoft\.graph\.iosLobApp'\s*\)\s*$`)
+
+func (s *Server) getApp(w http.ResponseWriter, r *http.Request, id string) {
+	if e := noQueryOptions(r); e != nil {
+		s.writeGraphError(w, r, e)
+		return
+	}
+	s.mu.Lock()
+	a, ok := s.mobileApps[id]
+	var entity map[string]any
+	if ok {
+		a.read()
+		entity = a.entityJSON()
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.writeNotFound(w, r)
+		return
+	}
+	entity["@odata.context"] = s.url + mobileAppsContextURL + "/$entity"
+	writeGraphJSON(w, http.StatusOK, entity)
+}
+
+// noQueryOptions refuses query options on routes that implement none, so a
+// client relying on one fails here rather than passing unfiltered.
+func noQueryOptions(r *http.Request) *graphError {
+	for name := range r.URL.Query() {
+		if strings.HasPrefix(name, "$") {
+			return odataBadRequest("The query option '%s' is not supported by graphfake on this path.", name)
+		}
+	}
+	return nil
+}
+
+func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
+	body, e := readJSONBody(w, r)
+	if e != nil {
+		s.writeGraphError(w, r, e)
+		return
+	}
+	in, e := parseAppBody(body)
+	if e != nil {
+		s.writeGraphError(w, r, e)
+		return
+	}
+	switch {
+	case in.strs["displayName"] == nil || strings.TrimSpace(*in.strs["displayName"]) == "":
+		s.writeGraphError(w, r, intuneBadRequest("displayName is required and must not be empty."))
+		return
+	case in.strs["bundleId"] == nil || *in.strs["bundleId"] == "":
+		// Undocumented; every client sends it, and content is checked against it.
+		s.writeGraphError(w, r, intuneBadRequest("bundleId is required for an iosLobApp."))
+		return
+	case in.strs["committedContentVersion"] != nil && *in.strs["committedContentVersion"] != "":
+		s.writeGraphError(w, r, intuneBadRequest("committedContentVersion '%s' does not exist: the app has no content yet.", *in.strs["committedContentVersion"]))
+		return
+	}
+	now := time.Now().UTC()
+	a := &iosLobApp{
+		id:              newGUID(),
+		seq:             appSeq.Add(1),
+		strs:            map[string]*string{},
+		roleScopeTagIDs: []string{"0"}, // Intune's Default scope tag
+		delivery:        "default",     // the metadata's description: "Default value is: 'default'"
+		publishingState: PublishingNotPublished,
+		created:         now,
+		lastModified:    now,
+	}
+	in.apply(a)
+
+	s.mu.Lock()
+	s.mobileApps[a.id] = a
+	entity := a.entityJSON()
+	s.mu.Unlock()
+
+	entity["@odata.context"] = s.url + mobileAppsContextURL + "/$entity"
+	w.Header().Set("Location", fmt.Sprintf("%s%s('%s')", s.url, mobileAppsPath, a.id))
+	writeGraphJSON(w, http.StatusCreated, entity)
+}
+
+func (s *Server) updateApp(w http.ResponseWriter, r *http.Request, id string) {
+	body, e := readJSONBody(w, r)
+	if e != nil {
+		s.writeGraphError(w, r, e)
+		return
+	}
+	in, parseErr := parseAppBody(body)
+
+	s.mu.Lock()
+	a, exists := s.mobileApps[id]
+	var entity map[string]any
+	if exists && parseErr == nil {
+		parseErr = s.checkAppUpdate(a, in)
+	}
+	if exists && parseErr == nil {
+		moved := in.strs["committedContentVersion"] != nil
+		in.apply(a)
+		if moved {
+			// Then Intune processes the content: processing, then
+			// published (Graph's iosLobApp docs; DESIGN.md).
+			a.publishingState = PublishingProcessing
+			a.processingReads = s.publishingReads
+		}
+		a.touch()
+		entity = a.entityJSON()
+	}
+	s.mu.Unlock()
+
+	s.answerWrite(w, r, exists, parseErr, func() {
+		// The beta update page answers 200 OK with the updated entity.
+		entity["@odata.context"] = s.url + mobileAppsContextURL + "/$entity"
+		writeGraphJSON(w, http.StatusOK, entity)
+	})
+}
+
+// checkAppUpdate is what Intune checks of a PATCH against the app it
+// changes; s.mu must be held.
+func (s *Server) checkAppUpdate(a *iosLobApp, in appInput) *graphError {
+	if p, ok := in.strs["committedContentVersion"]; ok {
+		if p == nil || *p == "" {
+			return intuneBadRequest("committedContentVersion cannot be cleared.")
+		}
+		v := a.contentVersion(*p)
+		switch {
+		case v == nil:
+			return intuneBadRequest("committedContentVersion '%s' does not exist.", *p)
+		case len(v.files) == 0:
+			return intuneBadRequest("Content version '%s' has no files.", *p)
+		}
+		for _, f := range v.files {
+			if !f.isCommitted {
+				return intuneBadRequest("Content version '%s' cannot be committed: file '%s' is %s.", *p, f.id, f.uploadState)
+			}
+		}
+	}
+	if p, ok := in.strs["bundleId"]; ok && (p == nil || *p != a.str("bundleId")) {
+		// Microsoft Learn, "Add an iOS line-of-business app": a different
+		// bundle id is a different app.
+		return intuneBadRequest("bundleId cannot be changed.")
+	}
+	if in.strs["displayName"] != nil && strings.TrimSpace(*in.strs["displayName"]) == "" {
+		return intuneBadRequest("displayName must not be empty.")
+	}
+	if in.delivery != "" && a.delivery == "declarativeDeviceManagement" && in.delivery != a.delivery {
+		// The metadata's description of appleDeviceAppDeliveryProtocolType.
+		return intuneBadRequest("appleDeviceAppDeliveryProtocolType declarativeDeviceManagement can no longer be modified.")
+	}
+	return nil
+}
+
+func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request, id string) {
+	s.mu.Lock()
+	_, exists := s.mobileApps[id]
+	delete(s.mobileApps, id)
+	s.mu.Unlock()
+	if !exists {
+		s.writeNotFound(w, r)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// appInput is a validated create or update body; absent properties are
+// absent from the maps, and leave the stored value alone.
+type appInput struct {
+	strs            map[string]*string // a nil value is an explicit null
+	isFeatured      *bool
+	roleScopeTagIDs []string // nil: absent
+	deviceType      *[2]bool // iPad, iPhoneAndIPod
+	minimumOS       *map[string]bool
+	expiration      **time.Time
+	delivery        string
+}
+
+func (in appInput) apply(a *iosLobApp) {
+	for k, v := range in.strs {
+		a.strs[k] = v
+	}
+	if in.isFeatured != nil {
+		a.isFeatured = *in.isFeatured
+	}
+	if in.roleScopeTagIDs != nil {
+		a.roleScopeTagIDs = in.roleScopeTagIDs
+		if len(a.roleScopeTagIDs) == 0 {
+			a.roleScopeTagIDs = []string{"0"} // Intune keeps the Default tag
+		}
+	}
+	if in.deviceType != nil {
+		a.iPad, a.iPhone = in.deviceType[0], in.deviceType[1]
+	}
+	if in.minimumOS != nil {
+		a.minimumOS = *in.minimumOS
+	}
+	if in.expiration != nil {
+		a.expiration = *in.expiration
+	}
+	if in.delivery != "" {
+		a.delivery = in.delivery
+	}
+}
+
+// parseAppBody validates a create or PATCH body against the metadata's
+// iosLobApp: a concrete @odata.type (compared without regard to case, as
+// Microsoft's own samples send #microsoft.graph.iosLOBApp), only declared
+// properties, each with its declared type and nullability.
+func parseAppBody(body []byte) (appInput, *graphError) {
+	in := appInput{strs: map[string]*string{}}
+	props, err := decodeObject(body)
+	if err != nil {
+		return in, odataBadRequest("Invalid JSON in the request payload: %v", err)
+	}
+	if e := requireConcreteType(props, iosLobAppODataType, abstractAppTypes); e != nil {
+		return in, e
+	}
+	for _, name := range sortedKeys(props) {
+		raw := props[name]
+		switch {
+		case name == propODataType, slices.Contains(appReadOnlyProperties, name):
+		case slices.Contains(appStringProperties, name):
+			p, e := optionalString(props, name, true)
+			if e != nil {
+				return in, e
+			}
+			if isNull(raw) {
+				p = nil
+			}
+			in.strs[name] = p
+		case name == "isFeatured":
+			var b bool
+			if e := decodeBool(raw, name, &b); e != nil {
+				return in, e
+			}
+			in.isFeatured = &b
+		case name == "roleScopeTagIds":
+			in.roleScopeTagIDs = []string{}
+			if !isNull(raw) {
+				var tags []string
+				if !bytes.HasPrefix(raw, []byte("[")) || json.Unmarshal(raw, &tags) != nil || slices.Contains(tags, "") {
+					return in, odataBadRequest("The property 'roleScopeTagIds' must be an array of strings; got %s.", text.Truncate(string(raw), 40))
+				}
+				in.roleScopeTagIDs = tags
+			}
+		case name == "applicableDeviceType":
+			flags, e := complexBooleans(raw, name, "#microsoft.graph.iosDeviceType", []string{"iPad", "iPhoneAndIPod"}, false)
+			if e != nil {
+				return in, e
+			}
+			in.deviceType = &[2]bool{flags["iPad"], flags["iPhoneAndIPod"]}
+		case name == "minimumSupportedOperatingSystem":
+			// Microsoft's samples set exactly one flag, but nothing documents
+			// that Graph requires it, so any combination the metadata allows
+			// is accepted.
+			flags, e := complexBooleans(raw, name, "#microsoft.graph.iosMinimumOperatingSystem", minimumOSFlags, true)
+			if e != nil {
+				return in, e
+			}
+			in.minimumOS = &flags
+		case name == "expirationDateTime":
+			var t *time.Time
+			if !isNull(raw) {
+				parsed, e := decodeDateTime(raw)
+				if e != nil {
+					return in, e
+				}
+				t = &parsed
+			}
+			in.expiration = &t
+		case name == "appleDeviceAppDeliveryProtocolType":
+			var v string
+			if isNull(raw) || json.Unmarshal(raw, &v) != nil || !slices.Contains(deliveryProtocols, v) {
+				return in, odataBadRequest("The value %s is not valid for the property 'appleDeviceAppDeliveryProtocolType' of enum type 'microsoft.graph.appleDeviceDeliveryProtocol'.", text.Truncate(string(raw), 40))
+			}
+			in.delivery = v
+		case name == "largeIcon":
+			if !isNull(raw) {
+				return in, odataBadRequest("The property 'largeIcon' is not supported by graphfake.")
+			}
+		default:
+			return in, odataBadRequest("The property '%s' does not exist on type 'microsoft.graph.iosLobApp'. Make sure to only use property names that are defined by the type or mark the type as open type.", name)
+		}
+	}
+	return in, nil
+}
+
+// requireConcreteType requires @odata.type to name want (any case): absent
+// or abstract types fail as Graph fails them (ModelValidationFailure),
+// other types as types this route does not take.
+func requireConcreteType(props map[string]json.RawMessage, want string, abstract []string) *graphError {
+	raw, ok := props[propODataType]
+	var t string
+	if ok && (isNull(raw) || json.Unmarshal(raw, &t) != nil) {
+		return odataBadRequest("The @odata.type %s must be a string.", text.Truncate(string(raw), 40))
+	}
+	switch {
+	case !ok || slices.ContainsFunc(abstract, func(a string) bool { return strings.EqualFold(a, t) }):
+		return &graphError{status: http.StatusBadRequest, code: "ModelValidationFailure", message: "Cannot create an abstract class."}
+	case !strings.EqualFold(t, want):
+		return odataBadRequest("The @odata.type '%s' is not valid here; graphfake serves '%s'.", t, want)
+	}
+	return nil
+}
+
+func decodeBool(raw json.RawMessage, name string, into *bool) *graphError {
+	if isNull(raw) {
+		return odataBadRequest("A null value was found for the property named '%s', which has the expected type 'Edm.Boolean[Nullable=False]'. The expected type 'Edm.Boolean[Nullable=False]' does not allow null values.", name)
+	}
+	if json.Unmarshal(raw, into) != nil {
+		return odataBadRequest("Cannot convert the literal %s to the expected type 'Edm.Boolean' (property '%s').", text.Truncate(string(raw), 40), name)
+	}
+	return nil
+}
+
+func decodeDateTime(raw json.RawMessage) (time.Time, *graphError) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return time.Time{}, odataBadRequest("Cannot convert the literal %s to the expected type 'Edm.DateTimeOffset'.", text.Truncate(string(raw), 40))
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, odataBadRequest("Cannot convert the literal '%s' to the expected type 'Edm.DateTimeOffset'.", text.Truncate(s, 40))
+	}
+	return t.UTC(), nil
+}
+
+// complexBooleans reads a complex value whose properties are all
+// non-nullable Edm.Boolean (iosDeviceType, iosMinimumOperatingSystem);
+// properties left out are false, as OData's defaults for them.
+func complexBooleans(raw json.RawMessage, name, odataType string, flags []string, nullable bool) (map[string]bool, *graphError) {
+	if isNull(raw) {
+		if nullable {
+			return nil, nil
+		}
+		return nil, odataBadRequest("A null value was found for the property named '%s', which has the expected type '%s[Nullable=False]'.", name, strings.TrimPrefix(odataType, "#"))
+	}
+	props, err := decodeObject(raw)
+	if err != nil {
+		return nil, odataBadRequest("The property '%s' must be an object of type '%s': %v", name, strings.TrimPrefix(odataType, "#"), err)
+	}
+	out := map[string]bool{}
+	for _, k := range sortedKeys(props) {
+		if k == propODataType {
+			var t string
+			if json.Unmarshal(props[k], &t) != nil || !strings.EqualFold(strings.TrimPrefix(t, "#"), strings.TrimPrefix(odataType, "#")) {
+				return nil, odataBadRequest("The @odata.type %s is not valid for the property '%s'.", text.Truncate(string(props[k]), 60), name)
+			}
+			continue
+		}
+		if !slices.Contains(flags, k) {
+			return nil, odataBadRequest("The property '%s' does not exist on type '%s'.", k, strings.TrimPrefix(odataType, "#"))
+		}
+		var b bool
+		if e := decodeBool(props[k], k, &b); e != nil {
+			return nil, e
+		}
+		out[k] = b
+	}
+	return out, nil
+}
