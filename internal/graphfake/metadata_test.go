@@ -115,3 +115,62 @@ func nextLink(t *testing.T, r response) string {
 	next, _ := decodeEntity(t, r)["@odata.nextLink"].(string)
 	return next
 }
+
+// Every answer of the app routes reachable without Storage conforms to the
+// metadata too: the app (created, read, updated, listed and paged, seeded
+// and published), content versions and their list, and files pending,
+// failed and committed (a portal upload). The answers that need Storage
+// (a file with its SAS, committing, committed by the API) are checked in
+// TestContentUploadAgainstAzurite.
+func TestAppAnswersConformToTheMetadata(t *testing.T) {
+	m, err := csdl.Beta()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, Options{PageSize: 1})
+	token := requestToken(t, s)
+	checked := 0
+	call := func(method, path, body, typ string, collection bool) map[string]any {
+		t.Helper()
+		r := graphCall(t, s, token, method, path, body)
+		if r.status >= 300 {
+			t.Fatalf("%s %s: status %d %s", method, path, r.status, r.body)
+		}
+		p := m.Entity(typ, r.body)
+		if collection {
+			p = m.Collection(typ, r.body)
+		}
+		if len(p) > 0 {
+			t.Errorf("%s %s answered what the metadata does not declare:\n%v\nbody: %s", method, path, p, r.body)
+		}
+		checked++
+		return decodeEntity(t, r)
+	}
+
+	id := call(http.MethodPost, mobileAppsPath, appCreateBody(iosLobAppODataType, testBundleID), "iosLobApp", false)["id"].(string)
+	call(http.MethodPatch, appPath(id), `{"@odata.type":"#microsoft.graph.iosLobApp","description":null,"minimumSupportedOperatingSystem":null,"expirationDateTime":null,"roleScopeTagIds":null}`, "iosLobApp", false)
+	call(http.MethodGet, appPath(id), "", "iosLobApp", false)
+	seeded, err := s.AddIOSLobApp(IOSLobAppSeed{IPA: testIPA(t, "com.example.seeded", "3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call(http.MethodGet, appPath(seeded), "", "iosLobApp", false)
+	for next := mobileAppsPath + "?$filter=isof('microsoft.graph.iosLobApp')"; next != ""; {
+		next = strings.TrimPrefix(nextLinkOf(call(http.MethodGet, next, "", "iosLobApp", true)), s.URL())
+	}
+	call(http.MethodPost, contentPath(id), `{}`, "mobileAppContent", false)
+	call(http.MethodGet, contentPath(id)+"/1", "", "mobileAppContent", false)
+	call(http.MethodGet, contentPath(seeded), "", "mobileAppContent", true)
+	file := call(http.MethodPost, contentPath(id)+"/1/files", fileEntryBody(10, 64), "mobileAppContentFile", false)["id"].(string)
+	call(http.MethodGet, contentPath(id)+"/1/files/"+file, "", "mobileAppContentFile", false) // failed: no Storage
+	call(http.MethodGet, contentPath(id)+"/1/files", "", "mobileAppContentFile", true)
+	call(http.MethodGet, contentPath(seeded)+"/1/files", "", "mobileAppContentFile", true) // committed
+	if checked < 12 {
+		t.Errorf("only %d answers checked", checked)
+	}
+}
+
+func nextLinkOf(page map[string]any) string {
+	next, _ := page["@odata.nextLink"].(string)
+	return next
+}
