@@ -18,7 +18,7 @@ import (
 // HMAC-SHA256 under a second random key over IV || ciphertext. The blob is
 // HMAC (32) || IV (16) || ciphertext.
 const (
-	macSize      = sha256.Size  // 32
+	macSize      = sha256.Size   // 32
 	ivSize       = aes.BlockSize // 16
 	blobOverhead = macSize + ivSize
 
