@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"testing"
 )
@@ -79,5 +80,24 @@ func BenchmarkEncrypt(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+// BenchmarkUploadAzurite is UploadContent of 64 MiB to Azurite on loopback
+// (plain HTTP) through the Graph stand-in of upload_test.go, by blocks in
+// flight: how DefaultParallelism was chosen.
+func BenchmarkUploadAzurite(b *testing.B) {
+	const size = 64 << 20
+	for _, par := range []int{1, 2, 4, 8} {
+		b.Run(fmt.Sprintf("parallelism=%d", par), func(b *testing.B) {
+			g := newContentGraph(b, sharedAzurite(b))
+			c := g.client(b)
+			b.SetBytes(size)
+			for b.Loop() {
+				if _, err := c.UploadContent(context.Background(), testAppID, source(size, 1), UploadOptions{Parallelism: par}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
