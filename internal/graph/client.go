@@ -74,6 +74,8 @@ type Client struct {
 	endpoint string // e.g. https://graph.microsoft.com, no trailing slash
 	pipeline runtime.Pipeline
 	limits   limitPolicy
+
+	pollFirst, pollMax time.Duration // see poll; tests shorten them
 }
 
 // New returns a client for endpoint. The endpoint must be https: a bearer
@@ -132,7 +134,7 @@ func New(endpoint string, cred azcore.TokenCredential, opts *Options) (*Client, 
 		Transport: opts.Transport,
 		Telemetry: policy.TelemetryOptions{ApplicationID: opts.ApplicationID},
 	})
-	return &Client{endpoint: endpoint, pipeline: pl, limits: limits}, nil
+	return &Client{endpoint: endpoint, pipeline: pl, limits: limits, pollFirst: pollFirstDelay, pollMax: pollMaxDelay}, nil
 }
 
 // freshTokenClaims asks Entra for a token issued no earlier than now.

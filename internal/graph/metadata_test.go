@@ -98,3 +98,98 @@ func TestRequestBodiesConformToTheMetadata(t *testing.T) {
 		}
 	}
 }
+
+// The same for the iOS LOB app and its content: create and PATCH
+// (iosLobApp), the content version (mobileAppContent), the file entry
+// (mobileAppContentFile), and the commit and renewUpload actions.
+func TestAppRequestBodiesConformToTheMetadata(t *testing.T) {
+	m, err := csdl.Beta()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var bodies []sentBody
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, sentBody{r.Method, r.URL.Path, string(b)})
+		mu.Unlock()
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/contentVersions"):
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprint(w, `{"id":"1"}`)
+		case strings.HasSuffix(r.URL.Path, "/files"):
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprint(w, `{"id":"f1","uploadState":"azureStorageUriRequestPending"}`)
+		case strings.HasSuffix(r.URL.Path, "/commit"), strings.HasSuffix(r.URL.Path, "/renewUpload"):
+			w.WriteHeader(http.StatusNoContent)
+		case r.Method == http.MethodPost:
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprintf(w, testAppBody, testAppID, "notPublished")
+		default:
+			fmt.Fprintf(w, testAppBody, testAppID, "notPublished")
+		}
+	})
+	ctx := context.Background()
+	expires := time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)
+	full := IOSLobAppInput{
+		DisplayName: ptr("Sales"), Description: ptr("Sales app"), Publisher: ptr("Contoso"), Developer: ptr("Contoso IT"),
+		Owner: ptr("mobile@contoso.com"), Notes: ptr("n"), InformationURL: ptr("https://contoso.com/sales"),
+		PrivacyInformationURL: ptr("https://contoso.com/privacy"), IsFeatured: ptr(true), RoleScopeTagIDs: []string{"0"},
+		BundleID: ptr("com.example.sales"), FileName: ptr("Sales.ipa"), BuildNumber: ptr("42"), VersionNumber: ptr("1.2"),
+		ApplicableDeviceType: &IOSDeviceType{IPad: true, IPhoneAndIPod: true}, MinimumSupportedOperatingSystem: ptr("26.0"),
+		ExpirationDateTime: &expires,
+	}
+	if _, err := c.CreateIOSLobApp(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []IOSLobAppInput{full, {CommittedContentVersion: ptr("1")}, {Description: ptr(""), ExpirationDateTime: &time.Time{}}} {
+		if _, err := c.UpdateIOSLobApp(ctx, testAppID, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := c.createContentVersion(ctx, testAppID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileURL, _, err := c.createContentFile(ctx, testAppID, v, contentFileRequest{Name: "Sales.ipa", Size: 10, SizeEncrypted: EncryptedSize(10), Manifest: iosManifest("a", "1", "A")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.renewUpload(ctx, fileURL); err != nil {
+		t.Fatal(err)
+	}
+	_, info, _ := encryptAll(t, []byte("0123456789"), 64)
+	if err := c.commitFile(ctx, fileURL, info); err != nil {
+		t.Fatal(err)
+	}
+
+	if len(bodies) != 8 {
+		t.Fatalf("%d requests, want 8", len(bodies))
+	}
+	for _, b := range bodies {
+		var p csdl.Problems
+		switch {
+		case strings.HasSuffix(b.path, "/commit"):
+			p = m.ActionBody("mobileAppContentFile", "commit", []byte(b.body))
+		case strings.HasSuffix(b.path, "/renewUpload"):
+			if b.body != "" {
+				p = m.ActionBody("mobileAppContentFile", "renewUpload", []byte(b.body))
+			}
+		case strings.HasSuffix(b.path, "/files"):
+			p = m.Entity("mobileAppContentFile", []byte(b.body))
+		case strings.HasSuffix(b.path, "/contentVersions"):
+			if !strings.Contains(b.path, "/microsoft.graph.iosLobApp/contentVersions") {
+				t.Errorf("%s has no cast segment", b.path)
+			}
+			p = m.Entity("mobileAppContent", []byte(b.body))
+		case b.method == http.MethodPost, b.method == http.MethodPatch:
+			p = m.Entity("iosLobApp", []byte(b.body))
+		default:
+			t.Fatalf("%s %s: a request this test does not know", b.method, b.path)
+		}
+		if len(p) > 0 {
+			t.Errorf("%s %s sends what the metadata does not declare:\n%v\nbody: %s", b.method, b.path, p, b.body)
+		}
+	}
+}

@@ -1,0 +1,460 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
+)
+
+// TypeIOSLobApp is the OData type of an iOS line-of-business app. Graph
+// compares type names without regard to case (Microsoft's samples send
+// "#microsoft.graph.iosLOBApp"); this is the metadata's spelling.
+const TypeIOSLobApp = "#microsoft.graph.iosLobApp"
+
+// Publishing states of a mobile app (mobileAppPublishingState).
+const (
+	PublishingStateNotPublished = "notPublished"
+	PublishingStateProcessing   = "processing"
+	PublishingStatePublished    = "published"
+)
+
+// IOSMinimumOSVersions are the values of iosMinimumOperatingSystem, one per
+// flag of the beta metadata (v8_0 ... v18_0, v26_0), lowest first.
+var IOSMinimumOSVersions = []string{"8.0", "9.0", "10.0", "11.0", "12.0", "13.0", "14.0", "15.0", "16.0", "17.0", "18.0", "26.0"}
+
+// IOSDeviceType is iosDeviceType: the devices an app runs on.
+type IOSDeviceType struct {
+	IPad          bool `json:"iPad"`
+	IPhoneAndIPod bool `json:"iPhoneAndIPod"`
+}
+
+// IOSLobApp is a #microsoft.graph.iosLobApp. Nullable strings read as "" when
+// Graph sends null, as Configuration's do.
+type IOSLobApp struct {
+	ODataType             string
+	ID                    string
+	DisplayName           string
+	Description           string
+	Publisher             string
+	Developer             string
+	Owner                 string
+	Notes                 string
+	InformationURL        string
+	PrivacyInformationURL string
+	IsFeatured            bool
+	RoleScopeTagIDs       []string
+	BundleID              string
+	FileName              string
+	BuildNumber           string
+	VersionNumber         string
+	// Size is the total of the committed content's files (read-only).
+	Size int64
+	// CommittedContentVersion is "" until content is committed.
+	CommittedContentVersion string
+	PublishingState         string
+	ApplicableDeviceType    IOSDeviceType
+	// MinimumSupportedOperatingSystem is the highest flag Graph holds true,
+	// e.g. "16.0"; "" when none is (or the object is null).
+	MinimumSupportedOperatingSystem string
+	// ExpirationDateTime is nil when Graph sent null.
+	ExpirationDateTime   *time.Time
+	CreatedDateTime      time.Time
+	LastModifiedDateTime time.Time
+}
+
+type iosLobAppWire struct {
+	ODataType                       string          `json:"@odata.type"`
+	ID                              string          `json:"id"`
+	DisplayName                     *string         `json:"displayName"`
+	Description                     *string         `json:"description"`
+	Publisher                       *string         `json:"publisher"`
+	Developer                       *string         `json:"developer"`
+	Owner                           *string         `json:"owner"`
+	Notes                           *string         `json:"notes"`
+	InformationURL                  *string         `json:"informationUrl"`
+	PrivacyInformationURL           *string         `json:"privacyInformationUrl"`
+	IsFeatured                      bool            `json:"isFeatured"`
+	RoleScopeTagIDs                 []string        `json:"roleScopeTagIds"`
+	BundleID                        *string         `json:"bundleId"`
+	FileName                        *string         `json:"fileName"`
+	BuildNumber                     *string         `json:"buildNumber"`
+	VersionNumber                   *string         `json:"versionNumber"`
+	Size                            int64           `json:"size"`
+	CommittedContentVersion         *string         `json:"committedContentVersion"`
+	PublishingState                 string          `json:"publishingState"`
+	ApplicableDeviceType            *IOSDeviceType  `json:"applicableDeviceType"`
+	MinimumSupportedOperatingSystem map[string]bool `json:"minimumSupportedOperatingSystem"`
+	ExpirationDateTime              *time.Time      `json:"expirationDateTime"`
+	CreatedDateTime                 time.Time       `json:"createdDateTime"`
+	LastModifiedDateTime            time.Time       `json:"lastModifiedDateTime"`
+}
+
+func (a *IOSLobApp) UnmarshalJSON(b []byte) error {
+	var w iosLobAppWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	s := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	*a = IOSLobApp{
+		ODataType: w.ODataType, ID: w.ID,
+		DisplayName: s(w.DisplayName), Description: s(w.Description), Publisher: s(w.Publisher),
+		Developer: s(w.Developer), Owner: s(w.Owner), Notes: s(w.Notes),
+		InformationURL: s(w.InformationURL), PrivacyInformationURL: s(w.PrivacyInformationURL),
+		IsFeatured: w.IsFeatured, RoleScopeTagIDs: w.RoleScopeTagIDs,
+		BundleID: s(w.BundleID), FileName: s(w.FileName), BuildNumber: s(w.BuildNumber), VersionNumber: s(w.VersionNumber),
+		Size: w.Size, CommittedContentVersion: s(w.CommittedContentVersion), PublishingState: w.PublishingState,
+		MinimumSupportedOperatingSystem: minimumOSFromFlags(w.MinimumSupportedOperatingSystem),
+		ExpirationDateTime:              w.ExpirationDateTime,
+		CreatedDateTime:                 w.CreatedDateTime, LastModifiedDateTime: w.LastModifiedDateTime,
+	}
+	if w.ApplicableDeviceType != nil {
+		a.ApplicableDeviceType = *w.ApplicableDeviceType
+	}
+	return nil
+}
+
+// minimumOSFromFlags is the highest vN_M flag that is true, as "N.M".
+// Flags Graph adds later (a v27_0, say) are read as well.
+func minimumOSFromFlags(flags map[string]bool) string {
+	best, bestMajor, bestMinor := "", -1, -1
+	for k, on := range flags {
+		major, minor, ok := parseFlag(k)
+		if !on || !ok {
+			continue
+		}
+		if major > bestMajor || major == bestMajor && minor > bestMinor {
+			best, bestMajor, bestMinor = strconv.Itoa(major)+"."+strconv.Itoa(minor), major, minor
+		}
+	}
+	return best
+}
+
+func parseFlag(k string) (major, minor int, ok bool) {
+	maj, min, found := strings.Cut(strings.TrimPrefix(k, "v"), "_")
+	if !found || !strings.HasPrefix(k, "v") {
+		return 0, 0, false
+	}
+	major, err1 := strconv.Atoi(maj)
+	minor, err2 := strconv.Atoi(min)
+	return major, minor, err1 == nil && err2 == nil
+}
+
+// minimumOSFlags is the iosMinimumOperatingSystem object for v ("16.0"):
+// every flag of the metadata, v's true and the others false, since the
+// service reads the object whole (exactly one true, as Microsoft's samples send).
+func minimumOSFlags(v string) (map[string]bool, error) {
+	if !slices.Contains(IOSMinimumOSVersions, v) {
+		return nil, fmt.Errorf("minimum supported operating system %q is not one Intune offers (%s)", v, strings.Join(IOSMinimumOSVersions, ", "))
+	}
+	flags := make(map[string]bool, len(IOSMinimumOSVersions))
+	for _, o := range IOSMinimumOSVersions {
+		flags["v"+strings.ReplaceAll(o, ".", "_")] = o == v
+	}
+	return flags, nil
+}
+
+// HighestIOSMinimumOS is the highest of IOSMinimumOSVersions that an app
+// whose Info.plist says MinimumOSVersion appMinimum (e.g. "16.4") runs on:
+// "16.0" for "16.4". ok is false when the app's minimum is below all of them
+// or unreadable.
+func HighestIOSMinimumOS(appMinimum string) (v string, ok bool) {
+	want, ok := parseVersion(appMinimum)
+	if !ok {
+		return "", false
+	}
+	for _, o := range IOSMinimumOSVersions {
+		have, _ := parseVersion(o)
+		if compareVersions(have, want) <= 0 {
+			v = o
+		}
+	}
+	return v, v != ""
+}
+
+func parseVersion(s string) ([]int, bool) {
+	parts := strings.Split(strings.TrimSpace(s), ".")
+	out := make([]int, 0, len(parts))
+	for _, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, len(out) > 0
+}
+
+func compareVersions(a, b []int) int {
+	for i := 0; i < max(len(a), len(b)); i++ {
+		x, y := 0, 0
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			return x - y
+		}
+	}
+	return 0
+}
+
+// IOSLobAppInput is the body of a create or an update. A nil field is left
+// out of the body: on update Graph then keeps its value. For the optional
+// strings (Description ... PrivacyInformationURL), "" clears the value: it is
+// sent as null, as the configuration's description is.
+type IOSLobAppInput struct {
+	DisplayName           *string
+	Description           *string
+	Publisher             *string
+	Developer             *string
+	Owner                 *string
+	Notes                 *string
+	InformationURL        *string
+	PrivacyInformationURL *string
+	IsFeatured            *bool
+	// RoleScopeTagIDs nil leaves them out of the body.
+	RoleScopeTagIDs []string
+	BundleID        *string
+	FileName        *string
+	BuildNumber     *string
+	VersionNumber   *string
+	// ApplicableDeviceType is sent whole.
+	ApplicableDeviceType *IOSDeviceType
+	// MinimumSupportedOperatingSystem is one of IOSMinimumOSVersions, e.g. "16.0".
+	MinimumSupportedOperatingSystem *string
+	// ExpirationDateTime: a pointer to the zero time is sent as null.
+	ExpirationDateTime *time.Time
+	// CommittedContentVersion points the app at an uploaded, committed content version.
+	CommittedContentVersion *string
+}
+
+// iosLobAppBody renders in as JSON, always with the concrete @odata.type: a
+// PATCH of a mobileApp without it (or with the abstract type) fails with
+// ModelValidationFailure (msgraph-beta-sdk-dotnet issue 699).
+func iosLobAppBody(in IOSLobAppInput) ([]byte, error) {
+	props := map[string]any{"@odata.type": TypeIOSLobApp}
+	str := func(name string, v *string, emptyIsNull bool) {
+		switch {
+		case v == nil:
+		case *v == "" && emptyIsNull:
+			props[name] = nil
+		default:
+			props[name] = *v
+		}
+	}
+	str("displayName", in.DisplayName, false)
+	str("description", in.Description, true)
+	str("publisher", in.Publisher, true)
+	str("developer", in.Developer, true)
+	str("owner", in.Owner, true)
+	str("notes", in.Notes, true)
+	str("informationUrl", in.InformationURL, true)
+	str("privacyInformationUrl", in.PrivacyInformationURL, true)
+	str("bundleId", in.BundleID, false)
+	str("fileName", in.FileName, false)
+	str("buildNumber", in.BuildNumber, false)
+	str("versionNumber", in.VersionNumber, false)
+	str("committedContentVersion", in.CommittedContentVersion, false)
+	if in.IsFeatured != nil {
+		props["isFeatured"] = *in.IsFeatured
+	}
+	if in.RoleScopeTagIDs != nil {
+		props["roleScopeTagIds"] = in.RoleScopeTagIDs
+	}
+	if in.ApplicableDeviceType != nil {
+		props["applicableDeviceType"] = *in.ApplicableDeviceType
+	}
+	if in.MinimumSupportedOperatingSystem != nil {
+		flags, err := minimumOSFlags(*in.MinimumSupportedOperatingSystem)
+		if err != nil {
+			return nil, err
+		}
+		props["minimumSupportedOperatingSystem"] = flags
+	}
+	if in.ExpirationDateTime != nil {
+		if in.ExpirationDateTime.IsZero() {
+			props["expirationDateTime"] = nil
+		} else {
+			props["expirationDateTime"] = in.ExpirationDateTime.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	return json.Marshal(props)
+}
+
+func (c *Client) mobileAppsURL() string {
+	return c.endpoint + "/beta/deviceAppManagement/mobileApps"
+}
+
+func (c *Client) mobileAppURL(id string) string {
+	return c.mobileAppsURL() + "/" + url.PathEscape(id)
+}
+
+func (c *Client) jsonRequest(ctx context.Context, method, u string, body []byte) (*policy.Request, error) {
+	req, err := newRequest(ctx, method, u)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(body)), "application/json"); err != nil {
+			return nil, err
+		}
+	}
+	return req, nil
+}
+
+// CreateIOSLobApp posts a new iOS LOB app (no content yet: publishingState
+// notPublished until a content version is committed).
+func (c *Client) CreateIOSLobApp(ctx context.Context, in IOSLobAppInput) (*IOSLobApp, error) {
+	if in.DisplayName == nil {
+		return nil, fmt.Errorf("creating an iOS LOB app needs a display name")
+	}
+	payload, err := iosLobAppBody(in)
+	if err != nil {
+		return nil, err
+	}
+	req, err := c.jsonRequest(ctx, http.MethodPost, c.mobileAppsURL(), payload)
+	if err != nil {
+		return nil, err
+	}
+	body, err := c.do(req, http.StatusCreated)
+	if err != nil {
+		return nil, err
+	}
+	return decodeIOSLobApp(body, req)
+}
+
+// WrongAppTypeError is a mobile app that exists but is not an iosLobApp.
+type WrongAppTypeError struct {
+	ID        string
+	ODataType string
+}
+
+func (e *WrongAppTypeError) Error() string {
+	return fmt.Sprintf("mobile app %s is a %s, not an iOS line-of-business app (%s)", e.ID, e.ODataType, TypeIOSLobApp)
+}
+
+func isIOSLobApp(odataType string) bool { return strings.EqualFold(odataType, TypeIOSLobApp) }
+
+func decodeIOSLobApp(body []byte, req *policy.Request) (*IOSLobApp, error) {
+	var a IOSLobApp
+	if err := json.Unmarshal(body, &a); err != nil {
+		return nil, fmt.Errorf("decoding the response of %s %s: %w", req.Raw().Method, req.Raw().URL.Path, err)
+	}
+	if a.ID == "" {
+		return nil, fmt.Errorf("the response of %s %s has no id", req.Raw().Method, req.Raw().URL.Path)
+	}
+	// Graph always names the derived type of a member of mobileApps; an
+	// answer without one is taken at its word.
+	if a.ODataType != "" && !isIOSLobApp(a.ODataType) {
+		return nil, &WrongAppTypeError{ID: a.ID, ODataType: a.ODataType}
+	}
+	return &a, nil
+}
+
+// GetIOSLobApp reads one app; a *Error with status 404 means it is gone, a
+// *WrongAppTypeError that the id is another kind of app.
+func (c *Client) GetIOSLobApp(ctx context.Context, id string) (*IOSLobApp, error) {
+	req, err := newRequest(ctx, http.MethodGet, c.mobileAppURL(id))
+	if err != nil {
+		return nil, err
+	}
+	body, err := c.do(req, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	return decodeIOSLobApp(body, req)
+}
+
+// UpdateIOSLobApp patches the fields of in that are set and returns the
+// app: the 200 entity Graph documents, or, after a 204, the app read again.
+func (c *Client) UpdateIOSLobApp(ctx context.Context, id string, in IOSLobAppInput) (*IOSLobApp, error) {
+	payload, err := iosLobAppBody(in)
+	if err != nil {
+		return nil, err
+	}
+	req, err := c.jsonRequest(ctx, http.MethodPatch, c.mobileAppURL(id), payload)
+	if err != nil {
+		return nil, err
+	}
+	body, err := c.do(req, http.StatusOK, http.StatusNoContent)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return c.GetIOSLobApp(ctx, id)
+	}
+	return decodeIOSLobApp(body, req)
+}
+
+// DeleteMobileApp deletes a mobile app of any type; a *Error with status
+// 404 means it was already gone.
+func (c *Client) DeleteMobileApp(ctx context.Context, id string) error {
+	req, err := newRequest(ctx, http.MethodDelete, c.mobileAppURL(id))
+	if err != nil {
+		return err
+	}
+	_, err = c.do(req, http.StatusNoContent, http.StatusOK)
+	return err
+}
+
+// ListIOSLobApps reads every page of the iOS LOB apps (Graph docs, "List
+// iosLobApps": $filter=isof('microsoft.graph.iosLobApp')). Apps of other
+// types are dropped here too, should the filter be ignored.
+func (c *Client) ListIOSLobApps(ctx context.Context) ([]IOSLobApp, error) {
+	all, err := listAll[IOSLobApp](ctx, c, c.mobileAppsURL()+"?$filter="+url.QueryEscape("isof('microsoft.graph.iosLobApp')"))
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(a IOSLobApp) bool { return !isIOSLobApp(a.ODataType) }), nil
+}
+
+// CommitContentVersion points the app at a content version whose file
+// UploadContent committed, then waits until Intune has published it.
+func (c *Client) CommitContentVersion(ctx context.Context, appID, version string) (*IOSLobApp, error) {
+	if _, err := c.UpdateIOSLobApp(ctx, appID, IOSLobAppInput{CommittedContentVersion: &version}); err != nil {
+		return nil, err
+	}
+	return c.WaitPublished(ctx, appID)
+}
+
+// WaitPublished reads the app until its publishingState is published
+// (Intune processes a committed content version first), backing off from
+// half a second to 10 s between reads. When ctx ends first, it returns a
+// *TimeoutError saying what it was waiting for.
+func (c *Client) WaitPublished(ctx context.Context, id string) (*IOSLobApp, error) {
+	var app *IOSLobApp
+	reads := 0
+	err := c.poll(ctx, func() (bool, error) {
+		a, err := c.GetIOSLobApp(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		app, reads = a, reads+1
+		return a.PublishingState == PublishingStatePublished, nil
+	})
+	if err != nil {
+		state := "no answer yet"
+		if app != nil {
+			state = fmt.Sprintf("publishingState %q", app.PublishingState)
+		}
+		return nil, pollError(ctx, err, fmt.Sprintf("Intune to publish app %s (%s after %d reads)", id, state, reads))
+	}
+	return app, nil
+}
