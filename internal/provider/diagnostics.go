@@ -118,6 +118,9 @@ type graphCall struct {
 	// sent names the attributes the request body was made of, named when
 	// Graph refuses the body (400).
 	sent string
+	// notFound says what a 404 means; empty, that no provisioning
+	// configuration has the id.
+	notFound string
 }
 
 // Attribute lists for graphCall.sent.
@@ -159,6 +162,9 @@ func errorAdvice(err error, c graphCall) string {
 			"Intune role that can assign apps). New permissions can take a few minutes to reach Graph."
 	case ge.StatusCode == http.StatusNotFound:
 		advice := "No iOS LOB app provisioning configuration has this id in the tenant."
+		if c.notFound != "" {
+			advice = c.notFound
+		}
 		if c.idAttribute != "" {
 			advice += " Check " + c.idAttribute + "."
 		}

@@ -124,31 +124,32 @@ func planProfile(plan, state *configurationResourceModel, configured rfc3339Valu
 			fmt.Sprintf("expiration_date_time is %s, but the profile in payload expires at %s. Intune will show %s, while devices go by the profile's own date. "+
 				"Leave expiration_date_time out to take the profile's.", t.UTC().Format(time.RFC3339), rfc3339(p.ExpirationDate), t.UTC().Format(time.RFC3339)))
 	}
-	diags.Append(expiryDiagnostics(p, uploads, now)...)
+	diags.Append(expiryDiagnostics(p, uploads, now, path.Root("payload"), "payload")...)
 	return diags
 }
 
 // expiryDiagnostics: an expired profile is an error when the plan uploads
 // it and a warning when Intune already holds it; one that expires within
-// profileRenewalWindow is a warning.
-func expiryDiagnostics(p *mobileprovision.Profile, uploads bool, now time.Time) diag.Diagnostics {
+// profileRenewalWindow is a warning. at is the attribute the profile comes
+// from, and what says what it is ("payload", "the .ipa's embedded profile").
+func expiryDiagnostics(p *mobileprovision.Profile, uploads bool, now time.Time, at path.Path, what string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	left := p.ExpirationDate.Sub(now)
 	which := fmt.Sprintf("the profile %q (UUID %s)", p.Name, p.UUID)
 	expires := rfc3339(p.ExpirationDate)
 	switch {
 	case left <= 0 && uploads:
-		diags.AddAttributeError(path.Root("payload"), "Provisioning profile has expired",
-			fmt.Sprintf("payload is %s, which expired at %s. Devices that received it could not launch the apps it provisions, so it is not uploaded. %s",
-				which, expires, renewalAdvice))
+		diags.AddAttributeError(at, "Provisioning profile has expired",
+			fmt.Sprintf("%s is %s, which expired at %s. Devices that received it could not launch the apps it provisions, so it is not uploaded. %s",
+				what, which, expires, renewalAdvice))
 	case left <= 0:
-		diags.AddAttributeWarning(path.Root("payload"), "Provisioning profile has expired",
-			fmt.Sprintf("payload is %s, which expired at %s. Intune still holds it, and the apps it provisions no longer launch on the devices that have it. %s",
-				which, expires, renewalAdvice))
+		diags.AddAttributeWarning(at, "Provisioning profile has expired",
+			fmt.Sprintf("%s is %s, which expired at %s. Intune still holds it, and the apps it provisions no longer launch on the devices that have it. %s",
+				what, which, expires, renewalAdvice))
 	case left < profileRenewalWindow:
-		diags.AddAttributeWarning(path.Root("payload"), "Provisioning profile expires soon",
-			fmt.Sprintf("payload is %s, which expires at %s, %s from now. From then on the apps it provisions no longer launch on the devices that have it. %s",
-				which, expires, daysLeft(left), renewalAdvice))
+		diags.AddAttributeWarning(at, "Provisioning profile expires soon",
+			fmt.Sprintf("%s is %s, which expires at %s, %s from now. From then on the apps it provisions no longer launch on the devices that have it. %s",
+				what, which, expires, daysLeft(left), renewalAdvice))
 	}
 	return diags
 }

@@ -1,0 +1,96 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
+)
+
+// iosLobAppAttributes are what Graph says of an iOS LOB app, as every view
+// of one shows them; iosLobAppAttributesFrom is the one mapping.
+type iosLobAppAttributes struct {
+	DisplayName                     types.String `tfsdk:"display_name"`
+	Description                     types.String `tfsdk:"description"`
+	Publisher                       types.String `tfsdk:"publisher"`
+	Developer                       types.String `tfsdk:"developer"`
+	Owner                           types.String `tfsdk:"owner"`
+	Notes                           types.String `tfsdk:"notes"`
+	InformationURL                  types.String `tfsdk:"information_url"`
+	PrivacyInformationURL           types.String `tfsdk:"privacy_information_url"`
+	IsFeatured                      types.Bool   `tfsdk:"is_featured"`
+	RoleScopeTagIDs                 types.Set    `tfsdk:"role_scope_tag_ids"`
+	BundleID                        types.String `tfsdk:"bundle_id"`
+	VersionNumber                   types.String `tfsdk:"version_number"`
+	BuildNumber                     types.String `tfsdk:"build_number"`
+	Size                            types.Int64  `tfsdk:"size"`
+	ApplicableDeviceType            types.Object `tfsdk:"applicable_device_type"`
+	MinimumSupportedOperatingSystem types.String `tfsdk:"minimum_supported_operating_system"`
+	ExpirationDateTime              rfc3339Value `tfsdk:"expiration_date_time"`
+	CommittedContentVersion         types.String `tfsdk:"committed_content_version"`
+	PublishingState                 types.String `tfsdk:"publishing_state"`
+	CreatedDateTime                 types.String `tfsdk:"created_date_time"`
+	LastModifiedDateTime            types.String `tfsdk:"last_modified_date_time"`
+}
+
+// applicable_device_type's object.
+var deviceTypeAttributeTypes = map[string]attr.Type{"ipad": types.BoolType, "iphone_and_ipod": types.BoolType}
+
+func deviceTypeValue(iPad, iPhone bool) types.Object {
+	return types.ObjectValueMust(deviceTypeAttributeTypes, map[string]attr.Value{
+		"ipad": types.BoolValue(iPad), "iphone_and_ipod": types.BoolValue(iPhone),
+	})
+}
+
+// iosLobAppAttributesFrom maps Graph's iosLobApp to its attributes.
+func iosLobAppAttributesFrom(ctx context.Context, app *graph.IOSLobApp) (iosLobAppAttributes, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	tags := types.SetNull(types.StringType)
+	if app.RoleScopeTagIDs != nil {
+		var d diag.Diagnostics
+		tags, d = types.SetValueFrom(ctx, types.StringType, app.RoleScopeTagIDs)
+		diags.Append(d...)
+	}
+	expires := newRFC3339Null()
+	if app.ExpirationDateTime != nil {
+		expires = newRFC3339Time(*app.ExpirationDateTime)
+	}
+	minOS := types.StringNull()
+	if app.MinimumSupportedOperatingSystem != "" {
+		minOS = types.StringValue(app.MinimumSupportedOperatingSystem)
+	}
+	return iosLobAppAttributes{
+		DisplayName:                     stringOrNull(app.DisplayName),
+		Description:                     stringOrNull(app.Description),
+		Publisher:                       stringOrNull(app.Publisher),
+		Developer:                       stringOrNull(app.Developer),
+		Owner:                           stringOrNull(app.Owner),
+		Notes:                           stringOrNull(app.Notes),
+		InformationURL:                  stringOrNull(app.InformationURL),
+		PrivacyInformationURL:           stringOrNull(app.PrivacyInformationURL),
+		IsFeatured:                      types.BoolValue(app.IsFeatured),
+		RoleScopeTagIDs:                 tags,
+		BundleID:                        stringOrNull(app.BundleID),
+		VersionNumber:                   stringOrNull(app.VersionNumber),
+		BuildNumber:                     stringOrNull(app.BuildNumber),
+		Size:                            types.Int64Value(app.Size),
+		ApplicableDeviceType:            deviceTypeValue(app.ApplicableDeviceType.IPad, app.ApplicableDeviceType.IPhoneAndIPod),
+		MinimumSupportedOperatingSystem: minOS,
+		ExpirationDateTime:              expires,
+		CommittedContentVersion:         stringOrNull(app.CommittedContentVersion),
+		PublishingState:                 types.StringValue(app.PublishingState),
+		CreatedDateTime:                 timeValue(app.CreatedDateTime),
+		LastModifiedDateTime:            timeValue(app.LastModifiedDateTime),
+	}, diags
+}
+
+func timeValue(t time.Time) types.String {
+	if t.IsZero() {
+		return types.StringNull()
+	}
+	return types.StringValue(rfc3339(t))
+}
