@@ -39,6 +39,8 @@ func TestAccInterrupt_sigintReadLag(t *testing.T) { testInterrupt(t, syscall.SIG
 // SIGKILL gives Terraform no chance to stop its provider: the provider
 // notices that its parent is gone and exits (main.go), so nothing is
 // written after the writes that were in flight at the kill.
+func TestAccInterrupt_sigkill(t *testing.T) { testInterrupt(t, syscall.SIGKILL, 0) }
+
 func TestAccInterrupt_sigkillReadLag(t *testing.T) { testInterrupt(t, syscall.SIGKILL, time.Hour) }
 
 const (
