@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -17,26 +18,41 @@ import (
 // SIGINT (Ctrl-C) or SIGKILL (a runner that dies); then `terraform apply`
 // again exits 0, every configuration holds exactly its plan, the next plan
 // is empty, and configurations with assignments made outside Terraform are
-// untouched.
+// untouched. No run may crash: tfharness returns a *CrashError for a CLI
+// that panicked (Terraform 1.16.4 did, saving a failed Create's partial
+// state) or a plugin that did, which fails the test with the panic.
 //
 // The interrupted apply is made slow on purpose, so that every kind of wait
 // is in progress when the signal comes: a write budget of 5 per 20 s (the
-// limiter waits), reads that lag an hour behind each assign (read-backs
-// wait), and 429s from the emulator's Intune limit (retry back-off). After
+// limiter waits), 429s from the emulator's Intune limit (retry back-off),
+// and in the readLag variants reads that lag an hour behind each assign
+// (read-backs wait, so Creates fail after their assign went through). After
 // SIGINT those waits end at once (Terraform stops the provider, which ends
 // every request's context); without that, Terraform would wait them out, to
 // the create timeout of 10 minutes. The bounds below tell the two apart
 // with minutes to spare, so a busy machine cannot fail them; the log says
 // how long it really took (about a second).
-func TestAccInterrupt_sigint(t *testing.T) { testInterrupt(t, syscall.SIGINT) }
+func TestAccInterrupt_sigint(t *testing.T) { testInterrupt(t, syscall.SIGINT, 0) }
 
-func TestAccInterrupt_sigkill(t *testing.T) { testInterrupt(t, syscall.SIGKILL) }
+func TestAccInterrupt_sigintReadLag(t *testing.T) { testInterrupt(t, syscall.SIGINT, time.Hour) }
 
-const interruptCount = 50
+// SIGKILL gives Terraform no chance to stop its provider: the provider
+// notices that its parent is gone and exits (main.go), so nothing is
+// written after the writes that were in flight at the kill.
+func TestAccInterrupt_sigkill(t *testing.T) { testInterrupt(t, syscall.SIGKILL, 0) }
 
-func testInterrupt(t *testing.T, sig syscall.Signal) {
+func TestAccInterrupt_sigkillReadLag(t *testing.T) { testInterrupt(t, syscall.SIGKILL, time.Hour) }
+
+const (
+	interruptCount = 50
+	// interruptWrites is the interrupted apply's write budget per window,
+	// and so the most writes that can be in flight when the signal comes.
+	interruptWrites = 5
+)
+
+func testInterrupt(t *testing.T, sig syscall.Signal, readLag time.Duration) {
 	limit := graphfake.IntuneWriteLimit()
-	w := newWorkspace(t, graphfake.Options{WriteLimit: &limit, Latency: 20 * time.Millisecond, ReadLag: time.Hour})
+	w := newWorkspace(t, graphfake.Options{WriteLimit: &limit, Latency: 20 * time.Millisecond, ReadLag: readLag})
 	resources := tfharness.Resources(interruptCount)
 	for _, r := range resources {
 		w.srv.AddConfiguration(r.ConfigurationID, "interrupt "+r.ConfigurationID)
@@ -53,7 +69,18 @@ func testInterrupt(t *testing.T, sig syscall.Signal) {
 	w.writeConfig("variable \"writes_per_window\" {\n  default = 100\n}\n\nprovider \"intune\" {\n  writes_per_window = var.writes_per_window\n}\n\n" +
 		tfharness.Configuration("", resources))
 
-	assigns := func() int {
+	// assignsBetween counts the assigns that reached the emulator in
+	// [from, to), whatever it answered: writes the provider sent.
+	assignsBetween := func(from, to time.Time) int {
+		n := 0
+		for _, r := range w.srv.Requests() {
+			if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/assign") && !r.Received.Before(from) && r.Received.Before(to) {
+				n++
+			}
+		}
+		return n
+	}
+	assigned := func() int {
 		n := 0
 		for _, r := range w.srv.Requests() {
 			if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/assign") && r.Status == http.StatusNoContent {
@@ -62,16 +89,17 @@ func testInterrupt(t *testing.T, sig syscall.Signal) {
 		}
 		return n
 	}
-	res, intr, err := w.tf.RunInterrupted(context.Background(), w.dir, func() bool { return assigns() >= 3 }, sig,
-		"apply", "-auto-approve", "-input=false", "-parallelism=10", "-var", "writes_per_window=5", "-no-color")
+	res, intr, err := w.tf.RunInterrupted(context.Background(), w.dir, func() bool { return assigned() >= 3 }, sig,
+		"apply", "-auto-approve", "-input=false", "-parallelism=10", "-var", fmt.Sprintf("writes_per_window=%d", interruptWrites), "-no-color")
 	if err != nil {
-		t.Fatal(err)
+		// A *tfharness.CrashError shows the panic.
+		t.Fatalf("the interrupted apply: %v", err)
 	}
 	if intr.At.IsZero() {
 		t.Fatalf("the apply ended before its first writes (exit %d):\n%s", res.ExitCode, res.Output)
 	}
 	ended := time.Now()
-	t.Logf("%v after %d writes; terraform exited %d, %.1fs after the signal", sig, assigns(), res.ExitCode, ended.Sub(intr.At).Seconds())
+	t.Logf("%v after %d writes; terraform exited %d, %.1fs after the signal", sig, assigned(), res.ExitCode, ended.Sub(intr.At).Seconds())
 	if res.ExitCode == 0 {
 		t.Fatalf("the interrupted apply exited 0:\n%s", res.Output)
 	}
@@ -98,7 +126,8 @@ func testInterrupt(t *testing.T, sig syscall.Signal) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
-	t.Logf("%d provider processes, all gone %.1fs after terraform exited", len(intr.ProviderPIDs), time.Since(ended).Seconds())
+	gone := time.Now()
+	t.Logf("%d provider processes, all gone %.1fs after terraform exited", len(intr.ProviderPIDs), gone.Sub(ended).Seconds())
 	if sig == syscall.SIGKILL {
 		// A killed Terraform leaves its lock info behind; the lock itself
 		// (an OS file lock) died with it.
@@ -107,7 +136,21 @@ func testInterrupt(t *testing.T, sig syscall.Signal) {
 
 	// The service settles (reads catch up); the user applies again.
 	w.srv.SetReadLag(0)
+	settled := time.Now()
 	again := w.run([]string{"apply", "-auto-approve", "-input=false", "-parallelism=10"})
+	if sig == syscall.SIGKILL {
+		// Counted now that every write of the killed run has been answered
+		// and logged. Terraform died at the kill: what reached Graph after
+		// it was in flight then, which the write budget caps, and nothing
+		// came after the providers were gone. A provider that lived on would
+		// write the next window's budget, and more.
+		if n := assignsBetween(intr.At, settled); n > interruptWrites {
+			t.Errorf("%d assigns reached Graph after terraform was killed; at most %d (the write budget) can have been in flight", n, interruptWrites)
+		}
+		if n := assignsBetween(gone, settled); n > 0 {
+			t.Errorf("%d assigns reached Graph after every provider process was gone", n)
+		}
+	}
 	checkHolds(t, w.srv, resources, false)
 	w.run([]string{"plan", "-detailed-exitcode", "-input=false"}) // exit 0: no changes
 	for _, id := range portal {

@@ -11,7 +11,10 @@ import (
 	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
@@ -95,6 +98,76 @@ func within[M timedModel](ctx context.Context, src modelSource, name string, dia
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	body(ctx, m, operation{name: name, timeout: timeout})
+}
+
+// A Create either succeeds with a whole state or fails with none.
+//
+// Terraform 1.16.4 panics while saving the state when a Create returns
+// errors together with a non-null state: it gives the new object the prior
+// state's status, which for a create is the zero value, and the state file
+// cannot hold ObjectStatus(0). Every resource in flight is then lost from
+// the state (issue 20). So no Create hands Terraform a partial state: one
+// that failed before Graph made anything returns no state (a resource whose
+// write may have gone through adopts it on the next apply), and once Graph
+// has made an object with an id of its own, the Create records it and turns
+// what it could not confirm into warnings (recordedDespite).
+
+// createdOrNothing removes the state from a Create that failed. Every Create
+// defers it first, so that no path, present or future, returns errors
+// with a state.
+func createdOrNothing(ctx context.Context, resp *resource.CreateResponse) {
+	if resp.Diagnostics.HasError() {
+		resp.State.RemoveResource(ctx)
+	}
+}
+
+// recordedDespite turns diags into warnings, for a Create that must succeed
+// because Graph has already made the object it records: what failed is
+// said as not confirmed, and the next plan's refresh reads the truth.
+func recordedDespite(diags diag.Diagnostics, what string) diag.Diagnostics {
+	var out diag.Diagnostics
+	for _, d := range diags {
+		if d.Severity() != diag.SeverityError {
+			out.Append(d)
+			continue
+		}
+		detail := fmt.Sprintf("%s was created and is recorded in the state, but this could not be confirmed: %s. "+
+			"The next plan refreshes it from Graph.\n\n%s", what, d.Summary(), d.Detail())
+		if p := attributePath(d); p != nil {
+			out.AddAttributeWarning(*p, d.Summary(), detail)
+		} else {
+			out.AddWarning(d.Summary(), detail)
+		}
+	}
+	return out
+}
+
+// withoutUnknowns makes every value the state still holds as unknown null,
+// for a Create that records what it could: Terraform refuses unknown values
+// after apply with an error, which would come with the state.
+func withoutUnknowns(state *tfsdk.State) diag.Diagnostics {
+	var diags diag.Diagnostics
+	raw, err := tftypes.Transform(state.Raw, func(_ *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
+		if !v.IsKnown() {
+			return tftypes.NewValue(v.Type(), nil), nil
+		}
+		return v, nil
+	})
+	if err != nil {
+		diags.AddError("Unable to record the state", "Could not replace the unknown values of the state with null: "+err.Error())
+		return diags
+	}
+	state.Raw = raw
+	return diags
+}
+
+// attributePath is the attribute a diagnostic is about, nil if none.
+func attributePath(d diag.Diagnostic) *path.Path {
+	if wp, ok := d.(diag.DiagnosticWithPath); ok {
+		p := wp.Path()
+		return &p
+	}
+	return nil
 }
 
 // goneOutOfBand is how a resource's Read treats a 404: someone deleted the

@@ -129,6 +129,7 @@ func (r *iosLobProvisioningAssignmentResource) IdentitySchema(_ context.Context,
 // saved its state) is adopted without a write; anything else is refused,
 // with the import that brings it under Terraform.
 func (r *iosLobProvisioningAssignmentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer createdOrNothing(ctx, resp)
 	within(ctx, req.Plan, opCreate, &resp.Diagnostics, func(ctx context.Context, plan assignmentModel, op operation) {
 		plan.ID = types.StringValue(plan.ConfigurationID.ValueString())
 		id := plan.ConfigurationID.ValueString()
@@ -155,14 +156,19 @@ func (r *iosLobProvisioningAssignmentResource) Create(ctx context.Context, req r
 			return
 		}
 		state, written, diags := r.apply(ctx, plan, *held, op)
-		resp.Diagnostics.Append(diags...)
 		switch {
 		case state != nil:
+			resp.Diagnostics.Append(diags...)
 			resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 		case written:
-			// The assign went through but could not be confirmed: record what was
-			// sent, so Terraform marks it tainted and destroy can still clean it up.
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			// The assign went through but could not be confirmed: no state
+			// (createdOrNothing). The next apply's Create reads first and
+			// adopts the identical set without a write, as after an apply cut
+			// short; a set someone else wrote in between is refused with the
+			// import that adopts it. Nothing is lost.
+			resp.Diagnostics.Append(adoptedNextTime(diags, id)...)
+		default:
+			resp.Diagnostics.Append(diags...)
 		}
 	})
 }
@@ -328,6 +334,27 @@ func (r *iosLobProvisioningAssignmentResource) apply(ctx context.Context, plan a
 	}
 	s.Groups, s.Targets = groups, targets
 	return &s, true, diags
+}
+
+// adoptedNextTime adds to the errors of a Create whose assign went through
+// unconfirmed that the next apply adopts what was written.
+func adoptedNextTime(diags diag.Diagnostics, id string) diag.Diagnostics {
+	var out diag.Diagnostics
+	for _, d := range diags {
+		if d.Severity() != diag.SeverityError {
+			out.Append(d)
+			continue
+		}
+		detail := d.Detail() + "\n\nGraph accepted the assign to configuration " + id + ", so Terraform does not record the resource " +
+			"yet: the next apply reads the configuration first and adopts the set written, without writing it again " +
+			"(any other set it refuses, with the import that adopts it)."
+		if p := attributePath(d); p != nil {
+			out.AddAttributeError(*p, d.Summary(), detail)
+		} else {
+			out.AddError(d.Summary(), detail)
+		}
+	}
+	return out
 }
 
 // setConfirmed records plan with the sets Graph holds. GUIDs Graph returns

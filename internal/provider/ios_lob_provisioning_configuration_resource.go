@@ -139,6 +139,7 @@ func (r *iosLobProvisioningConfigurationResource) IdentitySchema(_ context.Conte
 }
 
 func (r *iosLobProvisioningConfigurationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer createdOrNothing(ctx, resp)
 	within(ctx, req.Plan, opCreate, &resp.Diagnostics, func(ctx context.Context, plan configurationResourceModel, op operation) {
 		in, diags := configurationInput(ctx, plan, nil)
 		resp.Diagnostics.Append(diags...)
@@ -152,10 +153,20 @@ func (r *iosLobProvisioningConfigurationResource) Create(ctx context.Context, re
 			}))
 			return
 		}
+		// Graph made the configuration, with an id of its own: from here on
+		// the Create succeeds and records the id, whatever else fails, or
+		// the configuration would be lost to Terraform (diagnostics.go,
+		// createdOrNothing).
 		plan.ID = types.StringValue(created.ID)
-		resp.Diagnostics.Append(setComputed(ctx, &plan, created)...)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "id", created.ID)...)
+		diags = setComputed(ctx, &plan, created)
+		if d := resp.State.Set(ctx, &plan); d.HasError() {
+			diags.Append(d...)
+			resp.State.Raw = req.Plan.Raw // the planned values, and the id
+			diags.Append(resp.State.SetAttribute(ctx, path.Root("id"), created.ID)...)
+		}
+		diags.Append(withoutUnknowns(&resp.State)...)
+		diags.Append(setIdentity(ctx, resp.Identity, "id", created.ID)...)
+		resp.Diagnostics.Append(recordedDespite(diags, configurationNoun(created.ID))...)
 	})
 }
 

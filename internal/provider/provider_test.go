@@ -41,6 +41,9 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	if code, wrapper := runAsCLIWrapper(); wrapper {
+		return code // this process stood in for the CLI (cliwrap_test.go)
+	}
 	if os.Getenv("TF_ACC") == "" {
 		return m.Run()
 	}
@@ -48,6 +51,29 @@ func runTests(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if cli := os.Getenv("TF_ACC_TERRAFORM_PATH"); cli != "" {
+		dir, err := os.MkdirTemp("", "intune-acc-cli")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		crashLog, err := wrapCLI(dir, cli)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "wrapping the CLI:", err)
+			return 1
+		}
+		code := runAcceptance(m)
+		if reportCrashes(os.Stderr, crashLog) {
+			return 1
+		}
+		return code
+	}
+	return runAcceptance(m)
+}
+
+// runAcceptance runs the tests against a live tenant or the emulator.
+func runAcceptance(m *testing.M) int {
 	if liveMode() {
 		return m.Run()
 	}

@@ -192,8 +192,9 @@ type Result struct {
 	ProviderProcesses int
 }
 
-// Run runs terraform args in dir. The error is for failing to run at all;
-// a command that fails has a non-zero ExitCode.
+// Run runs terraform args in dir. The error is for failing to run at all,
+// or a *CrashError when the CLI or a plugin crashed; a command that fails
+// otherwise has a non-zero ExitCode.
 func (tf *Terraform) Run(ctx context.Context, dir string, args ...string) (Result, error) {
 	res, _, err := tf.RunInterrupted(ctx, dir, nil, nil, args...)
 	return res, err
@@ -208,7 +209,8 @@ type Interruption struct {
 }
 
 // RunInterrupted is Run, but sends sig to Terraform as soon as when (polled
-// every 20 ms) reports true; a nil when never signals.
+// every 20 ms) reports true; a nil when never signals. An interrupted run
+// may fail, never crash: a crash is a *CrashError here too.
 func (tf *Terraform) RunInterrupted(ctx context.Context, dir string, when func() bool, sig os.Signal, args ...string) (Result, Interruption, error) {
 	res := Result{Args: args}
 	var intr Interruption
@@ -268,6 +270,9 @@ func (tf *Terraform) RunInterrupted(ctx context.Context, dir string, when func()
 		res.ExitCode = exit.ExitCode() // -1 when a signal killed it
 	case err != nil:
 		return res, intr, err
+	}
+	if crash := DetectCrash(args, res.ExitCode, res.Output); crash != nil {
+		return res, intr, crash
 	}
 	return res, intr, nil
 }

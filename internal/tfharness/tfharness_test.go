@@ -1,6 +1,14 @@
 package tfharness
 
-import "testing"
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestBanner(t *testing.T) {
 	for out, want := range map[string]string{
@@ -13,5 +21,84 @@ func TestBanner(t *testing.T) {
 		if got := Banner([]byte(out)); got != want {
 			t.Errorf("Banner(%q) = %q, want %q", out, got, want)
 		}
+	}
+}
+
+// Outputs as Terraform 1.16.4 and OpenTofu print them, shortened.
+const (
+	terraformCrash = "Interrupt received.\nStopping operation...\n\n" +
+		"!!!!!!!!!!!!!!!!!!!!!!!!!!! TERRAFORM CRASH !!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\nTerraform crashed! ...\n\n" +
+		"panic: 2 problems:\n\n- Failed to serialize resource instance in state: Instance x.r6 has status ObjectStatus(0)\n" +
+		"goroutine 609 [running]:\n"
+	openTofuCrash = "!!!!!!!!!!!!!!!!!!!!!!!!!!! OPENTOFU CRASH !!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\npanic: boom\ngoroutine 1 [running]:\n"
+	pluginCrash   = "intune_ios_lob_provisioning_assignment.r1: Creating...\n\nStack trace from the terraform-provider-intune plugin:\n\n" +
+		"panic: runtime error: invalid memory address or nil pointer dereference\ngoroutine 42 [running]:\n\n" +
+		"Error: The terraform-provider-intune plugin crashed!\n"
+	plainError = "Error: Unable to assign provisioning configuration\n\nCould not assign configuration x: HTTP 400\n"
+)
+
+func TestDetectCrash(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		exit      int
+		output    string
+		wantPanic string // "" for no crash
+	}{
+		{"terraform banner", 11, terraformCrash, "panic: 2 problems:"},
+		{"terraform banner, exit code lost", 1, terraformCrash, "panic: 2 problems:"},
+		{"opentofu banner", 11, openTofuCrash, "panic: boom"},
+		{"plugin crashed", 1, pluginCrash, "panic: runtime error"},
+		{"exit 11 alone", 11, "something odd\n", "something odd"},
+		{"an error", 1, plainError, ""},
+		{"success", 0, "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.\n", ""},
+		{"a lower-case mention is not a banner", 1, "Error: terraform crash course\n", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := DetectCrash([]string{"apply"}, c.exit, c.output)
+			switch {
+			case c.wantPanic == "" && err != nil:
+				t.Fatalf("a crash in %q: %v", c.output, err)
+			case c.wantPanic == "":
+			case err == nil:
+				t.Fatalf("no crash in %q (exit %d)", c.output, c.exit)
+			case !strings.HasPrefix(err.Panic, c.wantPanic):
+				t.Errorf("panic text %q, want it to start with %q", err.Panic, c.wantPanic)
+			case !strings.Contains(err.Error(), c.wantPanic) || !strings.Contains(err.Error(), "apply"):
+				t.Errorf("the error %q does not show the command and the panic", err)
+			}
+		})
+	}
+}
+
+// A CLI that crashes is an error of Run and RunInterrupted, whatever the
+// caller expects of the exit code.
+func TestRunReportsACrash(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "terraform")
+	// It ignores SIGINT, as Terraform does while it stops (RunInterrupted's).
+	script := "#!/bin/sh\ntrap '' INT\ncat <<'OUT'\n" + terraformCrash + "OUT\nexit 11\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tf := &Terraform{Path: fake, Env: os.Environ()}
+	res, err := tf.Run(context.Background(), dir, "apply", "-auto-approve")
+	var crash *CrashError
+	if !errors.As(err, &crash) {
+		t.Fatalf("Run: err %v, want a *CrashError (exit %d, output %q)", err, res.ExitCode, res.Output)
+	}
+	if crash.ExitCode != 11 || !strings.HasPrefix(crash.Panic, "panic: 2 problems:") || !slices.Equal(crash.Args, []string{"apply", "-auto-approve"}) {
+		t.Errorf("crash %+v", crash)
+	}
+	_, _, err = tf.RunInterrupted(context.Background(), dir, func() bool { return true }, os.Interrupt, "apply")
+	if !errors.As(err, &crash) {
+		t.Errorf("RunInterrupted: err %v, want a *CrashError", err)
+	}
+
+	// A CLI that fails without crashing is no error: the exit code says it.
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\necho 'Error: nope'\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := tf.Run(context.Background(), dir, "apply"); err != nil || res.ExitCode != 1 {
+		t.Errorf("a failing CLI: exit %d, err %v; want exit 1 and no error", res.ExitCode, err)
 	}
 }

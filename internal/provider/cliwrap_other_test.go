@@ -1,0 +1,7 @@
+//go:build !linux
+
+package provider
+
+import "syscall"
+
+func wrappedCLIProcAttr() *syscall.SysProcAttr { return nil }
