@@ -47,7 +47,7 @@ func TestPlanIPA(t *testing.T) {
 	year := time.Now().AddDate(1, 0, 0)
 	v1 := testIPA(t, dir, "com.example.sales", "100", year)
 	v2 := testIPA(t, dir, "com.example.sales", "101", year)
-	v1again := testIPA(t, dir, "com.example.sales", "100", year, func(o *ipatest.Options) { o.DisplayName = "Sales (rebuilt)" })
+	v1again := testIPA(t, t.TempDir(), "com.example.sales", "100", year, func(o *ipatest.Options) { o.DisplayName = "Sales (rebuilt)" })
 	expired := testIPA(t, dir, "com.example.old", "1", time.Now().Add(-time.Hour))
 	soon := testIPA(t, dir, "com.example.soon", "1", time.Now().Add(10*24*time.Hour))
 	notZip := filepath.Join(dir, "notes.ipa")

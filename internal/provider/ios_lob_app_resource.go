@@ -204,6 +204,7 @@ func (r *iosLobAppResource) IdentitySchema(_ context.Context, _ resource.Identit
 // Once the content is committed the app is recorded whatever follows, so
 // its id is never lost.
 func (r *iosLobAppResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer createdOrNothing(ctx, resp)
 	within(ctx, req.Plan, opCreate, &resp.Diagnostics, func(ctx context.Context, plan iosLobAppResourceModel, op operation) {
 		file, ok := r.fileForApply(plan, &resp.Diagnostics)
 		if !ok {
@@ -415,7 +416,7 @@ func planIPA(plan, state *iosLobAppResourceModel, configuredMinOS types.String, 
 				app.BuildNumber))
 	}
 	if app.Profile != nil {
-		diags.Append(expiryDiagnostics(app.Profile, upload, now, path.Root("file_path"), "the .ipa's embedded profile")...)
+		diags.Append(expiryDiagnostics(app.Profile, upload, now, path.Root("file_path"), "the .ipa's embedded profile", appRenewalAdvice)...)
 	} else if app.ProfileErr != nil {
 		diags.AddAttributeWarning(path.Root("file_path"), "Embedded provisioning profile not readable",
 			fmt.Sprintf("file_path: the app's embedded.mobileprovision cannot be read (%s), so profile and expiration_date_time are null.", app.ProfileErr))
@@ -435,6 +436,11 @@ func planIPA(plan, state *iosLobAppResourceModel, configuredMinOS types.String, 
 	}
 	return diags
 }
+
+// appRenewalAdvice: an app signed with a profile about to expire needs a
+// new build, re-signed with the renewed profile.
+const appRenewalAdvice = "Renew the profile in the Apple Developer portal, re-sign the app with it (a new build, with a new CFBundleVersion) " +
+	"and point file_path at the new .ipa: the app is updated in place."
 
 // uploads: the plan commits a new file.
 func uploads(plan, state iosLobAppResourceModel) bool {

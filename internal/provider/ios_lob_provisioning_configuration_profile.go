@@ -124,15 +124,16 @@ func planProfile(plan, state *configurationResourceModel, configured rfc3339Valu
 			fmt.Sprintf("expiration_date_time is %s, but the profile in payload expires at %s. Intune will show %s, while devices go by the profile's own date. "+
 				"Leave expiration_date_time out to take the profile's.", t.UTC().Format(time.RFC3339), rfc3339(p.ExpirationDate), t.UTC().Format(time.RFC3339)))
 	}
-	diags.Append(expiryDiagnostics(p, uploads, now, path.Root("payload"), "payload")...)
+	diags.Append(expiryDiagnostics(p, uploads, now, path.Root("payload"), "payload", renewalAdvice)...)
 	return diags
 }
 
 // expiryDiagnostics: an expired profile is an error when the plan uploads
 // it and a warning when Intune already holds it; one that expires within
 // profileRenewalWindow is a warning. at is the attribute the profile comes
-// from, and what says what it is ("payload", "the .ipa's embedded profile").
-func expiryDiagnostics(p *mobileprovision.Profile, uploads bool, now time.Time, at path.Path, what string) diag.Diagnostics {
+// from, what says what it is ("payload", "the .ipa's embedded profile"), and
+// renewalAdvice how to renew it.
+func expiryDiagnostics(p *mobileprovision.Profile, uploads bool, now time.Time, at path.Path, what, renewalAdvice string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	left := p.ExpirationDate.Sub(now)
 	which := fmt.Sprintf("the profile %q (UUID %s)", p.Name, p.UUID)

@@ -436,6 +436,7 @@ func (p *intuneProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		newOf[iosLobProvisioningAssignmentResource],
 		newOf[iosLobProvisioningConfigurationResource],
+		newOf[iosLobAppResource],
 	}
 }
 

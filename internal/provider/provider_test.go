@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/intunetf/terraform-provider-intune/internal/auth"
+	"github.com/intunetf/terraform-provider-intune/internal/azurite"
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 	"github.com/intunetf/terraform-provider-intune/internal/mobileprovision/mobileprovisiontest"
@@ -93,6 +94,7 @@ func runAcceptance(m *testing.M) int {
 	}
 	defer srv.Close()
 	emulator = srv
+	defer stopStorage()
 
 	dir, err := os.MkdirTemp("", "intune-acc")
 	if err != nil {
@@ -335,4 +337,44 @@ func TestAccProvider_plainHTTPEndpointIsRefused(t *testing.T) {
 			ExpectError: regexp.MustCompile(`(?s)microsoft_graph_endpoint must be an https URL`),
 		}},
 	})
+}
+
+// Azurite, the real Storage server app uploads go to, starts with the first
+// test that needs it (needsStorage), with a certificate from the emulator's
+// CA, which SSL_CERT_FILE already trusts; TestMain stops it.
+var storage struct {
+	once sync.Once
+	srv  *azurite.Server
+	err  error
+}
+
+func needsStorage(t *testing.T) {
+	t.Helper()
+	needsEmulator(t)
+	storage.once.Do(func() {
+		dir, err := os.MkdirTemp("", "intune-acc-azurite")
+		if err != nil {
+			storage.err = err
+			return
+		}
+		cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+		if storage.err = emulator.WriteServerCertificate(cert, key, "127.0.0.1"); storage.err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		if storage.srv, storage.err = azurite.Start(ctx, azurite.Options{CertFile: cert, KeyFile: key}); storage.err != nil {
+			return
+		}
+		emulator.SetStorage(graphfake.Storage{BlobEndpoint: storage.srv.BlobEndpoint(), AccountName: azurite.AccountName, AccountKey: azurite.AccountKey})
+	})
+	if storage.err != nil {
+		t.Fatalf("starting Azurite: %v", storage.err)
+	}
+}
+
+func stopStorage() {
+	if storage.srv != nil {
+		storage.srv.Stop()
+	}
 }

@@ -1,0 +1,335 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
+	"github.com/intunetf/terraform-provider-intune/internal/ipa/ipatest"
+)
+
+const appAddress = "intune_ios_lob_app.test"
+
+func appConfig(name, filePath string, lines ...string) string {
+	var extra strings.Builder
+	for _, l := range lines {
+		extra.WriteString(l + "\n")
+	}
+	return fmt.Sprintf("resource \"intune_ios_lob_app\" \"test\" {\n  display_name = %q\n  publisher    = \"Example Corp\"\n  file_path    = %q\n%s}\n",
+		name, filePath, extra.String())
+}
+
+// appBuild writes the .ipa of bundle id and build to path, replacing what
+// was there, as a build pipeline would.
+func appBuild(t *testing.T, path, bundleID, build string) {
+	t.Helper()
+	p := testProfile(bundleID+" "+build, time.Now().AddDate(1, 0, 0))
+	if err := ipatest.WriteFile(path, ipatest.Options{
+		BundleName: "Sales", BundleID: bundleID, VersionNumber: "1." + build, BuildNumber: build, DisplayName: "Sales",
+		MinimumOSVersion: "16.4", DeviceFamily: []int{1, 2}, Profile: testCA(t).Sign(t, p.XML()), PaddingBytes: 3<<20 + 12345,
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testBundleID() string { return "com.example.acc" + strings.ReplaceAll(uuid.NewString()[:8], "-", "") }
+
+// appState is the app's id in the state.
+func appState(s *terraform.State) (string, error) {
+	r, ok := s.RootModule().Resources[appAddress]
+	if !ok {
+		return "", fmt.Errorf("%s is not in the state", appAddress)
+	}
+	return r.Primary.ID, nil
+}
+
+// emulatorServes checks that Intune serves content version version of the
+// app with the file at path, committed and checked by the emulator.
+func emulatorServes(path, version string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		id, err := appState(s)
+		if err != nil {
+			return err
+		}
+		app, ok := emulator.IOSLobApp(id)
+		if !ok {
+			return fmt.Errorf("app %s is not in the emulator", id)
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		switch {
+		case app.CommittedContentVersion != version:
+			return fmt.Errorf("app %s serves content version %q, want %q", id, app.CommittedContentVersion, version)
+		case app.PublishingState != graphfake.PublishingPublished:
+			return fmt.Errorf("app %s is %s, not published", id, app.PublishingState)
+		case len(app.CommittedFiles) != 1 || app.CommittedFiles[0].Size != fi.Size() || !app.CommittedFiles[0].IsCommitted:
+			return fmt.Errorf("app %s has committed files %+v, want one of %d bytes", id, app.CommittedFiles, fi.Size())
+		}
+		return nil
+	}
+}
+
+// An app is created from its .ipa, re-plans empty, takes a new build in
+// place (a new content version, the same app), imports, is replaced by a
+// file of another bundle id, and is destroyed.
+func TestAccIOSLobApp_basic(t *testing.T) {
+	needsStorage(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "Sales.ipa")
+	bundle := testBundleID()
+	appBuild(t, path, bundle, "100")
+	name := uniqueName(t)
+	var firstID string
+	accTest(t, resource.TestCase{
+		CheckDestroy: func(*terraform.State) error {
+			for _, a := range emulator.IOSLobApps() {
+				if strings.HasPrefix(a.BundleID, bundle) {
+					return fmt.Errorf("app %s (%s) is still in Intune", a.ID, a.BundleID)
+				}
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				Config: appConfig(name, path),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionCreate),
+						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("bundle_id"), knownvalue.StringExact(bundle)),
+						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("build_number"), knownvalue.StringExact("100")),
+						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("minimum_supported_operating_system"), knownvalue.StringExact("16.0")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("publishing_state"), knownvalue.StringExact("published")),
+					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("committed_content_version"), knownvalue.StringExact("1")),
+					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("file_sha256"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{64}$`))),
+					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("profile").AtMapKey("team_identifier"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("ABCDE12345")})),
+				},
+				Check: resource.ComposeTestCheckFunc(emulatorServes(path, "1"), func(s *terraform.State) (err error) {
+					firstID, err = appState(s)
+					return err
+				}),
+			},
+			{
+				PreConfig: func() { appBuild(t, path, bundle, "101") },
+				Config:    appConfig(name, path),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("build_number"), knownvalue.StringExact("101")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("committed_content_version"), knownvalue.StringExact("2")),
+					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("version_number"), knownvalue.StringExact("1.101")),
+				},
+				Check: resource.ComposeTestCheckFunc(emulatorServes(path, "2"), func(s *terraform.State) error {
+					if id, _ := appState(s); id != firstID {
+						return fmt.Errorf("a new build replaced app %s with %s", firstID, id)
+					}
+					return nil
+				}),
+			},
+			{
+				ResourceName:      appAddress,
+				ImportState:       true,
+				ImportStateVerify: true,
+				// Graph does not hold the file: the configuration does.
+				ImportStateVerifyIgnore: []string{"file_path", "file_sha256", "profile", "timeouts"},
+			},
+			{
+				PreConfig: func() { appBuild(t, path, bundle+"x", "1") },
+				Config:    appConfig(name, path),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("bundle_id"), knownvalue.StringExact(bundle+"x")),
+				},
+				Check: func(*terraform.State) error {
+					if _, ok := emulator.IOSLobApp(firstID); ok {
+						return fmt.Errorf("the app of the old bundle id, %s, is still in Intune", firstID)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// A build uploaded in the portal shows on the next plan, and the apply
+// uploads file_path again.
+func TestAccIOSLobApp_portalUpload(t *testing.T) {
+	needsStorage(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "Sales.ipa")
+	bundle := testBundleID()
+	appBuild(t, path, bundle, "100")
+	portal := filepath.Join(dir, "portal.ipa")
+	appBuild(t, portal, bundle, "250")
+	name := uniqueName(t)
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{Config: appConfig(name, path), Check: emulatorServes(path, "1")},
+			{
+				PreConfig: func() {
+					b, err := os.ReadFile(portal)
+					if err != nil {
+						t.Fatal(err)
+					}
+					id := onlyApp(t, bundle).ID
+					if err := emulator.PortalUpload(id, b); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: appConfig(name, path),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("build_number"), knownvalue.StringExact("100")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("committed_content_version"), knownvalue.StringExact("3")),
+				},
+				Check: emulatorServes(path, "3"),
+			},
+		},
+	})
+}
+
+// onlyApp is the one app of bundle id in the emulator.
+func onlyApp(t *testing.T, bundle string) graphfake.IOSLobAppState {
+	t.Helper()
+	var found []graphfake.IOSLobAppState
+	for _, a := range emulator.IOSLobApps() {
+		if a.BundleID == bundle {
+			found = append(found, a)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want one app of bundle id %s, found %d: %+v", bundle, len(found), found)
+	}
+	return found[0]
+}
+
+// A commit Intune refuses fails the apply with what it was given and
+// records nothing; the next apply completes the same app (found by its
+// bundle id), so no duplicate is left behind. Here the app is one an earlier
+// apply made and could not finish.
+func TestAccIOSLobApp_commitFailedThenConverges(t *testing.T) {
+	needsStorage(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "Sales.ipa")
+	bundle := testBundleID()
+	appBuild(t, path, bundle, "100")
+	id, err := emulator.AddIOSLobApp(graphfake.IOSLobAppSeed{BundleID: bundle, DisplayName: "left by an interrupted apply"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emulator.SetAppFaults(id, graphfake.AppFaults{FailCommit: true}); err != nil {
+		t.Fatal(err)
+	}
+	name := uniqueName(t)
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config:      appConfig(name, path),
+				ExpectError: regexp.MustCompile(`(?s)commitFileFailed.*SHA-256`),
+			},
+			{
+				PreConfig: func() {
+					if err := emulator.SetAppFaults(id, graphfake.AppFaults{}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: appConfig(name, path),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("id"), knownvalue.StringExact(id)),
+					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("display_name"), knownvalue.StringExact(name)),
+				},
+				Check: func(s *terraform.State) error {
+					if a := onlyApp(t, bundle); a.ID != id || a.CommittedContentVersion == "" {
+						return fmt.Errorf("app %+v, want %s with content", a, id)
+					}
+					return emulatorServes(path, onlyApp(t, bundle).CommittedContentVersion)(s)
+				},
+			},
+		},
+	})
+}
+
+// An app of the same bundle id made in the portal is never taken over by a
+// create: the apply stops before writing and shows the import.
+func TestAccIOSLobApp_portalAppRefused(t *testing.T) {
+	needsStorage(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "Sales.ipa")
+	bundle := testBundleID()
+	appBuild(t, path, bundle, "100")
+	ipaBytes, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := emulator.AddIOSLobApp(graphfake.IOSLobAppSeed{BundleID: bundle, DisplayName: "made in the portal", IPA: ipaBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{{
+			Config:      appConfig(uniqueName(t), path),
+			ExpectError: regexp.MustCompile(`(?s)An app with this bundle id is in Intune already.*terraform import intune_ios_lob_app.<name>\s+` + id),
+		}},
+	})
+	if a := onlyApp(t, bundle); a.DisplayName != "made in the portal" || a.CommittedContentVersion != "1" {
+		t.Errorf("the portal's app changed: %+v", a)
+	}
+}
+
+// What cannot be uploaded fails the plan, naming the attribute.
+func TestAccIOSLobApp_planErrors(t *testing.T) {
+	needsEmulator(t)
+	dir := t.TempDir()
+	notZip := filepath.Join(dir, "notes.ipa")
+	if err := os.WriteFile(notZip, []byte("not an app"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	expired := filepath.Join(dir, "expired.ipa")
+	p := testProfile("expired", time.Now().Add(-time.Hour))
+	if err := ipatest.WriteFile(expired, ipatest.Options{BundleID: "com.example.expired", BuildNumber: "1", Profile: testCA(t).Sign(t, p.XML())}); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "good.ipa")
+	appBuild(t, good, "com.example.good", "1")
+	step := func(config, want string) resource.TestStep {
+		return resource.TestStep{Config: config, PlanOnly: true, ExpectError: regexp.MustCompile(want)}
+	}
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			step(appConfig("x", filepath.Join(dir, "missing.ipa")), `(?s)file_path.*there is no file`),
+			step(appConfig("x", notZip), `(?s)file_path.*not a zip`),
+			step(appConfig("x", expired), `(?s)Provisioning profile has expired.*expired\.ipa.*re-sign the app`),
+			step(appConfig("x", good, `  minimum_supported_operating_system = "15.0"`), `(?s)minimum_supported_operating_system.*MinimumOSVersion is\s+16.4`),
+			step(appConfig("x", good, `  minimum_supported_operating_system = "19.0"`), `(?s)minimum_supported_operating_system.*value must be one\s+of`),
+		},
+	})
+}
