@@ -96,8 +96,8 @@ func TestPlanIPA(t *testing.T) {
 	})
 	errorCases := map[string]struct {
 		path, attr, says string
-		state           *iosLobAppResourceModel
-		minOS           types.String
+		state            *iosLobAppResourceModel
+		minOS            types.String
 	}{
 		"missing":           {filepath.Join(dir, "nope.ipa"), "file_path", "there is no file", nil, types.StringNull()},
 		"not a zip":         {notZip, "file_path", "not a zip", nil, types.StringNull()},

@@ -45,7 +45,9 @@ func appBuild(t *testing.T, path, bundleID, build string) {
 	}
 }
 
-func testBundleID() string { return "com.example.acc" + strings.ReplaceAll(uuid.NewString()[:8], "-", "") }
+func testBundleID() string {
+	return "com.example.acc" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+}
 
 // appState is the app's id in the state.
 func appState(s *terraform.State) (string, error) {
