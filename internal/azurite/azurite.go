@@ -94,6 +94,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.opts.Dir, s.ownDir = dir, true
+	} else if err := os.MkdirAll(s.opts.Dir, 0o755); err != nil {
+		return nil, err
 	}
 	if err := s.start(ctx); err != nil {
 		if s.ownDir {

@@ -22,6 +22,7 @@ import (
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 	"github.com/intunetf/terraform-provider-intune/internal/mobileprovision/mobileprovisiontest"
+	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
 // Acceptance tests run against the in-process emulator unless
@@ -357,16 +358,7 @@ func needsStorage(t *testing.T) {
 			storage.err = err
 			return
 		}
-		cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-		if storage.err = emulator.WriteServerCertificate(cert, key, "127.0.0.1"); storage.err != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		if storage.srv, storage.err = azurite.Start(ctx, azurite.Options{CertFile: cert, KeyFile: key}); storage.err != nil {
-			return
-		}
-		emulator.SetStorage(graphfake.Storage{BlobEndpoint: storage.srv.BlobEndpoint(), AccountName: azurite.AccountName, AccountKey: azurite.AccountKey})
+		storage.srv, storage.err = tfharness.StartStorage(context.Background(), emulator, dir)
 	})
 	if storage.err != nil {
 		t.Fatalf("starting Azurite: %v", storage.err)
