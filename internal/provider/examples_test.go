@@ -260,6 +260,7 @@ func serveProvider(t *testing.T) string {
 const (
 	exampleConfigurationID = "00000000-0000-0000-0000-000000000001"
 	exampleDisplayName     = "Sales apps"
+	exampleBundleID        = "com.example.sales"
 )
 
 var (
@@ -287,10 +288,17 @@ func exampleWorkDir(t *testing.T, dir, importFile string) (work, config string) 
 			continue
 		}
 		b := readFile(t, p)
-		writeFile(t, filepath.Join(work, filepath.Base(p)), b)
+		// The provider runs inside the test process, whose working
+		// directory is not Terraform's: a file the provider itself reads
+		// (an app's file_path) is named by its absolute path here.
+		writeFile(t, filepath.Join(work, filepath.Base(p)), strings.ReplaceAll(b, `file_path    = "${path.module}/`, `file_path    = "`+filepath.ToSlash(work)+`/`))
 		all.WriteString(b + "\n")
 	}
 	for _, m := range moduleFileRE.FindAllStringSubmatch(all.String(), -1) {
+		if strings.HasSuffix(m[1], ".ipa") { // an in-house app: an .ipa signed with a profile
+			appBuild(t, filepath.Join(work, filepath.FromSlash(m[1])), exampleBundleID, "1")
+			continue
+		}
 		_, payload := testPayload(t, "example "+m[1])
 		b, err := base64.StdEncoding.DecodeString(payload)
 		if err != nil {
@@ -344,6 +352,9 @@ func seedExample(t *testing.T, ids []string, portalAssignments bool) {
 }
 
 func testResourceExample(t *testing.T, dir string) {
+	if strings.Contains(readFile(t, filepath.Join(dir, "resource.tf")), "intune_ios_lob_app\"") {
+		needsStorage(t)
+	}
 	work, config := exampleWorkDir(t, dir, "")
 	var createChecks []plancheck.PlanCheck
 	for _, m := range resourceBlockRE.FindAllStringSubmatch(config, -1) {
@@ -380,7 +391,7 @@ func testResourceExample(t *testing.T, dir string) {
 				ImportState:             true,
 				ImportStateIdFunc:       stateID(m[1]),
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"timeouts"},
+				ImportStateVerifyIgnore: importVerifyIgnore[strings.SplitN(m[1], ".", 2)[0]],
 			})
 		}
 		resource.Test(t, resource.TestCase{
@@ -461,6 +472,15 @@ func stateID(address string) resource.ImportStateIdFunc {
 
 // checkExampleDestroyed checks that destroy left no assignment and no
 // configuration behind, for every resource that was in the state.
+// importVerifyIgnore: what an import cannot read back, per resource type.
+// Graph does not hold an app's .ipa, only what was made of it: the file is
+// the configuration's.
+var importVerifyIgnore = map[string][]string{
+	"intune_ios_lob_provisioning_configuration": {"timeouts"},
+	"intune_ios_lob_provisioning_assignment":    {"timeouts"},
+	"intune_ios_lob_app":                        {"timeouts", "file_path", "file_sha256", "profile"},
+}
+
 func checkExampleDestroyed(s *terraform.State) error {
 	checked := 0
 	for address, r := range s.RootModule().Resources {
@@ -469,6 +489,11 @@ func checkExampleDestroyed(s *terraform.State) error {
 			checked++
 			if _, ok := emulator.Configuration(r.Primary.ID); ok {
 				return fmt.Errorf("%s: configuration %s still exists after destroy", address, r.Primary.ID)
+			}
+		case "intune_ios_lob_app":
+			checked++
+			if _, ok := emulator.IOSLobApp(r.Primary.ID); ok {
+				return fmt.Errorf("%s: app %s still exists after destroy", address, r.Primary.ID)
 			}
 		case "intune_ios_lob_provisioning_assignment":
 			checked++
@@ -521,6 +546,8 @@ func (graphHoldsState) CheckState(_ context.Context, req statecheck.CheckStateRe
 			err = checkAssignmentInGraph(r)
 		case "intune_ios_lob_provisioning_configuration":
 			err = checkConfigurationInGraph(r)
+		case "intune_ios_lob_app":
+			err = checkAppInGraph(r)
 		default:
 			return false, nil
 		}
@@ -698,4 +725,19 @@ func TestListResourceDocsShowTheExamples(t *testing.T) {
 			t.Errorf("docs/list-resources/%s differs from its template: run make docs", page)
 		}
 	}
+}
+
+// checkAppInGraph: Intune serves the content the state says, published.
+func checkAppInGraph(r *tfjson.StateResource) error {
+	id, _ := r.AttributeValues["id"].(string)
+	app, ok := emulator.IOSLobApp(id)
+	switch {
+	case !ok:
+		return fmt.Errorf("app %s is not in Graph", id)
+	case app.CommittedContentVersion != r.AttributeValues["committed_content_version"]:
+		return fmt.Errorf("app %s serves content version %q, the state says %v", id, app.CommittedContentVersion, r.AttributeValues["committed_content_version"])
+	case app.PublishingState != graphfake.PublishingPublished || app.BundleID != r.AttributeValues["bundle_id"]:
+		return fmt.Errorf("app %s is %s with bundle id %s, the state says %v", id, app.PublishingState, app.BundleID, r.AttributeValues["bundle_id"])
+	}
+	return nil
 }
