@@ -54,12 +54,12 @@ func TestRecordedDespite(t *testing.T) {
 	diags.AddError("Unable to read the version", "Graph said no")
 	diags.AddAttributeError(path.Root("role_scope_tag_ids"), "Unexpected scope tags", "three of them")
 	diags.AddWarning("Expiring profile", "renew it")
-	got := recordedDespite(diags, "provisioning configuration c1")
+	got := recordedDespite(diags, "Provisioning configuration c1")
 	if got.HasError() || len(got) != 3 {
 		t.Fatalf("recordedDespite = %v, want 3 warnings", got)
 	}
 	for _, d := range got[:2] {
-		if !strings.Contains(d.Detail(), "provisioning configuration c1 was created and is recorded in the state") ||
+		if !strings.Contains(d.Detail(), "Provisioning configuration c1 was created and is recorded in the state") ||
 			!strings.Contains(d.Detail(), "The next plan refreshes it") || !strings.Contains(d.Detail(), d.Summary()) {
 			t.Errorf("warning %q: %q does not say what was recorded and what was not confirmed", d.Summary(), d.Detail())
 		}

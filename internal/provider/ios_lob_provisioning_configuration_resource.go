@@ -166,7 +166,7 @@ func (r *iosLobProvisioningConfigurationResource) Create(ctx context.Context, re
 		}
 		diags.Append(withoutUnknowns(&resp.State)...)
 		diags.Append(setIdentity(ctx, resp.Identity, "id", created.ID)...)
-		resp.Diagnostics.Append(recordedDespite(diags, configurationNoun(created.ID))...)
+		resp.Diagnostics.Append(recordedDespite(diags, "Provisioning configuration "+created.ID)...)
 	})
 }
 
