@@ -335,3 +335,38 @@ func TestAccIOSLobApp_planErrors(t *testing.T) {
 		},
 	})
 }
+
+// An app from a real .ipa: against the emulator a generated one, in live
+// mode INTUNE_ACC_IPA_FILE (an enterprise-signed app of the test tenant's
+// own, whose bundle id no app in the tenant has): create, a clean re-plan,
+// import by id, destroy.
+func TestAccIOSLobApp_fromFile(t *testing.T) {
+	path := os.Getenv("INTUNE_ACC_IPA_FILE")
+	switch {
+	case liveMode() && path == "":
+		t.Skip("live mode: set INTUNE_ACC_IPA_FILE to an enterprise-signed .ipa to upload to the test tenant")
+	case !liveMode():
+		needsStorage(t)
+		path = filepath.Join(t.TempDir(), "Sales.ipa")
+		appBuild(t, path, testBundleID(), "1")
+	}
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config: appConfig(uniqueName(t), path),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("publishing_state"), knownvalue.StringExact("published")),
+				},
+			},
+			{
+				ResourceName:            appAddress,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: importVerifyIgnore["intune_ios_lob_app"],
+			},
+		},
+	})
+}
