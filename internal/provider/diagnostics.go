@@ -48,15 +48,21 @@ type resourceTimeouts struct {
 }
 
 func (t resourceTimeouts) timeoutFor(ctx context.Context, name string) (time.Duration, diag.Diagnostics) {
+	return operationTimeout(ctx, t.Timeouts, name, defaultWriteTimeout)
+}
+
+// operationTimeout is the timeout of operation name from a resource's
+// `timeouts` block: writeDefault for create and update when it is left out.
+func operationTimeout(ctx context.Context, t timeouts.Value, name string, writeDefault time.Duration) (time.Duration, diag.Diagnostics) {
 	switch name {
 	case opCreate:
-		return t.Timeouts.Create(ctx, defaultWriteTimeout)
+		return t.Create(ctx, writeDefault)
 	case opUpdate:
-		return t.Timeouts.Update(ctx, defaultWriteTimeout)
+		return t.Update(ctx, writeDefault)
 	case opDelete:
-		return t.Timeouts.Delete(ctx, defaultWriteTimeout)
+		return t.Delete(ctx, defaultWriteTimeout)
 	default:
-		return t.Timeouts.Read(ctx, defaultReadTimeout)
+		return t.Read(ctx, defaultReadTimeout)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -20,7 +19,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -60,16 +58,7 @@ type uploadTimeouts struct {
 }
 
 func (t uploadTimeouts) timeoutFor(ctx context.Context, name string) (time.Duration, diag.Diagnostics) {
-	switch name {
-	case opCreate:
-		return t.Timeouts.Create(ctx, defaultUploadTimeout)
-	case opUpdate:
-		return t.Timeouts.Update(ctx, defaultUploadTimeout)
-	case opDelete:
-		return t.Timeouts.Delete(ctx, defaultWriteTimeout)
-	default:
-		return t.Timeouts.Read(ctx, defaultReadTimeout)
-	}
+	return operationTimeout(ctx, t.Timeouts, name, defaultUploadTimeout)
 }
 
 func (r *iosLobAppResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -136,18 +125,7 @@ func (r *iosLobAppResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Default:             booldefault.StaticBool(false),
 				MarkdownDescription: "Whether the Company Portal features the app (the portal's **Show this as a featured app in the Company Portal**). Default `false`.",
 			},
-			"role_scope_tag_ids": schema.SetAttribute{
-				Optional:    true,
-				Computed:    true,
-				ElementType: types.StringType,
-				MarkdownDescription: "Ids of the Intune scope tags of the app, such as `[\"0\"]` (Default). " +
-					"Left out, Intune assigns the Default tag.",
-				Validators: []validator.Set{
-					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.RegexMatches(roleScopeTagIDPattern, `must be a scope tag id, a number such as "0" (Default)`)),
-				},
-				PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
-			},
+			"role_scope_tag_ids": roleScopeTagIDsAttribute("app"),
 			"bundle_id":      computedString("The app's bundle id (`CFBundleIdentifier`)." + fromFile + " A new one replaces the app: to Intune and to devices it is another app."),
 			"version_number": computedString("The app's version (`CFBundleShortVersionString`), such as `2.4`." + fromFile),
 			"build_number":   computedString("The app's build (`CFBundleVersion`), which every new upload must change." + fromFile),

@@ -45,6 +45,23 @@ type configurationResourceModel struct {
 // roleScopeTagIDPattern: Intune's scope tag ids are decimal numbers ("0" is Default).
 var roleScopeTagIDPattern = regexp.MustCompile(`^[0-9]+$`)
 
+// roleScopeTagIDsAttribute is the scope tags of a configuration or an app
+// (noun): Intune's Default when left out.
+func roleScopeTagIDsAttribute(noun string) schema.SetAttribute {
+	return schema.SetAttribute{
+		Optional:    true,
+		Computed:    true,
+		ElementType: types.StringType,
+		MarkdownDescription: "Ids of the Intune scope tags of the " + noun + ", such as `[\"0\"]` (Default). " +
+			"Left out, Intune assigns the Default tag.",
+		Validators: []validator.Set{
+			setvalidator.SizeAtLeast(1),
+			setvalidator.ValueStringsAre(stringvalidator.RegexMatches(roleScopeTagIDPattern, `must be a scope tag id, a number such as "0" (Default)`)),
+		},
+		PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
+	}
+}
+
 func (r *iosLobProvisioningConfigurationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_ios_lob_provisioning_configuration"
 }
@@ -101,18 +118,7 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 					"Set to another instant than the profile's, it is sent as set and the plan warns with both dates. " +
 					"The same instant written with another offset is not a change.",
 			},
-			"role_scope_tag_ids": schema.SetAttribute{
-				Optional:    true,
-				Computed:    true,
-				ElementType: types.StringType,
-				MarkdownDescription: "Ids of the Intune scope tags of the configuration, such as `[\"0\"]` (Default). " +
-					"Left out, Intune assigns the Default tag.",
-				Validators: []validator.Set{
-					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.RegexMatches(roleScopeTagIDPattern, `must be a scope tag id, a number such as "0" (Default)`)),
-				},
-				PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
-			},
+			"role_scope_tag_ids": roleScopeTagIDsAttribute("configuration"),
 			"created_date_time": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "When the configuration was created (RFC 3339).",
