@@ -126,9 +126,9 @@ func (r *iosLobAppResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				MarkdownDescription: "Whether the Company Portal features the app (the portal's **Show this as a featured app in the Company Portal**). Default `false`.",
 			},
 			"role_scope_tag_ids": roleScopeTagIDsAttribute("app"),
-			"bundle_id":      computedString("The app's bundle id (`CFBundleIdentifier`)." + fromFile + " A new one replaces the app: to Intune and to devices it is another app."),
-			"version_number": computedString("The app's version (`CFBundleShortVersionString`), such as `2.4`." + fromFile),
-			"build_number":   computedString("The app's build (`CFBundleVersion`), which every new upload must change." + fromFile),
+			"bundle_id":          computedString("The app's bundle id (`CFBundleIdentifier`)." + fromFile + " A new one replaces the app: to Intune and to devices it is another app."),
+			"version_number":     computedString("The app's version (`CFBundleShortVersionString`), such as `2.4`." + fromFile),
+			"build_number":       computedString("The app's build (`CFBundleVersion`), which every new upload must change." + fromFile),
 			"size": schema.Int64Attribute{
 				Computed:            true,
 				MarkdownDescription: "The `.ipa`'s size in bytes." + fromFile,
