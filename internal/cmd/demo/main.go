@@ -21,11 +21,14 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
+	"github.com/intunetf/terraform-provider-intune/internal/ipa/ipatest"
 	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
 const (
 	example         = "examples/resources/intune_ios_lob_provisioning_assignment/resource.tf"
+	appExample      = "examples/resources/intune_ios_lob_app/resource.tf"
+	appBundleID     = "com.example.sales"
 	configurationID = "00000000-0000-0000-0000-000000000001" // the id the example assigns
 	resourceAddress = "intune_ios_lob_provisioning_assignment.sales"
 	tenantID        = "11111111-1111-1111-1111-111111111111"
@@ -40,7 +43,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "\ndemo FAILED:", err)
 		os.Exit(1)
 	}
-	fmt.Println("\ndemo passed: plan, apply, clean re-plan, import, clean plan after import, destroy.")
+	fmt.Println("\ndemo passed: plan, apply (the profile's assignments and the in-house app, uploaded), clean re-plan, a new build of the app in place, import, clean plan after import, destroy.")
 }
 
 func run(terraform string) error {
@@ -78,7 +81,7 @@ func run(terraform string) error {
 	step("start the Graph emulator")
 	caFile := filepath.Join(work, "ca.pem")
 	emu := exec.Command(emulatorBin, "-ca-file", caFile, "-tenant-id", tenantID, "-client-id", clientID,
-		"-configuration", configurationID+"=Sales apps")
+		"-configuration", configurationID+"=Sales apps", "-azurite-dir", filepath.Join(work, "azurite"))
 	emu.Env = append(os.Environ(), "GRAPHFAKE_CLIENT_SECRET="+clientSecret)
 	emu.Stderr = nil // its request log would drown Terraform's output
 	stdout, err := emu.StdoutPipe()
@@ -113,18 +116,29 @@ func run(terraform string) error {
 	if err != nil {
 		return err
 	}
+	app, err := os.ReadFile(appExample)
+	if err != nil {
+		return err
+	}
 	applyDir, importDir := filepath.Join(work, "apply"), filepath.Join(work, "import")
-	for _, d := range []string{applyDir, importDir} {
+	// The apply directory has the in-house app beside the profile's
+	// assignments; the import takes over the assignments.
+	for d, cfg := range map[string][]byte{applyDir: append(append(config, '\n'), app...), importDir: config} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(d, "main.tf"), append([]byte(tfharness.RequiredProviders+"\n"), config...), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(d, "main.tf"), append([]byte(tfharness.RequiredProviders+"\n"), cfg...), 0o644); err != nil {
 			return err
 		}
 	}
+	// The .ipa the app example uploads: a generated build 1.
+	ipa := filepath.Join(applyDir, "Sales.ipa")
+	if err := writeBuild(ipa, "1"); err != nil {
+		return err
+	}
 	tf := func(dir string, args ...string) (int, error) { return runTerraform(cli, dir, args...) }
 
-	step(kind.Name + " plan (expect: 1 to add)")
+	step(kind.Name + " plan (expect: 2 to add, the assignments and the app)")
 	if code, err := tf(applyDir, "plan", "-input=false", "-detailed-exitcode"); code != 2 {
 		return fmt.Errorf("plan exited %d, want 2 (changes to make): %v", code, err)
 	}
@@ -141,10 +155,30 @@ func run(terraform string) error {
 		return fmt.Errorf("after apply Graph holds %d group and %d target assignments, want 1 and 2", len(a.Groups), len(a.Targets))
 	}
 	fmt.Printf("Graph now holds %d group assignment and %d target assignments for %s\n", len(a.Groups), len(a.Targets), configurationID)
+	if err := checkApp(client, "1"); err != nil {
+		return err
+	}
 
 	step(kind.Name + " plan -detailed-exitcode (expect: no changes)")
 	if code, err := tf(applyDir, "plan", "-input=false", "-detailed-exitcode"); code != 0 {
 		return fmt.Errorf("re-plan exited %d, want 0 (no changes): %v", code, err)
+	}
+
+	step("a new build of the app (CFBundleVersion 2), then " + kind.Name + " plan (expect: 1 to change) and apply")
+	if err := writeBuild(ipa, "2"); err != nil {
+		return err
+	}
+	if code, err := tf(applyDir, "plan", "-input=false", "-detailed-exitcode"); code != 2 {
+		return fmt.Errorf("plan of the new build exited %d, want 2 (changes to make): %v", code, err)
+	}
+	if code, err := tf(applyDir, "apply", "-input=false", "-auto-approve"); code != 0 {
+		return fmt.Errorf("apply of the new build exited %d: %v", code, err)
+	}
+	if err := checkApp(client, "2"); err != nil {
+		return err
+	}
+	if code, err := tf(applyDir, "plan", "-input=false", "-detailed-exitcode"); code != 0 {
+		return fmt.Errorf("re-plan after the new build exited %d, want 0 (no changes): %v", code, err)
 	}
 
 	step(kind.Name + " import into a fresh state, then plan (expect: no changes)")
@@ -167,6 +201,38 @@ func run(terraform string) error {
 		return fmt.Errorf("after destroy Graph still holds %d group and %d target assignments", len(a.Groups), len(a.Targets))
 	}
 	fmt.Printf("Graph holds no assignments for %s\n", configurationID)
+	apps, err := client.ListIOSLobApps(context.Background())
+	if err != nil {
+		return err
+	}
+	if len(apps) != 0 {
+		return fmt.Errorf("after destroy Graph still holds %d iOS apps", len(apps))
+	}
+	fmt.Println("Graph holds no iOS app")
+	return nil
+}
+
+// writeBuild writes build of the demo's app: a generated .ipa of a few
+// megabytes (without an embedded profile, which only a signing CA could
+// make; the tests sign theirs).
+func writeBuild(path, build string) error {
+	return ipatest.WriteFile(path, ipatest.Options{
+		BundleName: "Sales", BundleID: appBundleID, VersionNumber: "1." + build, BuildNumber: build, DisplayName: "Sales",
+		MinimumOSVersion: "16.0", DeviceFamily: []int{1, 2}, PaddingBytes: 4 << 20,
+	})
+}
+
+// checkApp checks that Graph serves build of the app, published, as the
+// emulator's commit check accepted it.
+func checkApp(client *graph.Client, build string) error {
+	apps, err := client.ListIOSLobApps(context.Background())
+	if err != nil {
+		return err
+	}
+	if len(apps) != 1 || apps[0].BuildNumber != build || apps[0].PublishingState != graph.PublishingStatePublished {
+		return fmt.Errorf("Graph holds %+v, want one published app of build %s", apps, build)
+	}
+	fmt.Printf("Graph serves app %s (%s) build %s, content version %s, %s\n", apps[0].ID, apps[0].BundleID, build, apps[0].CommittedContentVersion, apps[0].PublishingState)
 	return nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"syscall"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
+	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
 const (
@@ -90,6 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	writeLimit := flags.Bool("intune-write-limit", false, "throttle like Intune's app endpoints: per 20 s, 100 writes and 1000 requests per app, 200 and 2000 per tenant (429 + Retry-After)")
 	throttleModel := flags.String("intune-throttle-model", string(graphfake.ThrottleTokenBucket), "how -intune-write-limit counts a window: token-bucket, sliding-window or fixed-window")
 	readsFlag := flags.String("reads", string(graphfake.ReadsHonourExpand), "how $expand and the plain list are answered: one of "+behaviourNames())
+	storageDir := flags.String("azurite-dir", "", "start Azurite (make azurite installs it) with its workspace in this directory, as the Storage server of app uploads; empty, app uploads fail as with no Storage")
 	var seeds seedFlag
 	flags.Var(&seeds, "configuration", "seed a configuration, GUID[=display name]; repeatable (default "+defaultConfigurationID+")")
 
@@ -152,6 +154,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	for _, s := range seeds {
 		server.AddConfiguration(s.id, s.displayName)
+	}
+	if *storageDir != "" {
+		st, err := tfharness.StartStorage(ctx, server, *storageDir)
+		if err != nil {
+			return fmt.Errorf("start Azurite: %w", err)
+		}
+		defer st.Stop()
+		fmt.Fprintf(stderr, "graphfake: app uploads go to Azurite at %s\n", st.BlobEndpoint())
 	}
 
 	fmt.Fprintf(stderr, "graphfake: tenant %s, client %s, CA in %s, %d configuration(s)\n",
