@@ -9,7 +9,8 @@
 // refresh 1; destroy 2: the plan's read and the assign) and L the latency.
 // Then it measures the write budget against Intune's limits (budget.go) and
 // the requests and round trips under each read behaviour of Graph
-// (reads.go), the release binary and the schema fetch. It prints Markdown
+// (reads.go), the upload of a large .ipa to Azurite (upload.go), the
+// release binary and the schema fetch. It prints Markdown
 // tables, and exits 1 when a budget is missed.
 package main
 
@@ -41,6 +42,7 @@ func main() {
 	throttledLatency := flag.Duration("throttled-latency", 50*time.Millisecond, "latency of the runs against Intune's write limit")
 	unthrottledN := flag.Int("unthrottled-n", 100, "resources in the apply with no write limit at -latency (0 skips it)")
 	readsN := flag.Int("reads-n", 20, "resources in the runs under each read behaviour of Graph (0 skips them)")
+	uploadSize := flag.Int64("upload-size", 1<<30, "bytes of the .ipa uploaded through terraform apply to Azurite (0 skips the upload benchmark)")
 	flag.Parse()
 	var ns []int
 	for _, s := range strings.Split(*sizes, ",") {
@@ -51,7 +53,7 @@ func main() {
 		}
 		ns = append(ns, n)
 	}
-	b := &bench{terraform: *terraform, latency: *latency, parallelism: *parallelism, log: os.Stderr, readsN: *readsN,
+	b := &bench{terraform: *terraform, latency: *latency, parallelism: *parallelism, log: os.Stderr, readsN: *readsN, uploadSize: *uploadSize,
 		throttledN: *throttledN, throttledLatency: *throttledLatency, unthrottledN: *unthrottledN}
 	if err := b.run(ns); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -65,6 +67,7 @@ type bench struct {
 	parallelism int
 	log         io.Writer // progress; the table goes to stdout
 	readsN      int
+	uploadSize  int64
 
 	throttledN, unthrottledN int
 	throttledLatency         time.Duration
@@ -158,8 +161,15 @@ func (b *bench) run(ns []int) error {
 		}
 	}
 
+	var upload *uploadRun
+	if b.uploadSize > 0 {
+		if upload, err = b.uploadBenchmark(b.uploadSize); err != nil {
+			return fmt.Errorf("upload benchmark: %w", err)
+		}
+	}
+
 	b.print(rows, fi.Size(), schema, empty, time.Since(start))
-	return errors.Join(b.printBudgets(budgets), b.printReads(reads))
+	return errors.Join(b.printBudgets(budgets), b.printReads(reads), b.printUpload(upload))
 }
 
 // workspace starts an emulator and a working directory for n resources.
