@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -91,7 +92,19 @@ func run(terraform string) error {
 	if err := emu.Start(); err != nil {
 		return err
 	}
-	defer func() { _ = emu.Process.Kill(); _ = emu.Wait() }()
+	// SIGTERM, so that the emulator stops the Azurite it started; killed
+	// only if it has not exited within a minute.
+	defer func() {
+		_ = emu.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = emu.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			_ = emu.Process.Kill()
+			<-done
+		}
+	}()
 	url, err := readURL(stdout)
 	if err != nil {
 		return err
