@@ -145,12 +145,12 @@ func minimumOSFromFlags(flags map[string]bool) string {
 }
 
 func parseFlag(k string) (major, minor int, ok bool) {
-	maj, min, found := strings.Cut(strings.TrimPrefix(k, "v"), "_")
+	maj, mnr, found := strings.Cut(strings.TrimPrefix(k, "v"), "_")
 	if !found || !strings.HasPrefix(k, "v") {
 		return 0, 0, false
 	}
 	major, err1 := strconv.Atoi(maj)
-	minor, err2 := strconv.Atoi(min)
+	minor, err2 := strconv.Atoi(mnr)
 	return major, minor, err1 == nil && err2 == nil
 }
 

@@ -25,7 +25,7 @@ func TestCreateIOSLobAppSendsTheDocumentedBody(t *testing.T) {
 		if r.Method != http.MethodPost || r.URL.Path != "/beta/deviceAppManagement/mobileApps" {
 			t.Errorf("%s %s", r.Method, r.URL.Path)
 		}
-		json.NewDecoder(r.Body).Decode(&got)
+		_ = json.NewDecoder(r.Body).Decode(&got)
 		w.WriteHeader(http.StatusCreated)
 		fmt.Fprintf(w, testAppBody, testAppID, "notPublished")
 	})
@@ -72,7 +72,7 @@ func TestUpdateIOSLobAppAlwaysSendsTheConcreteTypeAndReadsAfter204(t *testing.T)
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodPatch:
-			json.NewDecoder(r.Body).Decode(&patch)
+			_ = json.NewDecoder(r.Body).Decode(&patch)
 			w.WriteHeader(http.StatusNoContent)
 		case http.MethodGet:
 			fmt.Fprintf(w, testAppBody, testAppID, "processing")
@@ -166,7 +166,7 @@ func TestHighestIOSMinimumOS(t *testing.T) {
 
 func TestDeleteMobileApp(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		_, _ = io.Copy(io.Discard, r.Body)
 		if r.Method != http.MethodDelete || !strings.HasSuffix(r.URL.Path, "/mobileApps/"+testAppID) {
 			t.Errorf("%s %s", r.Method, r.URL.Path)
 		}

@@ -76,7 +76,7 @@ func TestEncryptionRoundTrip(t *testing.T) {
 	const chunk = 64
 	for _, size := range []int{0, 1, 15, 16, 17, chunk - 1, chunk, chunk + 1, 2 * chunk, 5*chunk + 7, 5*chunk + 16} {
 		plain := make([]byte, size)
-		rand.NewChaCha8([32]byte{byte(size)}).Read(plain)
+		_, _ = rand.NewChaCha8([32]byte{byte(size)}).Read(plain)
 		blob, info, chunks := encryptAll(t, plain, chunk)
 		if int64(len(blob)) != EncryptedSize(int64(size)) || int64(len(blob)) != 48+16*(int64(size)/16+1) {
 			t.Errorf("size %d: blob of %d bytes, want %d", size, len(blob), EncryptedSize(int64(size)))

@@ -28,6 +28,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
+
 	"github.com/intunetf/terraform-provider-intune/internal/azurite"
 )
 
@@ -149,13 +150,13 @@ func (g *contentGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == base:
 		w.WriteHeader(http.StatusCreated)
-		io.WriteString(w, `{"@odata.type":"#microsoft.graph.mobileAppContent","id":"1"}`)
+		_, _ = io.WriteString(w, `{"@odata.type":"#microsoft.graph.mobileAppContent","id":"1"}`)
 	case r.Method == http.MethodPost && r.URL.Path == base+"/1/files":
 		var req contentFile
 		_ = json.Unmarshal(body, &req)
 		g.file = contentFile{ID: "f1", Name: req.Name, Size: req.Size, SizeEncrypted: req.SizeEncrypted, UploadState: "azureStorageUriRequestPending"}
 		w.WriteHeader(http.StatusCreated)
-		json.NewEncoder(w).Encode(g.file)
+		_ = json.NewEncoder(w).Encode(g.file)
 	case r.Method == http.MethodGet && r.URL.Path == file:
 		g.polls++
 		switch g.file.UploadState {
@@ -180,7 +181,7 @@ func (g *contentGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				g.file.IsCommitted = g.file.UploadState == "commitFileSuccess"
 			}
 		}
-		json.NewEncoder(w).Encode(g.file)
+		_ = json.NewEncoder(w).Encode(g.file)
 	case r.Method == http.MethodPost && r.URL.Path == file+"/renewUpload":
 		g.renewals++
 		g.file.UploadState = "azureStorageUriRenewalPending"
@@ -332,14 +333,14 @@ func (p *patterned) Read(b []byte) (int, error) {
 	if int64(len(b)) > p.left {
 		b = b[:p.left]
 	}
-	p.rng.Read(b)
+	_, _ = p.rng.Read(b)
 	p.left -= int64(len(b))
 	return len(b), nil
 }
 
 func patternedSHA256(n int64, seed byte) []byte {
 	h := sha256.New()
-	io.Copy(h, newPatterned(n, seed))
+	_, _ = io.Copy(h, newPatterned(n, seed))
 	return h.Sum(nil)
 }
 

@@ -193,7 +193,7 @@ func (r *iosLobAppResource) Create(ctx context.Context, req resource.CreateReque
 			return
 		}
 		if app == nil {
-			in := r.input(plan, nil)
+			in := r.input(ctx, plan, nil)
 			in.FileName = ptr(filepath.Base(plan.FilePath.ValueString()))
 			var err error
 			if app, err = r.client.CreateIOSLobApp(ctx, in); err != nil {
@@ -268,7 +268,7 @@ func (r *iosLobAppResource) Update(ctx context.Context, req resource.UpdateReque
 				return
 			}
 		}
-		in := r.input(plan, &state)
+		in := r.input(ctx, plan, &state)
 		if !reflect.ValueOf(in).IsZero() { // else nothing to send
 			app, err := r.client.UpdateIOSLobApp(ctx, id, in)
 			if err != nil {
@@ -537,7 +537,7 @@ func (r *iosLobAppResource) upload(ctx context.Context, id string, plan iosLobAp
 		return nil, false
 	}
 	version := done.ContentVersion
-	patch := r.input(plan, nil)
+	patch := r.input(ctx, plan, nil)
 	patch.CommittedContentVersion = &version
 	patch.FileName = ptr(filepath.Base(plan.FilePath.ValueString()))
 	if _, err := r.client.UpdateIOSLobApp(ctx, id, patch); err != nil {
@@ -595,7 +595,7 @@ func withAttributesOf(state, plan iosLobAppResourceModel) iosLobAppResourceModel
 
 // input is what a create (state nil) or an update sends: on update, only
 // what changed.
-func (r *iosLobAppResource) input(plan iosLobAppResourceModel, state *iosLobAppResourceModel) graph.IOSLobAppInput {
+func (r *iosLobAppResource) input(ctx context.Context, plan iosLobAppResourceModel, state *iosLobAppResourceModel) graph.IOSLobAppInput {
 	var in graph.IOSLobAppInput
 	str := func(p, s types.String) *string {
 		if p.IsUnknown() || (state != nil && p.Equal(s)) {
@@ -624,7 +624,7 @@ func (r *iosLobAppResource) input(plan iosLobAppResourceModel, state *iosLobAppR
 	}
 	if !plan.RoleScopeTagIDs.IsUnknown() && !plan.RoleScopeTagIDs.IsNull() && (state == nil || !plan.RoleScopeTagIDs.Equal(ps.RoleScopeTagIDs)) {
 		var tags []string
-		_ = plan.RoleScopeTagIDs.ElementsAs(context.Background(), &tags, false)
+		_ = plan.RoleScopeTagIDs.ElementsAs(ctx, &tags, false)
 		in.RoleScopeTagIDs = tags
 	}
 	if state == nil || !plan.ApplicableDeviceType.Equal(ps.ApplicableDeviceType) {

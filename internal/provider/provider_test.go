@@ -346,6 +346,7 @@ func TestAccProvider_plainHTTPEndpointIsRefused(t *testing.T) {
 var storage struct {
 	once sync.Once
 	srv  *azurite.Server
+	dir  string
 	err  error
 }
 
@@ -353,11 +354,13 @@ func needsStorage(t *testing.T) {
 	t.Helper()
 	needsEmulator(t)
 	storage.once.Do(func() {
-		dir, err := os.MkdirTemp("", "intune-acc-azurite")
+		// Not t.TempDir: Azurite serves every test of the run, after this one.
+		dir, err := os.MkdirTemp("", "intune-acc-azurite") //nolint:usetesting // outlives the test that starts it
 		if err != nil {
 			storage.err = err
 			return
 		}
+		storage.dir = dir
 		storage.srv, storage.err = tfharness.StartStorage(context.Background(), emulator, dir)
 	})
 	if storage.err != nil {
@@ -368,5 +371,8 @@ func needsStorage(t *testing.T) {
 func stopStorage() {
 	if storage.srv != nil {
 		storage.srv.Stop()
+	}
+	if storage.dir != "" {
+		os.RemoveAll(storage.dir)
 	}
 }

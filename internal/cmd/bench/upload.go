@@ -398,7 +398,7 @@ func (b *baseline) uploadFile(ctx context.Context, path string, size, sizeEncryp
 	if err := os.Truncate(path, sizeEncrypted); err != nil {
 		return 0, err
 	}
-	defer os.Truncate(path, size)
+	defer func() { _ = os.Truncate(path, size) }()
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
