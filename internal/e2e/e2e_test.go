@@ -1,8 +1,10 @@
 // Package e2e holds end-to-end tests that drive the real Terraform CLI
 // against the provider binary and an in-process Graph emulator: a load test
-// with -parallelism and Intune's throttling model, and a security test that
-// reads Terraform's trace log. They run with TF_ACC=1, like the acceptance
-// tests (`make test`; `make reliability` runs the load test at full size).
+// with -parallelism and Intune's throttling model, a security test that
+// reads Terraform's trace log, interrupted applies, and app uploads cut short
+// (interrupted, or Storage stopped) against a real Azurite (`make azurite`).
+// They run with TF_ACC=1, like the acceptance tests (`make test`;
+// `make reliability` runs the load test at full size).
 package e2e
 
 import (
