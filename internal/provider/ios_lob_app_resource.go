@@ -525,7 +525,8 @@ func (r *iosLobAppResource) upload(ctx context.Context, id string, plan iosLobAp
 		Title:         plan.DisplayName.ValueString(),
 	}, graph.UploadOptions{})
 	if err != nil {
-		diags.AddAttributeError(path.Root("file_path"), "Unable to upload iOS app content", errorDetail(err, r.call("upload "+plan.FilePath.ValueString()+" to iOS app "+id, op, "id")))
+		diags.AddAttributeError(path.Root("file_path"), "Unable to upload iOS app content", errorDetail(err, r.call("upload "+plan.FilePath.ValueString()+" to iOS app "+id, op, "id"))+
+			"\n\nNothing was committed: the app serves what it served before this apply, and the next apply uploads the file again.")
 		return nil, false
 	}
 	if done.SHA256 != f.sha256 {
