@@ -550,3 +550,42 @@ func (g *storageGate) upstreamFailures() int {
 	defer g.mu.Unlock()
 	return g.failures
 }
+
+// The upload's secrets stay out of everything a user or a CI log keeps: the
+// SAS signature Intune hands out, and the encryption and MAC keys sent with
+// the commit, appear in none of the apply's output, the state, or the
+// TF_LOG=trace log.
+func TestAccSecurity_uploadSecretsStayOut(t *testing.T) {
+	u := newUploadWorkspace(t)
+	path := filepath.Join(u.dir, "Sales.ipa")
+	bundle := "com.example.secrets"
+	b := u.build(path, bundle, "1")
+	logFile := filepath.Join(t.TempDir(), "trace.log")
+	u.tf.Env = append(u.tf.Env, "TF_LOG=trace", "TF_LOG_PATH="+logFile)
+	u.writeConfig(uploadConfig(path))
+	out := u.run([]string{"apply", "-auto-approve", "-input=false"}).Output
+	app := u.servesBuild(bundle, b)
+	sas, err := url.Parse(app.CommittedFiles[0].SASURI)
+	if err != nil || sas.Query().Get("sig") == "" {
+		t.Fatalf("no SAS signature to look for in %q (%v)", app.CommittedFiles[0].SASURI, err)
+	}
+	sig := sas.Query().Get("sig")
+	logged, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, err := os.ReadFile(filepath.Join(u.dir, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(logged), "mobileApps") {
+		t.Fatalf("the trace log holds no Graph request of the upload (%d bytes): the check would prove nothing", len(logged))
+	}
+	for name, text := range map[string]string{"apply output": out, "state": string(state), "trace log": string(logged)} {
+		for _, secret := range []string{sig, url.QueryEscape(sig), `"encryptionKey":"`, `"macKey":"`} {
+			if strings.Contains(text, secret) {
+				t.Errorf("the %s holds %q", name, secret)
+			}
+		}
+	}
+}
