@@ -126,8 +126,10 @@ func writeCLIWrapper(dir, cli string) (script, crashLog string, err error) {
 		return "", "", err
 	}
 	script = filepath.Join(dir, filepath.Base(cli))
-	body := fmt.Sprintf("#!/bin/sh\nexec env %s=%s %s=%s %s \"$@\"\n",
-		wrappedCLIVar, shellQuote(cli), crashLogVar, shellQuote(crashLog), shellQuote(self))
+	// Only shell built-ins: a test may run the CLI with a PATH that has no
+	// env (TestAccAuth_nothingConfigured narrows it).
+	body := fmt.Sprintf("#!/bin/sh\n%s=%s\n%s=%s\nexport %s %s\nexec %s \"$@\"\n",
+		wrappedCLIVar, shellQuote(cli), crashLogVar, shellQuote(crashLog), wrappedCLIVar, crashLogVar, shellQuote(self))
 	return script, crashLog, os.WriteFile(script, []byte(body), 0o755)
 }
 
