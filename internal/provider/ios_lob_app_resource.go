@@ -268,14 +268,13 @@ func (r *iosLobAppResource) Update(ctx context.Context, req resource.UpdateReque
 				return
 			}
 		}
+		// An upload's PATCH carried the settings with the new content
+		// version; without one, only what changed is sent.
 		in := r.input(ctx, plan, &state)
-		if !reflect.ValueOf(in).IsZero() { // else nothing to send
+		if done == nil && !reflect.ValueOf(in).IsZero() { // else nothing to send
 			app, err := r.client.UpdateIOSLobApp(ctx, id, in)
 			if err != nil {
 				resp.Diagnostics.AddError("Unable to update iOS app", errorDetail(err, r.call("update iOS app "+id, op, "id")))
-				if done != nil { // the new content is committed and served: record it
-					resp.Diagnostics.Append(r.record(ctx, &resp.State, withAttributesOf(state, plan), id, done)...)
-				}
 				return
 			}
 			done = app
@@ -582,16 +581,6 @@ func (r *iosLobAppResource) record(ctx context.Context, state settable, plan ios
 // settable is a response's state.
 type settable interface {
 	Set(ctx context.Context, val any) diag.Diagnostics
-}
-
-// withAttributesOf is state with plan's file, for an update whose content
-// was committed but whose settings could not be written.
-func withAttributesOf(state, plan iosLobAppResourceModel) iosLobAppResourceModel {
-	s := state
-	s.FilePath, s.FileSHA256, s.Profile = plan.FilePath, plan.FileSHA256, plan.Profile
-	s.BundleID, s.VersionNumber, s.BuildNumber, s.Size = plan.BundleID, plan.VersionNumber, plan.BuildNumber, plan.Size
-	s.ApplicableDeviceType, s.ExpirationDateTime = plan.ApplicableDeviceType, plan.ExpirationDateTime
-	return s
 }
 
 // input is what a create (state nil) or an update sends: on update, only

@@ -151,6 +151,25 @@ func TestAccIOSLobApp_basic(t *testing.T) {
 				}),
 			},
 			{
+				// Settings alone: a PATCH, no upload.
+				Config: appConfig(name+" renamed", path, `  description = "Quotes and orders"`, `  is_featured = true`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("committed_content_version"), knownvalue.StringExact("2")),
+				},
+				Check: resource.ComposeTestCheckFunc(emulatorServes(path, "2"), func(s *terraform.State) error {
+					id, _ := appState(s)
+					app, _ := emulator.IOSLobApp(id)
+					if app.DisplayName != name+" renamed" || app.Description != "Quotes and orders" || !app.IsFeatured || app.ContentVersions != 2 {
+						return fmt.Errorf("Graph holds %+v", app)
+					}
+					return nil
+				}),
+			},
+			{
 				ResourceName:      appAddress,
 				ImportState:       true,
 				ImportStateVerify: true,
@@ -159,7 +178,7 @@ func TestAccIOSLobApp_basic(t *testing.T) {
 			},
 			{
 				PreConfig: func() { appBuild(t, path, bundle+"x", "1") },
-				Config:    appConfig(name, path),
+				Config:    appConfig(name+" renamed", path, `  description = "Quotes and orders"`, `  is_featured = true`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionDestroyBeforeCreate)},
 				},
