@@ -52,6 +52,7 @@ type Server struct {
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	stopped bool
+	stdin   io.Closer // held open while Azurite should run
 }
 
 // Bin is the azurite-blob executable that `make azurite` installs:
@@ -126,6 +127,19 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = s.opts.Dir
+	// Azurite exits when this process does: its standard input is a pipe
+	// that only this process holds open, and exit-with-parent.js ends node
+	// when it closes (a crash or a test binary killed by its timeout runs
+	// no Stop).
+	watch := filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(bin))), "exit-with-parent.js")
+	if _, err := os.Stat(watch); err == nil {
+		cmd.Env = append(os.Environ(), "NODE_OPTIONS=--require "+watch)
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			return err
+		}
+		s.stdin = stdin
+	}
 	// Its own process group, so that Stop ends node and anything it started.
 	ownGroup(cmd)
 	out, err := cmd.StdoutPipe()
@@ -200,6 +214,9 @@ func (s *Server) Halt() {
 	case <-time.After(30 * time.Second):
 		signalGroup(cmd, true)
 		<-exited
+	}
+	if s.stdin != nil {
+		_ = s.stdin.Close()
 	}
 }
 

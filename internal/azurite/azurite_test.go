@@ -1,6 +1,7 @@
 package azurite
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -10,12 +11,16 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -108,4 +113,62 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 	pool = x509.NewCertPool()
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
+}
+
+// Azurite ends with the process that started it, even when that process
+// is killed and runs no Stop (a test binary past its timeout).
+func TestAzuriteExitsWithItsParent(t *testing.T) {
+	if os.Getenv("AZURITE_TEST_PARENT") == "1" {
+		srv, err := Start(context.Background(), Options{})
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		fmt.Println("pid", srv.cmd.Process.Pid)
+		select {} // until killed
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAzuriteExitsWithItsParent$")
+	cmd.Env = append(os.Environ(), "AZURITE_TEST_PARENT=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if _, err := fmt.Sscanf(sc.Text(), "pid %d", &pid); err == nil {
+			break
+		}
+		t.Log(sc.Text())
+	}
+	if pid == 0 {
+		_ = cmd.Process.Kill()
+		t.Fatal("the parent did not start Azurite")
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	// A generous bound for a busy machine; it takes well under a second.
+	deadline := time.Now().Add(time.Minute)
+	for alive(pid) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if alive(pid) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("Azurite (pid %d) still runs a minute after the process that started it was killed", pid)
+	}
+}
+
+// alive: pid runs and is not a zombie.
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	_, rest, ok := strings.Cut(string(b), ") ")
+	return ok && !strings.HasPrefix(rest, "Z")
 }
