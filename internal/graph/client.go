@@ -9,7 +9,6 @@
 package graph
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -24,7 +23,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 )
@@ -217,19 +215,7 @@ func (c *Client) Assign(ctx context.Context, id string, a Assignments) error {
 	if body.Targets == nil {
 		body.Targets = []TargetAssignment{}
 	}
-	payload, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	req, err := newRequest(ctx, http.MethodPost, c.configurationURL(id)+"/assign")
-	if err != nil {
-		return err
-	}
-	if err := req.SetBody(streaming.NopCloser(bytes.NewReader(payload)), "application/json"); err != nil {
-		return err
-	}
-	_, err = c.do(req, http.StatusNoContent, http.StatusOK)
-	return err
+	return c.postAction(ctx, c.configurationURL(id)+"/assign", body)
 }
 
 // collectionPage is one page of a collection, as Graph sends it.

@@ -3,7 +3,6 @@ package graph
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -165,36 +164,34 @@ type Assignments struct {
 	Targets []TargetAssignment
 }
 
-// SameSet reports whether a and b hold the same assignments in any order,
-// counting duplicates once and comparing GUIDs without regard to case, as
-// Graph does. Entry ids are ignored: Intune assigns new ones on every assign.
-func (a Assignments) SameSet(b Assignments) bool {
-	return slices.Equal(a.groupKeys(), b.groupKeys()) && slices.Equal(a.targetKeys(), b.targetKeys())
-}
-
-func (a Assignments) groupKeys() []string {
-	keys := make([]string, 0, len(a.Groups))
+// Collections: the groups and the targets, which Graph reads apart. Entries
+// are compared as Graph does: GUIDs without regard to case, duplicates
+// counted once.
+func (a Assignments) Collections() [][]string {
+	groups := make([]string, 0, len(a.Groups))
 	for _, g := range a.Groups {
-		keys = append(keys, strings.ToLower(g.TargetGroupID))
+		groups = append(groups, strings.ToLower(g.TargetGroupID))
 	}
-	slices.Sort(keys)
-	return slices.Compact(keys)
+	targets := make([]string, 0, len(a.Targets))
+	for _, ta := range a.Targets {
+		targets = append(targets, targetKey(ta.Target))
+	}
+	return [][]string{canonical(groups), canonical(targets)}
 }
 
-func (a Assignments) targetKeys() []string {
-	keys := make([]string, 0, len(a.Targets))
-	for _, ta := range a.Targets {
-		t := ta.Target
-		filterType := t.FilterType
-		if filterType == "" {
-			filterType = FilterTypeNone
-		}
-		// The collection id is not a GUID, so its case is kept.
-		keys = append(keys, strings.Join([]string{strings.ToLower(t.ODataType), strings.ToLower(t.GroupID),
-			t.CollectionID, strings.ToLower(t.FilterID), strings.ToLower(filterType)}, "\x00"))
+// SameSet reports whether a and b hold the same assignments in any order.
+// Entry ids are ignored: Intune assigns new ones on every assign.
+func (a Assignments) SameSet(b Assignments) bool { return SameCollections(a, b) }
+
+// targetKey is a target as Graph compares it. The collection id is not a
+// GUID, so its case is kept.
+func targetKey(t Target) string {
+	filterType := t.FilterType
+	if filterType == "" {
+		filterType = FilterTypeNone
 	}
-	slices.Sort(keys)
-	return slices.Compact(keys)
+	return strings.Join([]string{strings.ToLower(t.ODataType), strings.ToLower(t.GroupID),
+		t.CollectionID, strings.ToLower(t.FilterID), strings.ToLower(filterType)}, "\x00")
 }
 
 // assignRequest is the body of POST {base}/assign. Both collections are
