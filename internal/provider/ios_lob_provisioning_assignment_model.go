@@ -22,6 +22,14 @@ type assignmentModel struct {
 	resourceTimeouts
 }
 
+func (m assignmentModel) objectID() guidValue      { return m.ConfigurationID }
+func (m assignmentModel) resourceID() types.String { return m.ID }
+func (m assignmentModel) sets() []attr.Value       { return []attr.Value{m.Groups, m.Targets} }
+func (m assignmentModel) withObjectID(id string) assignmentModel {
+	m.ID, m.ConfigurationID = types.StringValue(id), newGUIDValue(id)
+	return m
+}
+
 type groupModel struct {
 	GroupID guidValue `tfsdk:"group_id"`
 }

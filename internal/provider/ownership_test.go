@@ -9,20 +9,21 @@ import (
 
 func TestOwners(t *testing.T) {
 	const id = "6f1b7e5a-1c2d-4e3f-8a9b-0c1d2e3f4a5b"
+	const tn = "intune_ios_lob_provisioning_assignment"
 	a := graph.Assignments{Groups: []graph.GroupAssignment{{TargetGroupID: "aaaaaaaa-0000-0000-0000-00000000000a"}}}
 	b := graph.Assignments{Groups: []graph.GroupAssignment{{TargetGroupID: "bbbbbbbb-0000-0000-0000-00000000000b"}}}
 	o := newOwners()
-	if !o.plan(id, a) || !o.plan(strings.ToUpper(id), a) {
+	if !o.plan(tn, id, a) || !o.plan(tn, strings.ToUpper(id), a) {
 		t.Error("the same set planned twice (a replaced instance) is a conflict")
 	}
-	if o.plan(strings.ToUpper(id), b) {
+	if o.plan(tn, strings.ToUpper(id), b) {
 		t.Error("another set for the same configuration, in upper case, is not a conflict")
 	}
-	if !o.write(id) || o.write(strings.ToUpper(id)) {
+	if !o.write(tn, id) || o.write(tn, strings.ToUpper(id)) {
 		t.Error("a second write of one configuration in one apply is not refused")
 	}
-	if !o.write("0b0b0b0b-0000-0000-0000-00000000000b") {
-		t.Error("another configuration is refused")
+	if !o.write(tn, "0b0b0b0b-0000-0000-0000-00000000000b") || !o.write("intune_ios_lob_app_assignment", id) {
+		t.Error("another object, or the same id under another resource type, is refused")
 	}
 }
 

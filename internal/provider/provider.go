@@ -434,7 +434,7 @@ func newDataSourceOf[T any, P interface {
 
 func (p *intuneProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
-		newOf[iosLobProvisioningAssignmentResource],
+		newIOSLobProvisioningAssignmentResource,
 		newOf[iosLobProvisioningConfigurationResource],
 		newOf[iosLobAppResource],
 	}
