@@ -20,15 +20,18 @@ import (
 // configuration (which plans an update that writes nothing) must leave the
 // identity as it was.
 
-// configurationIDIdentitySchema is the identity schema of a resource
-// identified by the configuration id in attribute name.
-func configurationIDIdentitySchema(name string) identityschema.Schema {
+// Descriptions of the identities.
+const (
+	configurationIdentityDescription = "The id (GUID) of the iOS LOB app provisioning configuration."
+	appIdentityDescription           = "The id (GUID) of the iOS LOB app."
+)
+
+// idIdentitySchema is the identity schema of a resource identified by one
+// object id in attribute name.
+func idIdentitySchema(name, description string) identityschema.Schema {
 	return identityschema.Schema{
 		Attributes: map[string]identityschema.Attribute{
-			name: identityschema.StringAttribute{
-				RequiredForImport: true,
-				Description:       "The id (GUID) of the iOS LOB app provisioning configuration.",
-			},
+			name: identityschema.StringAttribute{RequiredForImport: true, Description: description},
 		},
 	}
 }

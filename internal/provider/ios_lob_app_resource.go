@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -169,9 +168,7 @@ func (r *iosLobAppResource) Schema(ctx context.Context, _ resource.SchemaRequest
 
 // IdentitySchema: the app id, lower case (identity.go).
 func (r *iosLobAppResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
-		"id": identityschema.StringAttribute{RequiredForImport: true, Description: "The id (GUID) of the iOS LOB app."},
-	}}
+	resp.IdentitySchema = idIdentitySchema("id", appIdentityDescription)
 }
 
 // Create looks before it makes an app, since a Create cut short (Ctrl-C, a

@@ -113,20 +113,64 @@ func expandAssignments(ctx context.Context, m assignmentModel) (graph.Assignment
 		a.Groups = append(a.Groups, graph.GroupAssignment{TargetGroupID: g.GroupID.ValueString()})
 	}
 	for _, t := range targets {
-		odataType, ok := odataTypeOf(t.Type.ValueString())
-		if !ok { // validation refuses this at plan time; never send a guess
-			diags.AddError("Unsupported target type", fmt.Sprintf("target type %q is not one of %s.", t.Type.ValueString(), strings.Join(targetTypeNames(), ", ")))
-			continue
-		}
-		a.Targets = append(a.Targets, graph.TargetAssignment{Target: graph.Target{
-			ODataType:    odataType,
-			GroupID:      t.GroupID.ValueString(),
-			CollectionID: t.CollectionID.ValueString(),
-			FilterID:     t.FilterID.ValueString(),
-			FilterType:   t.FilterType.ValueString(),
-		}})
+		target, d := expandTarget(t)
+		diags.Append(d...)
+		a.Targets = append(a.Targets, graph.TargetAssignment{Target: target})
 	}
 	return a, diags
+}
+
+// expandTarget is a target block as Graph takes it.
+func expandTarget(t targetModel) (graph.Target, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	odataType, ok := odataTypeOf(t.Type.ValueString())
+	if !ok { // validation refuses this at plan time; never send a guess
+		diags.AddError("Unsupported target type", fmt.Sprintf("target type %q is not one of %s.", t.Type.ValueString(), strings.Join(targetTypeNames(), ", ")))
+	}
+	return graph.Target{
+		ODataType:    odataType,
+		GroupID:      t.GroupID.ValueString(),
+		CollectionID: t.CollectionID.ValueString(),
+		FilterID:     t.FilterID.ValueString(),
+		FilterType:   t.FilterType.ValueString(),
+	}, diags
+}
+
+// flattenTarget is what Graph holds as a target block; false for a target
+// type the provider does not know.
+func flattenTarget(t graph.Target) (targetModel, bool) {
+	name, ok := targetNameOf(t.ODataType)
+	if !ok {
+		return targetModel{}, false
+	}
+	tm := targetModel{
+		Type:         types.StringValue(name),
+		GroupID:      newGUIDNull(),
+		CollectionID: types.StringNull(),
+		FilterID:     newGUIDNull(),
+		FilterType:   types.StringNull(),
+	}
+	switch {
+	case strings.EqualFold(t.ODataType, graph.TargetGroup), strings.EqualFold(t.ODataType, graph.TargetExclusionGroup):
+		tm.GroupID = newGUIDValue(t.GroupID)
+	case strings.EqualFold(t.ODataType, graph.TargetConfigurationManagerCollection):
+		tm.CollectionID = types.StringValue(t.CollectionID)
+	}
+	// Graph reports "no filter" as type none; the configuration says it
+	// by leaving both filter attributes out.
+	if t.FilterType != "" && t.FilterType != graph.FilterTypeNone {
+		tm.FilterType = types.StringValue(t.FilterType)
+		if t.FilterID != "" {
+			tm.FilterID = newGUIDValue(t.FilterID)
+		}
+	}
+	return tm, true
+}
+
+// targetKeyOf is a target block as sets compare it.
+func targetKeyOf(tm targetModel) string {
+	return strings.Join([]string{tm.Type.ValueString(), strings.ToLower(tm.GroupID.ValueString()), tm.CollectionID.ValueString(),
+		strings.ToLower(tm.FilterID.ValueString()), tm.FilterType.ValueString()}, "|")
 }
 
 // flattenAssignments turns what Graph holds into the `group` and `target`
@@ -156,37 +200,12 @@ func flattenAssignments(ctx context.Context, a *graph.Assignments) (types.Set, t
 	targets := make([]targetModel, 0, len(a.Targets))
 	var unknown []string
 	for _, ta := range a.Targets {
-		t := ta.Target
-		name, ok := targetNameOf(t.ODataType)
+		tm, ok := flattenTarget(ta.Target)
 		if !ok {
-			unknown = append(unknown, t.ODataType)
+			unknown = append(unknown, ta.Target.ODataType)
 			continue
 		}
-
-		tm := targetModel{
-			Type:         types.StringValue(name),
-			GroupID:      newGUIDNull(),
-			CollectionID: types.StringNull(),
-			FilterID:     newGUIDNull(),
-			FilterType:   types.StringNull(),
-		}
-		switch t.ODataType {
-		case graph.TargetGroup, graph.TargetExclusionGroup:
-			tm.GroupID = newGUIDValue(t.GroupID)
-		case graph.TargetConfigurationManagerCollection:
-			tm.CollectionID = types.StringValue(t.CollectionID)
-		}
-		// Graph reports "no filter" as type none; the configuration says it
-		// by leaving both filter attributes out.
-		if t.FilterType != "" && t.FilterType != graph.FilterTypeNone {
-			tm.FilterType = types.StringValue(t.FilterType)
-			if t.FilterID != "" {
-				tm.FilterID = newGUIDValue(t.FilterID)
-			}
-		}
-		key := strings.Join([]string{"target", tm.Type.ValueString(), strings.ToLower(tm.GroupID.ValueString()), tm.CollectionID.ValueString(),
-			strings.ToLower(tm.FilterID.ValueString()), tm.FilterType.ValueString()}, "|")
-		if firstTime(key) {
+		if firstTime("target|" + targetKeyOf(tm)) {
 			targets = append(targets, tm)
 		}
 	}

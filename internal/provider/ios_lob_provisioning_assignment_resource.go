@@ -3,16 +3,12 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
@@ -77,24 +73,7 @@ func (r *iosLobProvisioningAssignmentResource) Schema(ctx context.Context, _ res
 		MarkdownDescription: "The whole assignment set of one iOS LOB app provisioning configuration: its legacy `group` " +
 			"assignments and its `target` assignments. Create and update replace the set with the planned blocks; " +
 			"destroy leaves the configuration with no assignments.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The configuration id.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"configuration_id": schema.StringAttribute{
-				Required:            true,
-				CustomType:          guidType{},
-				MarkdownDescription: "The id (GUID) of the iOS LOB app provisioning configuration. Changing it replaces the resource.",
-				PlanModifiers: []planmodifier.String{
-					stringplanmodifier.RequiresReplaceIf(func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-						// A change of case only names the same configuration.
-						resp.RequiresReplace = !strings.EqualFold(req.StateValue.ValueString(), req.PlanValue.ValueString())
-					}, "Changing to another configuration replaces the resource.", "Changing to another configuration replaces the resource."),
-				},
-			},
-		},
+		Attributes: assignedObjectAttributes("configuration_id", "configuration", "The id (GUID) of the iOS LOB app provisioning configuration."),
 		Blocks: map[string]schema.Block{
 			"group": schema.SetNestedBlock{
 				MarkdownDescription: "A legacy group assignment (`appProvisioningConfigurationGroupAssignments`).",
@@ -111,38 +90,13 @@ func (r *iosLobProvisioningAssignmentResource) Schema(ctx context.Context, _ res
 			"target": schema.SetNestedBlock{
 				MarkdownDescription: "An assignment target (`iOSLobAppProvisioningConfigAssignments`).",
 				NestedObject: schema.NestedBlockObject{
-					Attributes: map[string]schema.Attribute{
-						"type": schema.StringAttribute{
-							Required: true,
-							MarkdownDescription: "One of `group` (Included groups), `exclusion_group` (Excluded groups), `all_devices`, " +
-								"`all_licensed_users` (All users) or `configuration_manager_collection`.",
-							Validators: []validator.String{stringvalidator.OneOf(targetTypeNames()...)},
-						},
-						"group_id": schema.StringAttribute{
-							Optional:            true,
-							CustomType:          guidType{},
-							MarkdownDescription: "The Entra group id. Required for `group` and `exclusion_group`, refused for the other types.",
-						},
+					Attributes: withTargetAttributes(targetTypeNames(), map[string]schema.Attribute{
 						"collection_id": schema.StringAttribute{
 							Optional:            true,
 							MarkdownDescription: "The Configuration Manager collection id. Required for `configuration_manager_collection`, refused for the other types.",
 							Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 						},
-						"filter_id": schema.StringAttribute{
-							Optional:            true,
-							CustomType:          guidType{},
-							MarkdownDescription: "The id of an assignment filter. Needs `filter_type`; refused on `exclusion_group`.",
-							Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRelative().AtParent().AtName("filter_type"))},
-						},
-						"filter_type": schema.StringAttribute{
-							Optional:            true,
-							MarkdownDescription: "`include` or `exclude`: whether the filter selects or removes devices. Needs `filter_id`.",
-							Validators: []validator.String{
-								stringvalidator.OneOf(graph.FilterTypeInclude, graph.FilterTypeExclude),
-								stringvalidator.AlsoRequires(path.MatchRelative().AtParent().AtName("filter_id")),
-							},
-						},
-					},
+					}),
 				},
 			},
 			"timeouts": timeouts.BlockAll(ctx),
@@ -152,7 +106,7 @@ func (r *iosLobProvisioningAssignmentResource) Schema(ctx context.Context, _ res
 
 // IdentitySchema: the configuration id, as `configuration_id` (identity.go).
 func (r *iosLobProvisioningAssignmentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = configurationIDIdentitySchema("configuration_id")
+	resp.IdentitySchema = idIdentitySchema("configuration_id", configurationIdentityDescription)
 }
 
 // Create looks before it writes, since assign replaces whatever the

@@ -141,7 +141,7 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 
 // IdentitySchema: the configuration id, as `id` (identity.go).
 func (r *iosLobProvisioningConfigurationResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = configurationIDIdentitySchema("id")
+	resp.IdentitySchema = idIdentitySchema("id", configurationIdentityDescription)
 }
 
 func (r *iosLobProvisioningConfigurationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -59,31 +59,41 @@ func (o *owners) write(typeName, id string) bool {
 
 // describeAssignments says briefly what a set holds, for error messages.
 func describeAssignments(a graph.Assignments) string {
-	if len(a.Groups) == 0 && len(a.Targets) == 0 {
-		return "no assignments"
-	}
-	const most = 6
 	var parts []string
 	for _, g := range a.Groups {
 		parts = append(parts, "group "+g.TargetGroupID+" (legacy group assignment)")
 	}
 	for _, ta := range a.Targets {
-		t := ta.Target
-		name, ok := targetNameOf(t.ODataType)
-		if !ok {
-			name = t.ODataType
-		}
-		s := "target " + name
-		switch {
-		case t.GroupID != "":
-			s += " " + t.GroupID
-		case t.CollectionID != "":
-			s += " " + t.CollectionID
-		}
-		if t.FilterType != "" && t.FilterType != graph.FilterTypeNone {
-			s += fmt.Sprintf(" (%s filter %s)", t.FilterType, t.FilterID)
-		}
-		parts = append(parts, s)
+		parts = append(parts, "target "+describeTarget(ta.Target))
+	}
+	return describeParts(parts, "no assignments")
+}
+
+// describeTarget says who a target reaches: its type word (Graph's type
+// when unknown), id and filter.
+func describeTarget(t graph.Target) string {
+	s, ok := targetNameOf(t.ODataType)
+	if !ok {
+		s = t.ODataType
+	}
+	switch {
+	case t.GroupID != "":
+		s += " " + t.GroupID
+	case t.CollectionID != "":
+		s += " " + t.CollectionID
+	}
+	if t.FilterType != "" && t.FilterType != graph.FilterTypeNone {
+		s += fmt.Sprintf(" (%s filter %s)", t.FilterType, t.FilterID)
+	}
+	return s
+}
+
+// describeParts joins the first few parts of a description; none when
+// there are none.
+func describeParts(parts []string, none string) string {
+	const most = 6
+	if len(parts) == 0 {
+		return none
 	}
 	if len(parts) > most {
 		parts = append(parts[:most], fmt.Sprintf("and %d more", len(parts)-most))

@@ -435,6 +435,7 @@ func newDataSourceOf[T any, P interface {
 func (p *intuneProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		newIOSLobProvisioningAssignmentResource,
+		newIOSLobAppAssignmentResource,
 		newOf[iosLobProvisioningConfigurationResource],
 		newOf[iosLobAppResource],
 	}

@@ -1,0 +1,120 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = &iosLobAppAssignmentResource{}
+	_ resource.ResourceWithImportState    = &iosLobAppAssignmentResource{}
+	_ resource.ResourceWithValidateConfig = &iosLobAppAssignmentResource{}
+	_ resource.ResourceWithModifyPlan     = &iosLobAppAssignmentResource{}
+	_ resource.ResourceWithIdentity       = &iosLobAppAssignmentResource{}
+)
+
+// iosLobAppAssignmentResource is the assignment engine
+// (assignment_engine.go) on an iOS LOB app's assignments.
+type iosLobAppAssignmentResource struct {
+	assignmentResource[graph.AppAssignments, appAssignmentModel]
+}
+
+func newIOSLobAppAssignmentResource() resource.Resource {
+	return &iosLobAppAssignmentResource{assignmentResource[graph.AppAssignments, appAssignmentModel]{entity: &appAssignments}}
+}
+
+// appAssignments is the Graph shape of an app's assignments: one
+// collection, GET /mobileApps/{id}/assignments, replaced by
+// POST /mobileApps/{id}/assign; only a published app can be assigned.
+var appAssignments = assignedEntity[graph.AppAssignments, appAssignmentModel]{
+	typeName:    "intune_ios_lob_app_assignment",
+	title:       "app",
+	noun:        "app",
+	idAttribute: "app_id",
+	blocks:      "assignment blocks",
+	notFound:    "No mobile app has this id in the tenant.",
+	read: func(ctx context.Context, c *graph.Client, id string) (*graph.AppAssignments, error) {
+		return c.GetAppAssignments(ctx, id)
+	},
+	write: func(ctx context.Context, c *graph.Client, id string, set graph.AppAssignments) error {
+		return c.AssignApp(ctx, id, set)
+	},
+	expand: expandAppAssignments,
+	flatten: func(ctx context.Context, m appAssignmentModel, held *graph.AppAssignments) (appAssignmentModel, diag.Diagnostics) {
+		var diags diag.Diagnostics
+		m.Assignments, diags = flattenAppAssignments(ctx, held)
+		return m, diags
+	},
+	validate: validateAppAssignments,
+	describe: describeAppAssignments,
+	count:    func(a graph.AppAssignments) string { return fmt.Sprintf("%d assignments", len(a.Assignments)) },
+	refuse: func(held *graph.AppAssignments) string {
+		if held.PublishingState == "" || held.PublishingState == graph.PublishingStatePublished {
+			return ""
+		}
+		return fmt.Sprintf("The app is not published yet (its publishingState is %s), and Intune assigns only a published app. "+
+			"Nothing was written. Apply again once Intune has processed the app's content; an app managed by intune_ios_lob_app "+
+			"is published when its resource is created, so refer to its id (app_id = intune_ios_lob_app.<name>.id).", held.PublishingState)
+	},
+}
+
+func (r *iosLobAppAssignmentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_ios_lob_app_assignment"
+}
+
+func (r *iosLobAppAssignmentResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The whole assignment set of one iOS LOB app: who receives it, with which intent and settings. " +
+			"Create and update replace the set with the planned `assignment` blocks; destroy leaves the app with no assignments.",
+		Attributes: assignedObjectAttributes("app_id", "app", "The id (GUID) of the iOS LOB app, for instance `intune_ios_lob_app.<name>.id`."),
+		Blocks: map[string]schema.Block{
+			"assignment": schema.SetNestedBlock{
+				MarkdownDescription: "An assignment (`mobileAppAssignment`): an intent, a target and the app's settings " +
+					"(`iosLobAppAssignmentSettings`). Settings left out are what Intune applies when they are null.",
+				NestedObject: schema.NestedBlockObject{
+					Attributes: withTargetAttributes(appTargetKinds(), map[string]schema.Attribute{
+						"intent": schema.StringAttribute{
+							Required: true,
+							MarkdownDescription: "`required` (installed), `available` (offered in the Company Portal to enrolled devices), " +
+								"`uninstall` or `available_without_enrollment`. `available` and `available_without_enrollment` cannot target `all_devices`.",
+							Validators: []validator.String{stringvalidator.OneOf(intentNames()...)},
+						},
+						"uninstall_on_device_removal": schema.BoolAttribute{
+							Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+							MarkdownDescription: "Whether the app is removed when the device is removed from Intune (`uninstallOnDeviceRemoval`; default `true`, what Intune applies to null).",
+						},
+						"is_removable": schema.BoolAttribute{
+							Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+							MarkdownDescription: "Whether the user can uninstall the app (`isRemovable`; default `true`, what Intune applies to null).",
+						},
+						"prevent_managed_app_backup": schema.BoolAttribute{
+							Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+							MarkdownDescription: "Whether the app's data is kept out of iCloud backups (`preventManagedAppBackup`; default `false`, what Intune applies to null).",
+						},
+						"vpn_configuration_id": schema.StringAttribute{
+							Optional:            true,
+							CustomType:          guidType{},
+							MarkdownDescription: "The id (GUID) of a VPN device configuration the app uses (`vpnConfigurationId`).",
+						},
+					}),
+				},
+			},
+			"timeouts": timeouts.BlockAll(ctx),
+		},
+	}
+}
+
+// IdentitySchema: the app id, as `app_id` (identity.go).
+func (r *iosLobAppAssignmentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("app_id", appIdentityDescription)
+}
