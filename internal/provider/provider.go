@@ -80,47 +80,6 @@ type endpointModel struct {
 	ActiveDirectoryAuthorityHost types.String `tfsdk:"active_directory_authority_host"`
 }
 
-// providerData is what Configure hands to every resource of one provider
-// instance: one Graph client, and with it one cached token and one write
-// budget; and the record of which configuration each assignment owns.
-type providerData struct {
-	client *graph.Client
-	owners *owners
-}
-
-// configuredResource is embedded by every resource and list resource, and
-// configuredDataSource by every data source: their Configure takes the
-// provider data. Its fields are nil while Terraform validates, before the
-// provider is configured.
-type configuredResource struct{ providerData }
-
-func (c *configuredResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if pd := fromProviderData(req.ProviderData, &resp.Diagnostics); pd != nil {
-		c.providerData = *pd
-	}
-}
-
-type configuredDataSource struct{ providerData }
-
-func (c *configuredDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if pd := fromProviderData(req.ProviderData, &resp.Diagnostics); pd != nil {
-		c.providerData = *pd
-	}
-}
-
-// fromProviderData is the provider data, nil before the provider is configured.
-func fromProviderData(data any, diags *diag.Diagnostics) *providerData {
-	if data == nil {
-		return nil
-	}
-	pd, ok := data.(*providerData)
-	if !ok {
-		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider.", data))
-		return nil
-	}
-	return pd
-}
-
 func (p *intuneProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "intune"
 	resp.Version = p.version
@@ -414,22 +373,6 @@ func authSettings(cfg providerModel) (auth.Settings, diag.Diagnostics) {
 	settings.OIDCToken, settings.OIDCTokenFilePath = pairSetting(cfg.OIDCToken, cfg.OIDCTokenFilePath, "ARM_OIDC_TOKEN", "ARM_OIDC_TOKEN_FILE_PATH")
 
 	return settings, diags
-}
-
-// newOf and newDataSourceOf make the zero value of a resource or data
-// source type: what the framework asks for each.
-func newOf[T any, P interface {
-	*T
-	resource.Resource
-}]() resource.Resource {
-	return P(new(T))
-}
-
-func newDataSourceOf[T any, P interface {
-	*T
-	datasource.DataSource
-}]() datasource.DataSource {
-	return P(new(T))
 }
 
 func (p *intuneProvider) Resources(context.Context) []func() resource.Resource {
