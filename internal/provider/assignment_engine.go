@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -32,16 +33,20 @@ import (
 // the set Graph's assign replaces; M the resource's model.
 type assignedEntity[S graph.AssignmentSet, M assignmentModelOf[M]] struct {
 	typeName    string // the resource type, "intune_ios_lob_provisioning_assignment"
+	schema      func(ctx context.Context) schema.Schema
+	identity    string // the identity's description
 	title       string // in summaries: "Unable to assign provisioning configuration"
 	noun        string // in details: "configuration 1234"
 	idAttribute string // the attribute holding the object's id, also its identity
 	blocks      string // the blocks that make the set, for advice
 	notFound    string // what a 404 means
 
-	read    func(ctx context.Context, c *graph.Client, id string) (*S, error)
-	write   func(ctx context.Context, c *graph.Client, id string, set S) error
-	expand  func(ctx context.Context, m M) (S, diag.Diagnostics)
-	flatten func(ctx context.Context, m M, held *S) (M, diag.Diagnostics) // m holding what Graph holds
+	// read and write are the Graph client's methods, as method expressions.
+	read   func(c *graph.Client, ctx context.Context, id string) (*S, error)
+	write  func(c *graph.Client, ctx context.Context, id string, set S) error
+	expand func(ctx context.Context, m M) (S, diag.Diagnostics)
+	// flatten is m holding what Graph holds, as a method expression.
+	flatten func(m M, ctx context.Context, held *S) (M, diag.Diagnostics)
 	// validate checks what spans attributes or blocks, at plan time.
 	validate func(ctx context.Context, m M) diag.Diagnostics
 	// describe says briefly what a set holds; count how many of each kind.
@@ -81,11 +86,37 @@ func empty(s graph.AssignmentSet) bool {
 	return true
 }
 
-// assignmentResource is the engine as a resource; each assignment resource
-// embeds it and adds its Metadata, Schema and IdentitySchema.
+// assignmentResource is the engine as a resource: every assignment
+// resource is one, made by newAssignmentResource from its entity.
 type assignmentResource[S graph.AssignmentSet, M assignmentModelOf[M]] struct {
 	configuredResource
 	entity *assignedEntity[S, M]
+}
+
+var _ interface {
+	resource.ResourceWithConfigure
+	resource.ResourceWithImportState
+	resource.ResourceWithValidateConfig
+	resource.ResourceWithModifyPlan
+	resource.ResourceWithIdentity
+} = &assignmentResource[graph.Assignments, assignmentModel]{}
+
+// newAssignmentResource is the factory of entity's resource.
+func newAssignmentResource[S graph.AssignmentSet, M assignmentModelOf[M]](entity *assignedEntity[S, M]) func() resource.Resource {
+	return func() resource.Resource { return &assignmentResource[S, M]{entity: entity} }
+}
+
+func (r *assignmentResource[S, M]) Metadata(_ context.Context, _ resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = r.entity.typeName
+}
+
+func (r *assignmentResource[S, M]) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = r.entity.schema(ctx)
+}
+
+// IdentitySchema: the object id, under the attribute that holds it (identity.go).
+func (r *assignmentResource[S, M]) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema(r.entity.idAttribute, r.entity.identity)
 }
 
 func (r *assignmentResource[S, M]) idPath() path.Path { return path.Root(r.entity.idAttribute) }
@@ -107,7 +138,7 @@ func (r *assignmentResource[S, M]) Create(ctx context.Context, req resource.Crea
 			return
 		}
 		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, e.idAttribute, id)...)
-		held, err := e.read(ctx, r.client, id)
+		held, err := e.read(r.client, ctx, id)
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(r.idPath(), "Unable to read "+e.title+" assignments",
 				errorDetail(err, e.call("read the assignments of "+e.noun+" "+id+" before assigning it", op)))
@@ -151,7 +182,7 @@ func (r *assignmentResource[S, M]) Read(ctx context.Context, req resource.ReadRe
 		// First, so that a state written before identities (or an object
 		// deleted outside Terraform) still answers with one, as Terraform requires.
 		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, e.idAttribute, id)...)
-		current, err := e.read(ctx, r.client, id)
+		current, err := e.read(r.client, ctx, id)
 		if goneOutOfBand(ctx, err, &resp.State) {
 			return
 		}
@@ -159,7 +190,7 @@ func (r *assignmentResource[S, M]) Read(ctx context.Context, req resource.ReadRe
 			resp.Diagnostics.AddError("Unable to read "+e.title+" assignments", errorDetail(err, e.call("read the assignments of "+e.noun+" "+id, op)))
 			return
 		}
-		state, diags := e.flatten(ctx, state.withObjectID(id), current)
+		state, diags := e.flatten(state.withObjectID(id), ctx, current)
 		resp.Diagnostics.Append(diags...)
 		if resp.Diagnostics.HasError() {
 			return
@@ -204,7 +235,7 @@ func (r *assignmentResource[S, M]) Delete(ctx context.Context, req resource.Dele
 		// next read of this object, by whoever, sees Graph's truth.
 		id := state.resourceID().ValueString()
 		var none S
-		err := e.write(ctx, r.client, id, none)
+		err := e.write(r.client, ctx, id, none)
 		if err != nil && !graph.IsNotFound(err) { // a deleted object has no assignments left to remove
 			resp.Diagnostics.AddError("Unable to remove "+e.title+" assignments", errorDetail(err, e.call("remove the assignments of "+e.noun+" "+id, op)))
 		}
@@ -281,7 +312,7 @@ func (r *assignmentResource[S, M]) apply(ctx context.Context, plan M, before S, 
 		return nil, false, diags
 	}
 	id := plan.objectID().ValueString()
-	if err := e.write(ctx, r.client, id, want); err != nil {
+	if err := e.write(r.client, ctx, id, want); err != nil {
 		c := e.call("assign "+e.noun+" "+id, op)
 		c.sent = "the " + e.blocks
 		diags.AddError("Unable to assign "+e.title, errorDetail(err, c))
@@ -297,7 +328,7 @@ func (r *assignmentResource[S, M]) apply(ctx context.Context, plan M, before S, 
 		diags.AddError("Unable to confirm the new assignments", errorDetail(err, e.call("read back the assignments just written to "+e.noun+" "+id, op)))
 		return nil, true, diags
 	}
-	s, d := e.flatten(ctx, plan, got)
+	s, d := e.flatten(plan, ctx, got)
 	diags.Append(d...)
 	if diags.HasError() {
 		return nil, true, diags
@@ -330,7 +361,7 @@ func (r *assignmentResource[S, M]) adoptedNextTime(diags diag.Diagnostics, id st
 // in lower case keep the configuration's spelling through guidValue's
 // semantic equality.
 func (r *assignmentResource[S, M]) setConfirmed(ctx context.Context, state *tfsdk.State, plan M, held *S) diag.Diagnostics {
-	m, diags := r.entity.flatten(ctx, plan, held)
+	m, diags := r.entity.flatten(plan, ctx, held)
 	if diags.HasError() {
 		return diags
 	}
@@ -394,7 +425,7 @@ func (r *assignmentResource[S, M]) readBack(ctx context.Context, id string, want
 	delay := readBackFirstDelay
 	var lagging *S // what the last read showed instead of want
 	for reads := 1; ; reads++ {
-		got, err := e.read(ctx, r.client, id)
+		got, err := e.read(r.client, ctx, id)
 		if err != nil {
 			if lagging != nil && ctx.Err() != nil {
 				// The time ran out while reading once more: what the

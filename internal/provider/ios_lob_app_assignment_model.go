@@ -30,6 +30,13 @@ func (m appAssignmentModel) withObjectID(id string) appAssignmentModel {
 	return m
 }
 
+// holding is m with the set Graph holds.
+func (m appAssignmentModel) holding(ctx context.Context, held *graph.AppAssignments) (appAssignmentModel, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	m.Assignments, diags = flattenAppAssignments(ctx, held)
+	return m, diags
+}
+
 // appAssignmentBlock is one `assignment` block: a mobileAppAssignment with
 // its target and its iosLobAppAssignmentSettings.
 type appAssignmentBlock struct {
@@ -57,44 +64,18 @@ var appAssignmentObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 }}
 
 // intents maps the `intent` words users write to Graph's installIntent.
-var intents = []struct{ name, graph string }{
+var intents = words{
 	{"required", graph.IntentRequired},
 	{"available", graph.IntentAvailable},
 	{"uninstall", graph.IntentUninstall},
 	{"available_without_enrollment", graph.IntentAvailableWithoutEnrollment},
 }
 
-func intentNames() []string {
-	names := make([]string, len(intents))
-	for i, x := range intents {
-		names[i] = x.name
-	}
-	return names
-}
-
-func intentOf(name string) (string, bool) {
-	for _, x := range intents {
-		if x.name == name {
-			return x.graph, true
-		}
-	}
-	return "", false
-}
-
-func intentNameOf(g string) (string, bool) {
-	for _, x := range intents {
-		if strings.EqualFold(x.graph, g) {
-			return x.name, true
-		}
-	}
-	return "", false
-}
-
 // appTargetKinds are the target types an app's assignment takes here: the
 // profile's, but Configuration Manager collections, which Intune's app
 // assignment does not offer for iOS apps.
 func appTargetKinds() []string {
-	return slices.DeleteFunc(targetTypeNames(), func(k string) bool { return k == "configuration_manager_collection" })
+	return slices.DeleteFunc(targetKinds.names(), func(k string) bool { return k == "configuration_manager_collection" })
 }
 
 // target is the block's target as the profile's targets are modelled, so
@@ -112,9 +93,9 @@ func expandAppAssignments(ctx context.Context, m appAssignmentModel) (graph.AppA
 	diags.Append(m.Assignments.ElementsAs(ctx, &blocks, false)...)
 	out := graph.AppAssignments{Assignments: make([]graph.AppAssignment, 0, len(blocks))}
 	for _, b := range blocks {
-		intent, ok := intentOf(b.Intent.ValueString())
+		intent, ok := intents.graphOf(b.Intent.ValueString())
 		if !ok { // validation refuses this at plan time; never send a guess
-			diags.AddError("Unsupported intent", fmt.Sprintf("intent %q is not one of %s.", b.Intent.ValueString(), strings.Join(intentNames(), ", ")))
+			diags.AddError("Unsupported intent", fmt.Sprintf("intent %q is not one of %s.", b.Intent.ValueString(), strings.Join(intents.names(), ", ")))
 		}
 		target, d := expandTarget(b.target())
 		diags.Append(d...)
@@ -142,7 +123,7 @@ func flattenAppAssignments(ctx context.Context, held *graph.AppAssignments) (typ
 	seen := map[string]bool{}
 	var unknown []string
 	for _, a := range held.Assignments {
-		intent, ok := intentNameOf(a.Intent)
+		intent, ok := intents.nameOf(a.Intent)
 		if !ok {
 			unknown = append(unknown, "intent "+a.Intent)
 			continue
@@ -215,7 +196,7 @@ func validateAppAssignments(ctx context.Context, m appAssignmentModel) diag.Diag
 func describeAppAssignments(a graph.AppAssignments) string {
 	parts := make([]string, 0, len(a.Assignments))
 	for _, x := range a.Assignments {
-		intent, ok := intentNameOf(x.Intent)
+		intent, ok := intents.nameOf(x.Intent)
 		if !ok {
 			intent = x.Intent
 		}

@@ -6,8 +6,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -15,49 +13,25 @@ import (
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
-var (
-	_ resource.ResourceWithConfigure      = &iosLobAppAssignmentResource{}
-	_ resource.ResourceWithImportState    = &iosLobAppAssignmentResource{}
-	_ resource.ResourceWithValidateConfig = &iosLobAppAssignmentResource{}
-	_ resource.ResourceWithModifyPlan     = &iosLobAppAssignmentResource{}
-	_ resource.ResourceWithIdentity       = &iosLobAppAssignmentResource{}
-)
-
-// iosLobAppAssignmentResource is the assignment engine
-// (assignment_engine.go) on an iOS LOB app's assignments.
-type iosLobAppAssignmentResource struct {
-	assignmentResource[graph.AppAssignments, appAssignmentModel]
-}
-
-func newIOSLobAppAssignmentResource() resource.Resource {
-	return &iosLobAppAssignmentResource{assignmentResource[graph.AppAssignments, appAssignmentModel]{entity: &appAssignments}}
-}
-
 // appAssignments is the Graph shape of an app's assignments: one
 // collection, GET /mobileApps/{id}/assignments, replaced by
 // POST /mobileApps/{id}/assign; only a published app can be assigned.
 var appAssignments = assignedEntity[graph.AppAssignments, appAssignmentModel]{
 	typeName:    "intune_ios_lob_app_assignment",
+	schema:      appAssignmentsSchema,
+	identity:    appIdentityDescription,
 	title:       "app",
 	noun:        "app",
 	idAttribute: "app_id",
 	blocks:      "assignment blocks",
 	notFound:    "No mobile app has this id in the tenant.",
-	read: func(ctx context.Context, c *graph.Client, id string) (*graph.AppAssignments, error) {
-		return c.GetAppAssignments(ctx, id)
-	},
-	write: func(ctx context.Context, c *graph.Client, id string, set graph.AppAssignments) error {
-		return c.AssignApp(ctx, id, set)
-	},
-	expand: expandAppAssignments,
-	flatten: func(ctx context.Context, m appAssignmentModel, held *graph.AppAssignments) (appAssignmentModel, diag.Diagnostics) {
-		var diags diag.Diagnostics
-		m.Assignments, diags = flattenAppAssignments(ctx, held)
-		return m, diags
-	},
-	validate: validateAppAssignments,
-	describe: describeAppAssignments,
-	count:    func(a graph.AppAssignments) string { return fmt.Sprintf("%d assignments", len(a.Assignments)) },
+	read:        (*graph.Client).GetAppAssignments,
+	write:       (*graph.Client).AssignApp,
+	expand:      expandAppAssignments,
+	flatten:     appAssignmentModel.holding,
+	validate:    validateAppAssignments,
+	describe:    describeAppAssignments,
+	count:       func(a graph.AppAssignments) string { return fmt.Sprintf("%d assignments", len(a.Assignments)) },
 	refuse: func(held *graph.AppAssignments) string {
 		if held.PublishingState == "" || held.PublishingState == graph.PublishingStatePublished {
 			return ""
@@ -68,12 +42,8 @@ var appAssignments = assignedEntity[graph.AppAssignments, appAssignmentModel]{
 	},
 }
 
-func (r *iosLobAppAssignmentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_ios_lob_app_assignment"
-}
-
-func (r *iosLobAppAssignmentResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = schema.Schema{
+func appAssignmentsSchema(ctx context.Context) schema.Schema {
+	return schema.Schema{
 		MarkdownDescription: "The whole assignment set of one iOS LOB app: who receives it, with which intent and settings. " +
 			"Create and update replace the set with the planned `assignment` blocks; destroy leaves the app with no assignments.",
 		Attributes: assignedObjectAttributes("app_id", "app", "The id (GUID) of the iOS LOB app, for instance `intune_ios_lob_app.<name>.id`."),
@@ -87,7 +57,7 @@ func (r *iosLobAppAssignmentResource) Schema(ctx context.Context, _ resource.Sch
 							Required: true,
 							MarkdownDescription: "`required` (installed), `available` (offered in the Company Portal to enrolled devices), " +
 								"`uninstall` or `available_without_enrollment`. `available` and `available_without_enrollment` cannot target `all_devices`.",
-							Validators: []validator.String{stringvalidator.OneOf(intentNames()...)},
+							Validators: []validator.String{stringvalidator.OneOf(intents.names()...)},
 						},
 						"uninstall_on_device_removal": schema.BoolAttribute{
 							Optional: true, Computed: true, Default: booldefault.StaticBool(true),
@@ -112,9 +82,4 @@ func (r *iosLobAppAssignmentResource) Schema(ctx context.Context, _ resource.Sch
 			"timeouts": timeouts.BlockAll(ctx),
 		},
 	}
-}
-
-// IdentitySchema: the app id, as `app_id` (identity.go).
-func (r *iosLobAppAssignmentResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = idIdentitySchema("app_id", appIdentityDescription)
 }

@@ -30,6 +30,13 @@ func (m assignmentModel) withObjectID(id string) assignmentModel {
 	return m
 }
 
+// holding is m with the sets Graph holds.
+func (m assignmentModel) holding(ctx context.Context, held *graph.Assignments) (assignmentModel, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	m.Groups, m.Targets, diags = flattenAssignments(ctx, held)
+	return m, diags
+}
+
 type groupModel struct {
 	GroupID guidValue `tfsdk:"group_id"`
 }
@@ -55,44 +62,49 @@ var (
 	}}
 )
 
-// targetKinds maps the `type` words users write to Graph's target types.
-var targetKinds = []struct {
-	name      string
-	odataType string
-	needs     string // the id attribute this kind requires, if any
-}{
-	{"group", graph.TargetGroup, "group_id"},
-	{"exclusion_group", graph.TargetExclusionGroup, "group_id"},
-	{"all_devices", graph.TargetAllDevices, ""},
-	{"all_licensed_users", graph.TargetAllLicensedUsers, ""},
-	{"configuration_manager_collection", graph.TargetConfigurationManagerCollection, "collection_id"},
-}
+// words maps the words users write to Graph's names for the same things.
+type words []struct{ name, graph string }
 
-func targetTypeNames() []string {
-	names := make([]string, len(targetKinds))
-	for i, k := range targetKinds {
-		names[i] = k.name
+func (w words) names() []string {
+	names := make([]string, len(w))
+	for i, x := range w {
+		names[i] = x.name
 	}
 	return names
 }
 
-func odataTypeOf(name string) (string, bool) {
-	for _, k := range targetKinds {
-		if k.name == name {
-			return k.odataType, true
+// graphOf is Graph's name for the word name.
+func (w words) graphOf(name string) (string, bool) {
+	for _, x := range w {
+		if x.name == name {
+			return x.graph, true
 		}
 	}
 	return "", false
 }
 
-func targetNameOf(odataType string) (string, bool) {
-	for _, k := range targetKinds {
-		if strings.EqualFold(k.odataType, odataType) {
-			return k.name, true
+// nameOf is the word for Graph's name g, which Graph compares without
+// regard to case.
+func (w words) nameOf(g string) (string, bool) {
+	for _, x := range w {
+		if strings.EqualFold(x.graph, g) {
+			return x.name, true
 		}
 	}
 	return "", false
 }
+
+// targetKinds maps the `type` words users write to Graph's target types.
+var targetKinds = words{
+	{"group", graph.TargetGroup},
+	{"exclusion_group", graph.TargetExclusionGroup},
+	{"all_devices", graph.TargetAllDevices},
+	{"all_licensed_users", graph.TargetAllLicensedUsers},
+	{"configuration_manager_collection", graph.TargetConfigurationManagerCollection},
+}
+
+// targetNeeds is the id attribute a target type requires, if any.
+var targetNeeds = map[string]string{"group": "group_id", "exclusion_group": "group_id", "configuration_manager_collection": "collection_id"}
 
 // expandAssignments turns the planned blocks into the body of an assign call.
 func expandAssignments(ctx context.Context, m assignmentModel) (graph.Assignments, diag.Diagnostics) {
@@ -123,9 +135,9 @@ func expandAssignments(ctx context.Context, m assignmentModel) (graph.Assignment
 // expandTarget is a target block as Graph takes it.
 func expandTarget(t targetModel) (graph.Target, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	odataType, ok := odataTypeOf(t.Type.ValueString())
+	odataType, ok := targetKinds.graphOf(t.Type.ValueString())
 	if !ok { // validation refuses this at plan time; never send a guess
-		diags.AddError("Unsupported target type", fmt.Sprintf("target type %q is not one of %s.", t.Type.ValueString(), strings.Join(targetTypeNames(), ", ")))
+		diags.AddError("Unsupported target type", fmt.Sprintf("target type %q is not one of %s.", t.Type.ValueString(), strings.Join(targetKinds.names(), ", ")))
 	}
 	return graph.Target{
 		ODataType:    odataType,
@@ -139,7 +151,7 @@ func expandTarget(t targetModel) (graph.Target, diag.Diagnostics) {
 // flattenTarget is what Graph holds as a target block; false for a target
 // type the provider does not know.
 func flattenTarget(t graph.Target) (targetModel, bool) {
-	name, ok := targetNameOf(t.ODataType)
+	name, ok := targetKinds.nameOf(t.ODataType)
 	if !ok {
 		return targetModel{}, false
 	}

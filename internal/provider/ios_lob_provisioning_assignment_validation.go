@@ -13,6 +13,12 @@ import (
 // Per-attribute checks (GUID shapes, the `type` and `filter_type` words) are
 // in the schema; these are the rules that span attributes or elements.
 
+func validateAssignments(ctx context.Context, m assignmentModel) diag.Diagnostics {
+	diags := validateGroups(ctx, m.Groups)
+	diags.Append(validateTargets(ctx, m.Targets)...)
+	return diags
+}
+
 func validateGroups(ctx context.Context, groups types.Set) diag.Diagnostics {
 	elements, models, diags := elementsWithModels[groupModel](ctx, groups)
 	seen := map[string]bool{}
@@ -48,15 +54,10 @@ func checkTarget(at path.Path, t targetModel, block string, seen map[string]bool
 		return nil
 	}
 	kind := t.Type.ValueString()
-	if _, ok := odataTypeOf(kind); !ok {
+	if _, ok := targetKinds.graphOf(kind); !ok {
 		return nil // the schema's OneOf validator reports it
 	}
-	needs := ""
-	for _, k := range targetKinds {
-		if k.name == kind {
-			needs = k.needs
-		}
-	}
+	needs := targetNeeds[kind]
 
 	set := func(v interface{ IsNull() bool }) bool { return !v.IsNull() }
 	switch {

@@ -72,7 +72,7 @@ func describeAssignments(a graph.Assignments) string {
 // describeTarget says who a target reaches: its type word (Graph's type
 // when unknown), id and filter.
 func describeTarget(t graph.Target) string {
-	s, ok := targetNameOf(t.ODataType)
+	s, ok := targetKinds.nameOf(t.ODataType)
 	if !ok {
 		s = t.ODataType
 	}

@@ -377,8 +377,8 @@ func authSettings(cfg providerModel) (auth.Settings, diag.Diagnostics) {
 
 func (p *intuneProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
-		newIOSLobProvisioningAssignmentResource,
-		newIOSLobAppAssignmentResource,
+		newAssignmentResource(&configurationAssignments),
+		newAssignmentResource(&appAssignments),
 		newOf[iosLobProvisioningConfigurationResource],
 		newOf[iosLobAppResource],
 	}
