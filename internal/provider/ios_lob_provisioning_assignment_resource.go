@@ -100,14 +100,14 @@ func (r *iosLobProvisioningAssignmentResource) Schema(ctx context.Context, _ res
 							Optional:            true,
 							CustomType:          guidType{},
 							MarkdownDescription: "The id of an assignment filter. Needs `filter_type`; refused on `exclusion_group`.",
-							Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRelative().AtParent().AtName("filter_type"))},
+							Validators:          []validator.String{filterIDNeedsFilterType()},
 						},
 						"filter_type": schema.StringAttribute{
 							Optional:            true,
 							MarkdownDescription: "`include` or `exclude`: whether the filter selects or removes devices. Needs `filter_id`.",
 							Validators: []validator.String{
 								stringvalidator.OneOf(graph.FilterTypeInclude, graph.FilterTypeExclude),
-								stringvalidator.AlsoRequires(path.MatchRelative().AtParent().AtName("filter_id")),
+								filterTypeNeedsFilterID(),
 							},
 						},
 					},
