@@ -282,7 +282,7 @@ func (c *Client) do(req *policy.Request, ok ...int) ([]byte, error) {
 		var timeout *TimeoutError
 		if !errors.As(err, &timeout) && errors.Is(err, context.DeadlineExceeded) {
 			a, _ := req.Raw().Context().Value(attemptsKey{}).(*attempts)
-			err = &TimeoutError{Waiting: a.describe(req.Raw().Method, req.Raw().URL.Path), Err: err}
+			err = &TimeoutError{Waiting: a.describe(req.Raw().Method, req.Raw().URL.Path), RetryAfter: a.waitingOut(), Err: err}
 		}
 		return nil, err
 	}
@@ -315,9 +315,10 @@ func (e nonRetriable) Unwrap() error { return e.error }
 // attempts records how the attempts of one call went.
 type attempts struct {
 	count      int
-	status     int    // of the last attempt that got an answer
-	retryAfter string // its Retry-After, if any
-	err        error  // of the last attempt, if it got no answer
+	status     int           // of the last attempt that got an answer
+	retryAfter string        // its Retry-After, if any
+	wait       time.Duration // that Retry-After, read when it came (it may be a date)
+	err        error         // of the last attempt, if it got no answer
 }
 
 type attemptsKey struct{}
@@ -332,9 +333,19 @@ func (attemptPolicy) Do(req *policy.Request) (*http.Response, error) {
 		a.err = err
 		if resp != nil {
 			a.status, a.retryAfter = resp.StatusCode, resp.Header.Get("Retry-After")
+			a.wait = parseRetryAfter(a.retryAfter)
 		}
 	}
 	return resp, err
+}
+
+// waitingOut is the Retry-After the call was waiting out when its time ran
+// out: that of the last answer, unless a later attempt got none.
+func (a *attempts) waitingOut() time.Duration {
+	if a == nil || a.err != nil {
+		return 0
+	}
+	return a.wait
 }
 
 // describe says what a call whose time ran out was waiting for.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/intunetf/terraform-provider-intune/internal/text"
 )
@@ -45,7 +46,12 @@ func (e *Error) Error() string {
 // says for what. It unwraps to the context's error.
 type TimeoutError struct {
 	Waiting string // e.g. "Graph to stop throttling POST /beta/...: 7 attempts, the last answered HTTP 429"
-	Err     error
+	// RetryAfter is the wait Graph asked for (Retry-After) in the answer
+	// the call was waiting out when its time ran out; 0 when it was not
+	// waiting out one. A timeout shorter than the time already spent plus
+	// this cannot reach the next attempt.
+	RetryAfter time.Duration
+	Err        error
 }
 
 func (e *TimeoutError) Error() string { return "ran out of time waiting for " + e.Waiting }

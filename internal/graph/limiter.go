@@ -60,6 +60,7 @@ type windowBudget struct {
 	inFlight    int
 	concurrency int // most in flight at once now, 0 for no limit
 	pausedUntil time.Time
+	pausedFor   time.Duration // the Retry-After that set pausedUntil
 	changed     chan struct{} // closed (and replaced) when a slot is released
 }
 
@@ -172,7 +173,7 @@ func (b *windowBudget) release(s *slot, status int, retryAfter time.Duration) {
 			retryAfter = b.window // Graph always sends one; without it, a window is safe
 		}
 		if until := now.Add(retryAfter); until.After(b.pausedUntil) {
-			b.pausedUntil = until
+			b.pausedUntil, b.pausedFor = until, retryAfter
 		}
 		b.prune(now)
 		phantoms := b.max - len(b.slots)
@@ -188,6 +189,17 @@ func (b *windowBudget) release(s *slot, status int, retryAfter time.Duration) {
 	}
 	close(b.changed) // the waiters look again
 	b.changed = make(chan struct{})
+}
+
+// throttledFor is the Retry-After of the 429 that pauses every caller now;
+// 0 when none does.
+func (b *windowBudget) throttledFor() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if time.Now().Before(b.pausedUntil) {
+		return b.pausedFor
+	}
+	return 0
 }
 
 // held is how many slots are held now, phantom ones included, and until
@@ -225,7 +237,8 @@ func (p limitPolicy) Do(req *policy.Request) (*http.Response, error) {
 			return nil, nonRetriable{&TimeoutError{
 				Waiting: fmt.Sprintf("a %s slot from the provider's limiter (%d %ss per %s, Intune's budget for one application): "+
 					"they queue behind each other when many resources change at once", b.what, b.max, b.what, b.window),
-				Err: context.DeadlineExceeded,
+				RetryAfter: b.throttledFor(),
+				Err:        context.DeadlineExceeded,
 			}}
 		}
 		slots = append(slots, s)

@@ -123,6 +123,9 @@ func TestWindowBudgetAdaptsTo429(t *testing.T) {
 		if held != 100 || !paused.Equal(time.Now().Add(7*time.Second)) || b.concurrency != 1 {
 			t.Fatalf("after a 429: %d slots held, paused +%v, %d in flight at once; want 100, +7s, 1", held, time.Until(paused), b.concurrency)
 		}
+		if d := b.throttledFor(); d != 7*time.Second {
+			t.Errorf("paused by a Retry-After of %v, want 7s (a timeout says what would suffice from it)", d)
+		}
 		start := time.Now()
 		s, _ := b.acquire(ctx)
 		// The first of 90 phantom slots frees 13s/90 after the Retry-After.
@@ -130,6 +133,9 @@ func TestWindowBudgetAdaptsTo429(t *testing.T) {
 			t.Errorf("the next write waited %v, want %v", d, want)
 		}
 		b.release(s, http.StatusNoContent, 0)
+		if d := b.throttledFor(); d != 0 {
+			t.Errorf("after the Retry-After, paused by %v, want 0", d)
+		}
 		if b.concurrency != 2 {
 			t.Errorf("after one success %d in flight at once, want 2", b.concurrency)
 		}

@@ -282,6 +282,9 @@ func TestTimeoutSaysWhatItWaitedFor(t *testing.T) {
 			t.Errorf("%q lacks %q", err, want)
 		}
 	}
+	if te.RetryAfter != time.Second {
+		t.Errorf("RetryAfter = %v, want the 1s Graph asked for", te.RetryAfter)
+	}
 
 	srv.ClearFaults()
 	srv.InjectFault(graphfake.Fault{Method: http.MethodGet, Delay: time.Minute, Count: 1000})
@@ -290,6 +293,9 @@ func TestTimeoutSaysWhatItWaitedFor(t *testing.T) {
 	_, err = c.GetConfiguration(ctx, emuConfigID)
 	if !errors.As(err, &te) || !strings.Contains(err.Error(), "Graph to answer GET /beta/deviceAppManagement/iosLobAppProvisioningConfigurations/"+emuConfigID) {
 		t.Fatalf("slow answer: err = %v", err)
+	}
+	if te.RetryAfter != 0 {
+		t.Errorf("slow answer: RetryAfter = %v, want 0 (nothing asked the call to wait)", te.RetryAfter)
 	}
 }
 

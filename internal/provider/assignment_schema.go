@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -57,14 +56,14 @@ func withTargetAttributes(kinds []string, attrs map[string]schema.Attribute) map
 		Optional:            true,
 		CustomType:          guidType{},
 		MarkdownDescription: "The id of an assignment filter. Needs `filter_type`; refused on `exclusion_group`.",
-		Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRelative().AtParent().AtName("filter_type"))},
+		Validators:          []validator.String{filterIDNeedsFilterType()},
 	}
 	attrs["filter_type"] = schema.StringAttribute{
 		Optional:            true,
 		MarkdownDescription: "`include` or `exclude`: whether the filter selects or removes devices. Needs `filter_id`.",
 		Validators: []validator.String{
 			stringvalidator.OneOf(graph.FilterTypeInclude, graph.FilterTypeExclude),
-			stringvalidator.AlsoRequires(path.MatchRelative().AtParent().AtName("filter_id")),
+			filterTypeNeedsFilterID(),
 		},
 	}
 	return attrs

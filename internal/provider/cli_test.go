@@ -21,8 +21,8 @@ import (
 	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
-// The acceptance suite runs on Terraform and on OpenTofu (README, "Supported
-// Terraform and OpenTofu versions"; `make test-matrix`).
+// The acceptance suite runs on Terraform and on OpenTofu (CONTRIBUTING.md,
+// "Every supported CLI"; `make test-matrix`).
 
 // openTofu says the CLI under test is OpenTofu, as its `version` says.
 var openTofu bool

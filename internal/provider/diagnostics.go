@@ -255,11 +255,28 @@ func errorAdvice(err error, c graphCall) string {
 		if c.op.name == "" || c.op.timeout <= 0 {
 			return "The operation ran out of time. If Graph is throttling or slow, allow more time in the timeouts block."
 		}
-		return fmt.Sprintf("The %s timeout (%s) ran out. If Graph is throttling or slow, or a large apply queues many writes, "+
-			"allow more time in the timeouts block:\n\n  timeouts {\n    %s = \"%s\"\n  }",
-			c.op.name, shortDuration(c.op.timeout), c.op.name, shortDuration(2*c.op.timeout))
+		return timeoutAdvice(err, c.op)
 	}
 	return ""
+}
+
+// timeoutAdvice says how much time would do: twice the timeout, unless
+// Graph asked for a longer wait than that leaves (Retry-After). The last
+// answer came before the deadline, so the timeout plus that wait reaches
+// the next attempt, and nothing shorter does.
+func timeoutAdvice(err error, op operation) string {
+	block := func(d time.Duration) string {
+		return fmt.Sprintf("\n\n  timeouts {\n    %s = \"%s\"\n  }", op.name, shortDuration(d))
+	}
+	var te *graph.TimeoutError
+	if errors.As(err, &te) && te.RetryAfter > op.timeout {
+		atLeast := op.timeout + te.RetryAfter
+		return fmt.Sprintf("The %s timeout (%s) ran out while Graph asked for a wait of %s (Retry-After) before the next attempt. "+
+			"Twice the timeout would not reach that attempt: allow at least %s in the timeouts block, for example:%s",
+			op.name, shortDuration(op.timeout), shortDuration(te.RetryAfter), shortDuration(atLeast), block(atLeast.Truncate(time.Minute)+time.Minute))
+	}
+	return fmt.Sprintf("The %s timeout (%s) ran out. If Graph is throttling or slow, or a large apply queues many writes, "+
+		"allow more time in the timeouts block:%s", op.name, shortDuration(op.timeout), block(2*op.timeout))
 }
 
 // listConfigurations is the action of a list call, for graphCall.

@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -12,6 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
 var testObjectType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{
@@ -88,5 +92,45 @@ func TestWithoutUnknowns(t *testing.T) {
 	})
 	if !state.Raw.Equal(want) {
 		t.Errorf("state %v, want %v", state.Raw, want)
+	}
+}
+
+// After a throttled wait, the advice names a timeout that reaches Graph's
+// next attempt: twice the timeout when that is enough, else at least the
+// timeout plus the Retry-After Graph asked for (issue 23).
+func TestTimeoutAdviceCoversRetryAfter(t *testing.T) {
+	throttled := func(retryAfter time.Duration) error {
+		return fmt.Errorf("assign: %w", &graph.TimeoutError{Waiting: "Graph to stop throttling POST /assign", RetryAfter: retryAfter, Err: context.DeadlineExceeded})
+	}
+	cases := []struct {
+		name    string
+		err     error
+		op      operation
+		want    []string
+		notWant string
+	}{
+		{"Retry-After past twice the timeout", throttled(time.Minute), operation{opCreate, 5 * time.Second},
+			[]string{"The create timeout (5s) ran out", "a wait of 1m (Retry-After)", "Twice the timeout would not reach", "at least 1m5s", `create = "2m"`}, `"10s"`},
+		{"Retry-After of minutes on a read", throttled(4 * time.Minute), operation{opRead, time.Minute},
+			[]string{"The read timeout (1m) ran out", "a wait of 4m (Retry-After)", "at least 5m", `read = "6m"`}, `"2m"`},
+		{"Retry-After within twice the timeout", throttled(2 * time.Second), operation{opCreate, 5 * time.Second},
+			[]string{"The create timeout (5s) ran out.", `create = "10s"`}, "Retry-After"},
+		{"a slow answer", &graph.TimeoutError{Waiting: "Graph to answer GET", Err: context.DeadlineExceeded}, operation{opUpdate, 10 * time.Minute},
+			[]string{"The update timeout (10m) ran out.", `update = "20m"`}, "Retry-After"},
+		{"a context that ran out", context.DeadlineExceeded, operation{opDelete, 10 * time.Minute},
+			[]string{`delete = "20m"`}, "Retry-After"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := errorAdvice(c.err, graphCall{action: "assign", op: c.op})
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("advice lacks %q:\n%s", w, got)
+				}
+			}
+			if strings.Contains(got, c.notWant) {
+				t.Errorf("advice has %q:\n%s", c.notWant, got)
+			}
+		})
 	}
 }

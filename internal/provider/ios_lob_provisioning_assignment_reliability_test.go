@@ -250,7 +250,9 @@ func TestAccReliability_readLagPastTheTimeout(t *testing.T) {
 // Graph throttles the assign and asks for a wait longer than the create
 // timeout, so the time runs out while the provider waits, never while an
 // attempt is on the wire, however slow the machine (with short Retry-Afters
-// the timeout could end during a retry, which says "no answer yet").
+// the timeout could end during a retry, which says "no answer yet"). Twice
+// the timeout would not reach the next attempt, so the advice is the
+// timeout plus the Retry-After.
 func TestAccReliability_throttlingPastTheTimeout(t *testing.T) {
 	needsEmulator(t)
 	f := newFixture(t, 1)
@@ -259,7 +261,7 @@ func TestAccReliability_throttlingPastTheTimeout(t *testing.T) {
 		CheckDestroy: checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{{
 			Config:      timeoutConfig(f, "create", "5s"),
-			ExpectError: wrapped("Unable to assign provisioning configuration", "waiting for Graph to stop throttling POST", "HTTP 429", "The create timeout (5s) ran out", "timeouts {", `create = "10s"`),
+			ExpectError: wrapped("Unable to assign provisioning configuration", "waiting for Graph to stop throttling POST", "HTTP 429", "The create timeout (5s) ran out", "a wait of 1m (Retry-After)", "at least 1m5s", "timeouts {", `create = "2m"`),
 		}},
 	})
 }

@@ -401,12 +401,12 @@ func TestAccAssignment_invalidInputIsRefusedAtPlan(t *testing.T) {
   target {
     type      = "all_devices"
     filter_id = %q
-  }`, f.ConfigurationID, filter), `(?s)Invalid Attribute Combination.*filter_type.*must be specified when.*filter_id.*is specified`},
+  }`, f.ConfigurationID, filter), wrapped("Missing filter_type", fmt.Sprintf("filter_id = %q needs filter_type beside it in its target block:", filter), `"include"`, `"exclude"`, "Add filter_type, or remove filter_id.").String()},
 		{"filter_type without filter_id", fmt.Sprintf(`configuration_id = %q
   target {
     type        = "all_devices"
     filter_type = "exclude"
-  }`, f.ConfigurationID), `(?s)Invalid Attribute Combination.*filter_id.*must be specified when.*filter_type.*is specified`},
+  }`, f.ConfigurationID), wrapped("Missing filter_id", `filter_type = "exclude" needs filter_id beside it in its target block: the id (a GUID) of the assignment filter`, "Add filter_id, or remove filter_type.").String()},
 		{"bad filter_type", fmt.Sprintf(`configuration_id = %q
   target {
     type        = "all_devices"

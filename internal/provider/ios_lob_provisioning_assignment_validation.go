@@ -78,7 +78,7 @@ func checkTarget(at path.Path, t targetModel, block string, seen map[string]bool
 	}
 
 	// filter_id without filter_type, or the reverse, is the schema's
-	// AlsoRequires validators' to report.
+	// filter validators' to report (validators.go).
 	if hasFilter, hasFilterType := set(t.FilterID), set(t.FilterType); kind == "exclusion_group" && (hasFilter || hasFilterType) {
 		name := "filter_id"
 		if !hasFilter {

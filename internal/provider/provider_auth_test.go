@@ -44,9 +44,9 @@ func clearAuthEnv(t *testing.T) {
 	}
 }
 
-// Every attribute falls back to the environment variables README.md's
-// "Provider configuration" table names (see ARCHITECTURE.md,
-// "Authentication"), in order; an attribute wins over them.
+// Every attribute falls back to the environment variables its description
+// names on the provider page (see ARCHITECTURE.md, "Authentication"), in
+// order; an attribute wins over them.
 func TestAuthSettingsFromEnvironment(t *testing.T) {
 	clearAuthEnv(t)
 	setEnv(t, map[string]string{

@@ -27,7 +27,7 @@ import (
 
 // Acceptance tests run against the in-process emulator unless
 // INTUNE_ACC_LIVE=1, when they use the ARM_* credentials and fixture ids of
-// a real test tenant from the environment (see README, "Live tests").
+// a real test tenant from the environment (see CONTRIBUTING.md, "Live tests").
 
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"intune": providerserver.NewProtocol6WithError(New("test")()),
