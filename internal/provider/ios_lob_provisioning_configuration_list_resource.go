@@ -11,11 +11,12 @@ import (
 // newIOSLobProvisioningConfigurationListResource finds the tenant's
 // configurations for `terraform query`.
 func newIOSLobProvisioningConfigurationListResource() list.ListResource {
-	return &configurationListResource{
+	return &listResource[graph.Configuration]{
 		typeName: "_ios_lob_provisioning_configuration",
 		description: "Every iOS LOB app provisioning configuration of the tenant, each with its identity (`id`) and its " +
 			"`display_name`; with `include_resource = true`, the whole resource, its profile included (one request per configuration).",
-		result: configurationListResult,
+		entities: configurations,
+		result:   configurationListResult,
 	}
 }
 

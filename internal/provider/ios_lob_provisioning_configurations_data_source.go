@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"sort"
-	"strings"
 
 	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -11,8 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
 var (
@@ -83,12 +79,11 @@ func (d *iosLobProvisioningConfigurationsDataSource) Schema(ctx context.Context,
 
 func (d *iosLobProvisioningConfigurationsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	within(ctx, req.Config, opRead, &resp.Diagnostics, func(ctx context.Context, cfg configurationsDataSourceModel, op operation) {
-		all, err := d.client.ListConfigurations(ctx)
-		if err != nil {
-			resp.Diagnostics.AddError("Unable to list provisioning configurations", errorDetail(err, graphCall{action: listConfigurations, op: op}))
+		all, ok := configurations.all(ctx, d.client, op, &resp.Diagnostics)
+		if !ok {
 			return
 		}
-		matched := withDisplayNamePrefix(all, cfg.DisplayNamePrefix.ValueString())
+		matched := configurations.withDisplayNamePrefix(all, cfg.DisplayNamePrefix.ValueString())
 
 		cfg.IDs = make([]types.String, 0, len(matched))
 		cfg.Configurations = make([]configurationSummaryModel, 0, len(matched))
@@ -106,25 +101,4 @@ func (d *iosLobProvisioningConfigurationsDataSource) Read(ctx context.Context, r
 		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 	})
-}
-
-// withDisplayNamePrefix is what the data source and both list resources
-// return: the configurations whose name starts with prefix, without regard
-// to case, ordered by name, then id. It filters here, because Graph
-// documents $filter on this entity for id only.
-func withDisplayNamePrefix(all []graph.Configuration, prefix string) []graph.Configuration {
-	prefix = strings.ToLower(prefix)
-	var matched []graph.Configuration
-	for _, c := range all {
-		if strings.HasPrefix(strings.ToLower(c.DisplayName), prefix) {
-			matched = append(matched, c)
-		}
-	}
-	sort.SliceStable(matched, func(i, j int) bool {
-		if matched[i].DisplayName != matched[j].DisplayName {
-			return matched[i].DisplayName < matched[j].DisplayName
-		}
-		return matched[i].ID < matched[j].ID
-	})
-	return matched
 }
