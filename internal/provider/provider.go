@@ -388,6 +388,8 @@ func (p *intuneProvider) DataSources(context.Context) []func() datasource.DataSo
 	return []func() datasource.DataSource{
 		newDataSourceOf[iosLobProvisioningConfigurationDataSource],
 		newDataSourceOf[iosLobProvisioningConfigurationsDataSource],
+		newDataSourceOf[iosLobAppDataSource],
+		newDataSourceOf[iosLobAppsDataSource],
 	}
 }
 
