@@ -116,3 +116,52 @@ func TestAccAssignment_list(t *testing.T) {
 		}},
 	})
 }
+
+// The query finds the apps whose name has the prefix, each with its
+// identity and name, and with include_resource the whole resource as an
+// import reads it: file_path is the name of the file Intune holds, and what
+// describes the file Terraform uploaded is null.
+func TestAccIOSLobApp_list(t *testing.T) {
+	needsEmulator(t)
+	prefix, bundle := uniqueName(t), testBundleID()
+	ids := []string{seedApp(t, prefix+" a", bundle+".a", "SalesA.ipa", true), seedApp(t, prefix+" B", bundle+".b", "SalesB.ipa", false)}
+	seedApp(t, "another team "+prefix, bundle+".other", "Other.ipa", true)
+	const address = "intune_ios_lob_app.test"
+	byID := func(id string) queryfilter.QueryFilter {
+		return queryfilter.ByResourceIdentity(map[string]knownvalue.Check{"id": knownvalue.StringExact(id)})
+	}
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: needsQuery(),
+		Steps: []resource.TestStep{
+			{
+				Query:  true,
+				Config: listConfig("intune_ios_lob_app", prefix, false),
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength(address, 2),
+					querycheck.ExpectIdentity(address, map[string]knownvalue.Check{"id": knownvalue.StringExact(ids[0])}),
+					querycheck.ExpectIdentity(address, map[string]knownvalue.Check{"id": knownvalue.StringExact(ids[1])}),
+					querycheck.ExpectResourceDisplayName(address, byID(ids[1]), knownvalue.StringExact(prefix+" B")),
+				},
+			},
+			{
+				Query:  true,
+				Config: listConfig("intune_ios_lob_app", prefix+" A", true),
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectLength(address, 1),
+					querycheck.ExpectResourceKnownValues(address, byID(ids[0]), []querycheck.KnownValueCheck{
+						{Path: tfjsonpath.New("id"), KnownValue: knownvalue.StringExact(ids[0])},
+						{Path: tfjsonpath.New("display_name"), KnownValue: knownvalue.StringExact(prefix + " a")},
+						{Path: tfjsonpath.New("file_path"), KnownValue: knownvalue.StringExact("SalesA.ipa")},
+						{Path: tfjsonpath.New("file_sha256"), KnownValue: knownvalue.Null()},
+						{Path: tfjsonpath.New("profile"), KnownValue: knownvalue.Null()},
+						{Path: tfjsonpath.New("bundle_id"), KnownValue: knownvalue.StringExact(bundle + ".a")},
+						{Path: tfjsonpath.New("build_number"), KnownValue: knownvalue.StringExact("7")},
+						{Path: tfjsonpath.New("publisher"), KnownValue: knownvalue.StringExact("Example Corp")},
+						{Path: tfjsonpath.New("minimum_supported_operating_system"), KnownValue: knownvalue.StringExact("16.0")},
+						{Path: tfjsonpath.New("role_scope_tag_ids"), KnownValue: knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("0")})},
+					}),
+				},
+			},
+		},
+	})
+}

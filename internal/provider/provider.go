@@ -399,6 +399,7 @@ func (p *intuneProvider) ListResources(context.Context) []func() list.ListResour
 	return []func() list.ListResource{
 		newIOSLobProvisioningAssignmentListResource,
 		newIOSLobProvisioningConfigurationListResource,
+		newIOSLobAppListResource,
 	}
 }
 
