@@ -6,8 +6,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
@@ -111,6 +114,17 @@ type lookup[T any] struct {
 	exactly   bool           // compared exactly, case included; else without regard to case
 	compared  string         // how, for "0 matches": "names are compared exactly, case included"
 	remedy    string         // for several matches: "rename them so that names are unique"
+}
+
+// searchAttribute is a data source's attribute that a lookup searches by:
+// given, or else read.
+func searchAttribute(description string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Optional:            true,
+		Computed:            true,
+		MarkdownDescription: description,
+		Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+	}
 }
 
 // named is the lookup by exact display name.

@@ -6,21 +6,16 @@ import (
 
 	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
-var (
-	_ datasource.DataSourceWithConfigure        = &iosLobAppDataSource{}
-	_ datasource.DataSourceWithConfigValidators = &iosLobAppDataSource{}
-)
+var _ datasource.DataSourceWithConfigValidators = &iosLobAppDataSource{}
 
 type iosLobAppDataSource struct {
 	configuredDataSource
@@ -47,20 +42,10 @@ func (d *iosLobAppDataSource) Schema(ctx context.Context, _ datasource.SchemaReq
 		CustomType:          guidType{},
 		MarkdownDescription: "The app id (a GUID). Give this, `display_name` or `bundle_id`.",
 	}
-	attrs["display_name"] = schema.StringAttribute{
-		Optional: true,
-		Computed: true,
-		MarkdownDescription: "The app's name, compared exactly (case included). Give this, `id` or `bundle_id`; " +
-			"exactly one app must have it, or the read fails saying how many do.",
-		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-	}
-	attrs["bundle_id"] = schema.StringAttribute{
-		Optional: true,
-		Computed: true,
-		MarkdownDescription: "The app's bundle id (`CFBundleIdentifier`), compared without regard to case, as Apple compares bundle ids. " +
-			"Give this, `id` or `display_name`; exactly one app must have it, or the read fails saying how many do.",
-		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-	}
+	attrs["display_name"] = searchAttribute("The app's name, compared exactly (case included). Give this, `id` or `bundle_id`; " +
+		"exactly one app must have it, or the read fails saying how many do.")
+	attrs["bundle_id"] = searchAttribute("The app's bundle id (`CFBundleIdentifier`), compared without regard to case, as Apple compares bundle ids. " +
+		"Give this, `id` or `display_name`; exactly one app must have it, or the read fails saying how many do.")
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One in-house (line-of-business) iOS app in Intune, found by `id`, by its exact `display_name` or by its `bundle_id`, " +
 			"with what Intune holds of it: the attributes of the `intune_ios_lob_app` resource that Graph returns.",

@@ -5,12 +5,10 @@ import (
 
 	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
@@ -50,13 +48,8 @@ func (d *iosLobProvisioningConfigurationDataSource) Schema(ctx context.Context, 
 				CustomType:          guidType{},
 				MarkdownDescription: "The configuration id (a GUID). Give this or `display_name`.",
 			},
-			"display_name": schema.StringAttribute{
-				Optional: true,
-				Computed: true,
-				MarkdownDescription: "The configuration's name, compared exactly (case included). Give this or `id`; " +
-					"exactly one configuration must have it, or the read fails saying how many do.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
+			"display_name": searchAttribute("The configuration's name, compared exactly (case included). Give this or `id`; " +
+				"exactly one configuration must have it, or the read fails saying how many do."),
 			"description": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "The description, null when there is none.",

@@ -62,6 +62,37 @@ func (l *listResource[T]) ListResourceConfigSchema(_ context.Context, _ list.Lis
 // as it needs, or reports false to leave the entity out.
 type listResult[T any] func(ctx context.Context, client *graph.Client, req list.ListRequest, entity T, result *list.ListResult) bool
 
+// asResource is the listResult of a list resource whose results are the
+// entities themselves: the entity's id as identity (`id`), its name as
+// display name, and with include_resource the resource read gives. read
+// reports false for an entity gone since the list, which is left out; an
+// error it adds goes with the result, which then has no resource.
+func asResource[T, M any](entities entityKind[T], read func(ctx context.Context, client *graph.Client, entity T, diags *diag.Diagnostics) (M, bool)) listResult[T] {
+	return func(ctx context.Context, client *graph.Client, req list.ListRequest, entity T, result *list.ListResult) bool {
+		id, name := entities.key(entity)
+		result.DisplayName = name
+		result.Diagnostics.Append(setIdentity(ctx, result.Identity, "id", id)...)
+		if !req.IncludeResource || result.Diagnostics.HasError() {
+			return true
+		}
+		m, found := read(ctx, client, entity, &result.Diagnostics)
+		if found && !result.Diagnostics.HasError() {
+			result.Diagnostics.Append(result.Resource.Set(ctx, &m)...)
+		}
+		return found
+	}
+}
+
+// fromList is the read of asResource for a list that carries the whole
+// resource: from maps the listed entity, with no request.
+func fromList[T, M any](from func(context.Context, *T) (M, diag.Diagnostics)) func(context.Context, *graph.Client, T, *diag.Diagnostics) (M, bool) {
+	return func(ctx context.Context, _ *graph.Client, entity T, diags *diag.Diagnostics) (M, bool) {
+		m, d := from(ctx, &entity)
+		diags.Append(d...)
+		return m, true
+	}
+}
+
 // List streams, in order, a result per entity whose name has the
 // configured prefix and that l.result keeps, up to the query's limit. The
 // result is built for batch entities at a time, since each may read Graph

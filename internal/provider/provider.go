@@ -387,9 +387,9 @@ func (p *intuneProvider) Resources(context.Context) []func() resource.Resource {
 func (p *intuneProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		newDataSourceOf[iosLobProvisioningConfigurationDataSource],
-		newDataSourceOf[iosLobProvisioningConfigurationsDataSource],
+		newIOSLobProvisioningConfigurationsDataSource,
 		newDataSourceOf[iosLobAppDataSource],
-		newDataSourceOf[iosLobAppsDataSource],
+		newIOSLobAppsDataSource,
 	}
 }
 
