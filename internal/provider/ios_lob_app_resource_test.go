@@ -243,17 +243,27 @@ func TestAccIOSLobApp_portalUpload(t *testing.T) {
 // when the test ends.
 func seedApp(t *testing.T, name, bundle, fileName string, withContent bool) string {
 	t.Helper()
-	seed := graphfake.IOSLobAppSeed{DisplayName: name, BundleID: bundle, FileName: fileName, Publisher: "Example Corp"}
+	build := ""
 	if withContent {
+		build = "7"
+	}
+	return seedAppWith(t, graphfake.IOSLobAppSeed{DisplayName: name, BundleID: bundle, FileName: fileName, Publisher: "Example Corp"}, build)
+}
+
+// seedAppWith adds app with a committed .ipa of its bundle id and build,
+// none when build is "", until the test ends.
+func seedAppWith(t *testing.T, app graphfake.IOSLobAppSeed, build string) string {
+	t.Helper()
+	if build != "" {
 		path := filepath.Join(t.TempDir(), "app.ipa")
-		appBuild(t, path, bundle, "7")
+		appBuild(t, path, app.BundleID, build)
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		seed.IPA = b
+		app.IPA = b
 	}
-	id, err := emulator.AddIOSLobApp(seed)
+	id, err := emulator.AddIOSLobApp(app)
 	if err != nil {
 		t.Fatal(err)
 	}
