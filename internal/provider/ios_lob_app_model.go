@@ -111,6 +111,12 @@ func iosLobAppResourceModelFrom(ctx context.Context, app *graph.IOSLobApp) (iosL
 // holds (fileName), null when it has none.
 func heldFilePath(app *graph.IOSLobApp) types.String { return stringOrNull(app.FileName) }
 
+// iosLobAppSummaryFrom is an element of the list data source's apps.
+func iosLobAppSummaryFrom(ctx context.Context, app *graph.IOSLobApp) (iosLobAppSummaryModel, diag.Diagnostics) {
+	attrs, diags := iosLobAppAttributesFrom(ctx, app)
+	return iosLobAppSummaryModel{ID: types.StringValue(app.ID), iosLobAppAttributes: attrs}, diags
+}
+
 func timeValue(t time.Time) types.String {
 	if t.IsZero() {
 		return types.StringNull()

@@ -1,10 +1,7 @@
 package provider
 
 import (
-	"context"
-
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
@@ -20,14 +17,12 @@ func newIOSLobAppsDataSource() datasource.DataSource {
 		entities: iosLobApps,
 		items:    "apps",
 		item:     iosLobAppDataSourceAttributes(),
-		itemFrom: func(ctx context.Context, app *graph.IOSLobApp) (iosLobAppSummaryModel, diag.Diagnostics) {
-			attrs, diags := iosLobAppAttributesFrom(ctx, app)
-			return iosLobAppSummaryModel{ID: types.StringValue(app.ID), iosLobAppAttributes: attrs}, diags
-		},
+		itemFrom: iosLobAppSummaryFrom,
 	}
 }
 
-// iosLobAppSummaryModel is one element of apps.
+// iosLobAppSummaryModel is one element of apps: the attributes of the
+// single data source (iosLobAppSummaryFrom).
 type iosLobAppSummaryModel struct {
 	ID types.String `tfsdk:"id"`
 	iosLobAppAttributes

@@ -1,11 +1,8 @@
 package provider
 
 import (
-	"context"
-
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
@@ -30,10 +27,7 @@ func newIOSLobProvisioningConfigurationsDataSource() datasource.DataSource {
 			"last_modified_date_time": schema.StringAttribute{Computed: true, MarkdownDescription: "When it was last changed (RFC 3339)."},
 			"version":                 schema.Int64Attribute{Computed: true, MarkdownDescription: "The version Intune gives it."},
 		},
-		itemFrom: func(ctx context.Context, c *graph.Configuration) (configurationSummaryModel, diag.Diagnostics) {
-			attrs, diags := configurationAttributesFrom(ctx, c)
-			return configurationSummaryModel{ID: types.StringValue(c.ID), configurationAttributes: attrs}, diags
-		},
+		itemFrom: configurationSummaryFrom,
 	}
 }
 
