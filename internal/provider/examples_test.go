@@ -454,6 +454,10 @@ func testDataSourceExample(t *testing.T, dir string) {
 	seedExample(t, []string{exampleConfigurationID}, true)
 	t.Cleanup(func() { emulator.DeleteConfiguration(exampleConfigurationID) })
 	seedAppWith(t, graphfake.IOSLobAppSeed{ID: exampleAppID, DisplayName: exampleAppName, BundleID: exampleBundleID, FileName: "Sales.ipa"}, "1")
+	// An expiry, as an upload by Terraform records it, for the examples' checks of it.
+	if err := emulator.EditIOSLobApp(exampleAppID, func(a *graphfake.IOSLobAppState) { a.Expiration = time.Now().AddDate(1, 0, 0) }); err != nil {
+		t.Fatal(err)
+	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{

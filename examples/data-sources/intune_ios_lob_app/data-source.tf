@@ -17,10 +17,14 @@ output "sales_app" {
 }
 
 # Warn 30 days before the app stops launching: the expiry of its embedded
-# provisioning profile, as Intune records it.
+# provisioning profile, as Intune records it (null when it records none).
+locals {
+  sales_app_expires = data.intune_ios_lob_app.by_id.expiration_date_time
+}
+
 check "sales_app_expiry" {
   assert {
-    condition     = data.intune_ios_lob_app.by_id.expiration_date_time == null || timecmp(data.intune_ios_lob_app.by_id.expiration_date_time, timeadd(plantimestamp(), "720h")) > 0
+    condition     = local.sales_app_expires == null ? true : timecmp(local.sales_app_expires, timeadd(plantimestamp(), "720h")) > 0
     error_message = "The Sales app stops launching within 30 days: re-sign it with a renewed profile and upload the new build."
   }
 }

@@ -8,10 +8,11 @@ output "sales_builds" {
   value = { for a in data.intune_ios_lob_apps.sales.apps : a.bundle_id => a.build_number }
 }
 
-# Apps that stop launching within 30 days: their embedded profile expires.
+# Apps that stop launching within 30 days, by the expiry of their embedded
+# profile that Intune records (null when it records none).
 output "expiring_soon" {
   value = [
     for a in data.intune_ios_lob_apps.sales.apps : a.display_name
-    if a.expiration_date_time != null && timecmp(a.expiration_date_time, timeadd(plantimestamp(), "720h")) < 0
+    if a.expiration_date_time == null ? false : timecmp(a.expiration_date_time, timeadd(plantimestamp(), "720h")) < 0
   ]
 }
