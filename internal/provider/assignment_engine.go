@@ -67,6 +67,9 @@ type assignmentModelOf[M any] interface {
 	resourceID() types.String
 	// withObjectID is the model with its id and object id attribute set.
 	withObjectID(id string) M
+	// listed is the model of a listed object's resource: its id, no
+	// timeouts, the sets to be filled.
+	listed(id string) M
 	// sets are the blocks that make the assignment set.
 	sets() []attr.Value
 }

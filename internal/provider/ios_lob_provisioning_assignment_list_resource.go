@@ -4,15 +4,13 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
 // newIOSLobProvisioningAssignmentListResource finds, for `terraform query`,
 // the configurations whose assignments could be adopted: those with at
-// least one. A configuration with none has nothing to import; a new
-// intune_ios_lob_provisioning_assignment assigns it.
+// least one.
 func newIOSLobProvisioningAssignmentListResource() list.ListResource {
 	return &listResource[graph.Configuration]{
 		typeName: "_ios_lob_provisioning_assignment",
@@ -20,39 +18,40 @@ func newIOSLobProvisioningAssignmentListResource() list.ListResource {
 			"assignment, each with its identity (`configuration_id`) and a display name from the configuration's; with " +
 			"`include_resource = true`, its `group` and `target` blocks. It reads each configuration's assignments.",
 		entities: configurations,
-		result:   assignmentListResult,
+		result:   assignmentListResult(configurations, &configurationAssignments),
 	}
 }
 
-// assignmentListResult reads the configuration's assignments (the same
-// read as refresh), since Graph's list does not say which have any.
-func assignmentListResult(ctx context.Context, client *graph.Client, req list.ListRequest, cfg graph.Configuration, result *list.ListResult) bool {
-	held, err := client.GetAssignments(ctx, cfg.ID)
-	if graph.IsNotFound(err) { // deleted since the list
-		return false
-	}
-	if err != nil {
-		result.Diagnostics.AddError("Unable to read provisioning configuration assignments", errorDetail(err, graphCall{
-			action: "read the assignments of configuration " + cfg.ID, op: operation{name: opRead, timeout: defaultReadTimeout},
-		}))
+// assignmentListResult is the result of one listed object of an assignment
+// resource's entity: its assignment set, read as refresh reads it (a list
+// does not say which objects have any). An object with none has nothing to
+// import, and is left out: a new resource assigns it.
+func assignmentListResult[T any, S graph.AssignmentSet, M assignmentModelOf[M]](objects entityKind[T], e *assignedEntity[S, M]) listResult[T] {
+	return func(ctx context.Context, client *graph.Client, req list.ListRequest, object T, result *list.ListResult) bool {
+		id, name := objects.key(object)
+		held, err := e.read(client, ctx, id)
+		if graph.IsNotFound(err) { // deleted since the list
+			return false
+		}
+		if err != nil {
+			result.Diagnostics.AddError("Unable to read "+e.title+" assignments",
+				errorDetail(err, e.call("read the assignments of "+e.noun+" "+id, operation{name: opRead, timeout: defaultReadTimeout})))
+			return true
+		}
+		if empty(*held) {
+			return false
+		}
+		result.DisplayName = "Assignments of " + name
+		result.Diagnostics.Append(setIdentity(ctx, result.Identity, e.idAttribute, id)...)
+		if !req.IncludeResource || result.Diagnostics.HasError() {
+			return true
+		}
+		var listed M
+		m, diags := e.flatten(listed.listed(id), ctx, held)
+		result.Diagnostics.Append(diags...)
+		if !diags.HasError() {
+			result.Diagnostics.Append(result.Resource.Set(ctx, &m)...)
+		}
 		return true
 	}
-	if len(held.Groups) == 0 && len(held.Targets) == 0 {
-		return false
-	}
-	result.DisplayName = "Assignments of " + cfg.DisplayName
-	result.Diagnostics.Append(setIdentity(ctx, result.Identity, "configuration_id", cfg.ID)...)
-	if !req.IncludeResource || result.Diagnostics.HasError() {
-		return true
-	}
-	groups, targets, diags := flattenAssignments(ctx, held)
-	result.Diagnostics.Append(diags...)
-	result.Diagnostics.Append(result.Resource.Set(ctx, &assignmentModel{
-		ID:               types.StringValue(cfg.ID),
-		ConfigurationID:  newGUIDValue(cfg.ID),
-		Groups:           groups,
-		Targets:          targets,
-		resourceTimeouts: nullResourceTimeouts(),
-	})...)
-	return true
 }

@@ -400,6 +400,7 @@ func (p *intuneProvider) ListResources(context.Context) []func() list.ListResour
 		newIOSLobProvisioningAssignmentListResource,
 		newIOSLobProvisioningConfigurationListResource,
 		newIOSLobAppListResource,
+		newIOSLobAppAssignmentListResource,
 	}
 }
 
