@@ -112,9 +112,9 @@ func (s *Server) SetAppAssignments(appID string, as []AppAssignment) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.mobileApps[strings.ToLower(appID)]
-	if !ok {
-		return fmt.Errorf("graphfake: app %q does not exist", appID)
+	a, err := find(s.mobileApps, "app", appID)
+	if err != nil {
+		return err
 	}
 	if e := a.assignable(); e != nil {
 		return fmt.Errorf("graphfake: %s", e.message)

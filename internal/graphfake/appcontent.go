@@ -63,6 +63,10 @@ type contentVersion struct {
 	files []*contentFile
 }
 
+func (v *contentVersion) entityJSON() map[string]any {
+	return map[string]any{"@odata.type": contentVersionODataType, "id": v.id}
+}
+
 func (v *contentVersion) file(id string) *contentFile {
 	for _, f := range v.files {
 		if f.id == id {
@@ -216,63 +220,60 @@ func (s *Server) createContentVersion(w http.ResponseWriter, r *http.Request, ap
 	if _, ok := readBody(s, w, r, maxEntityBody, contentVersionShape.body); !ok {
 		return
 	}
-	s.mu.Lock()
-	a, ok := s.mobileApps[appID]
-	var v *contentVersion
-	if ok {
+	s.answer(w, r, http.StatusCreated, func() (any, bool) {
+		a, ok := s.mobileApps[appID]
+		if !ok {
+			return nil, false
+		}
 		// Ids are "1", "2", ... per app (the id every client reads back).
-		v = &contentVersion{id: strconv.Itoa(len(a.contentVersions) + 1)}
+		v := &contentVersion{id: strconv.Itoa(len(a.contentVersions) + 1)}
 		a.contentVersions = append(a.contentVersions, v)
-	}
-	s.mu.Unlock()
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	writeGraphJSON(w, http.StatusCreated, map[string]any{
-		"@odata.context": s.contentContext(appID) + "/$entity",
-		"@odata.type":    contentVersionODataType,
-		"id":             v.id,
+		return s.contentVersionJSON(appID, v), true
 	})
 }
 
 func (s *Server) getContentVersion(w http.ResponseWriter, r *http.Request, appID, versionID string) {
-	s.mu.Lock()
-	_, v, _, ok := s.lookupContent(appID, versionID, "")
-	s.mu.Unlock()
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	writeGraphJSON(w, http.StatusOK, map[string]any{
-		"@odata.context": s.contentContext(appID) + "/$entity",
-		"@odata.type":    contentVersionODataType,
-		"id":             v.id,
+	s.answer(w, r, http.StatusOK, func() (any, bool) {
+		_, v, _, ok := s.lookupContent(appID, versionID, "")
+		if !ok {
+			return nil, false
+		}
+		return s.contentVersionJSON(appID, v), true
 	})
+}
+
+// contentVersionJSON is one content version of an app, as an answer.
+func (s *Server) contentVersionJSON(appID string, v *contentVersion) map[string]any {
+	entity := v.entityJSON()
+	entity["@odata.context"] = s.contentContext(appID) + "/$entity"
+	return entity
+}
+
+// contentFileJSON is one content file of an app, as an answer.
+func (s *Server) contentFileJSON(appID, versionID string, f *contentFile) map[string]any {
+	entity := f.entityJSON()
+	entity["@odata.context"] = fmt.Sprintf("%s('%s')/files/$entity", s.contentContext(appID), versionID)
+	return entity
 }
 
 // listContent answers the versions of an app (versionID "") or the files
 // of a version, in one page: there are a handful at most.
 func (s *Server) listContent(w http.ResponseWriter, r *http.Request, appID, versionID, context string) {
-	s.mu.Lock()
-	a, v, _, ok := s.lookupContent(appID, versionID, "")
-	page := collectionPage{Context: context, Value: []any{}}
-	switch {
-	case ok && v == nil:
-		for _, cv := range a.contentVersions {
-			page.Value = append(page.Value, map[string]any{"@odata.type": contentVersionODataType, "id": cv.id})
+	s.answer(w, r, http.StatusOK, func() (any, bool) {
+		a, v, _, ok := s.lookupContent(appID, versionID, "")
+		page := collectionPage{Context: context, Value: []any{}}
+		switch {
+		case ok && v == nil:
+			for _, cv := range a.contentVersions {
+				page.Value = append(page.Value, cv.entityJSON())
+			}
+		case ok:
+			for _, f := range v.files {
+				page.Value = append(page.Value, f.entityJSON())
+			}
 		}
-	case ok:
-		for _, f := range v.files {
-			page.Value = append(page.Value, f.entityJSON())
-		}
-	}
-	s.mu.Unlock()
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	writeGraphJSON(w, http.StatusOK, page)
+		return page, ok
+	})
 }
 
 // createContentFile adds a file entry; its SAS URL comes on a later GET.
@@ -281,10 +282,11 @@ func (s *Server) createContentFile(w http.ResponseWriter, r *http.Request, appID
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	a, v, _, ok := s.lookupContent(appID, versionID, "")
-	var entity map[string]any
-	if ok {
+	s.answer(w, r, http.StatusCreated, func() (any, bool) {
+		a, v, _, ok := s.lookupContent(appID, versionID, "")
+		if !ok {
+			return nil, false
+		}
 		f.id = newGUID()
 		f.created = time.Now().UTC()
 		f.uploadState = UploadSASRequestPending
@@ -293,15 +295,8 @@ func (s *Server) createContentFile(w http.ResponseWriter, r *http.Request, appID
 		// documented).
 		f.container, f.blob = a.id, f.id+".bin"
 		v.files = append(v.files, f)
-		entity = f.entityJSON()
-	}
-	s.mu.Unlock()
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	entity["@odata.context"] = fmt.Sprintf("%s('%s')/files/$entity", s.contentContext(appID), versionID)
-	writeGraphJSON(w, http.StatusCreated, entity)
+		return s.contentFileJSON(appID, versionID, f), true
+	})
 }
 
 // parseContentFileBody validates a file entry against mobileAppContentFile.
@@ -420,20 +415,14 @@ func (s *Server) getContentFile(w http.ResponseWriter, r *http.Request, appID, v
 		containerErr = s.ensureContainer(r.Context(), *st, container)
 	}
 
-	s.mu.Lock()
-	a, _, f, ok = s.lookupContent(appID, versionID, fileID)
-	var entity map[string]any
-	if ok {
+	s.answer(w, r, http.StatusOK, func() (any, bool) {
+		a, _, f, ok := s.lookupContent(appID, versionID, fileID)
+		if !ok {
+			return nil, false
+		}
 		s.advanceFile(a, f, containerErr)
-		entity = f.entityJSON()
-	}
-	s.mu.Unlock()
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	entity["@odata.context"] = fmt.Sprintf("%s('%s')/files/$entity", s.contentContext(appID), versionID)
-	writeGraphJSON(w, http.StatusOK, entity)
+		return s.contentFileJSON(appID, versionID, f), true
+	})
 }
 
 // advanceFile is one poll of f; s.mu must be held.

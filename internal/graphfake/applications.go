@@ -108,16 +108,22 @@ func (s *Server) AddFederatedCredential(clientID string, fc FederatedCredential)
 // like the one `az ad app credential reset --create-cert` makes, valid for
 // a day; upload it with AddCertificate. For tests and demos.
 func NewClientCertificate(commonName string) (*x509.Certificate, *rsa.PrivateKey, error) {
+	now := time.Now()
+	return newClientCertificate(commonName, now.Add(-time.Hour), now.Add(24*time.Hour))
+}
+
+// newClientCertificate makes a self-signed RSA certificate valid from
+// notBefore to notAfter.
+func newClientCertificate(commonName string, notBefore, notAfter time.Time) (*x509.Certificate, *rsa.PrivateKey, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, nil, err
 	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber: randomSerial(),
 		Subject:      pkix.Name{CommonName: commonName},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)

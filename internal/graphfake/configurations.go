@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/intunetf/terraform-provider-intune/internal/text"
@@ -21,9 +19,6 @@ import (
 // maxEntityBody bounds a create or update body; a provisioning profile is
 // tens of kilobytes, so this leaves room for large ones.
 const maxEntityBody = 4 << 20
-
-// configurationSeq orders configurations by creation, the order lists use.
-var configurationSeq atomic.Int64
 
 // configurationProperties are the structural properties of the entity, in
 // their exact casing, as $select and request bodies name them. Bodies may
@@ -54,22 +49,14 @@ type ConfigurationState struct {
 func (s *Server) Configuration(id string) (ConfigurationState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cfg, ok := s.configs[strings.ToLower(id)]
-	if !ok {
-		return ConfigurationState{}, false
-	}
-	return cfg.state(), true
+	return stateOf(s.configs, id)
 }
 
 // Configurations returns copies of every configuration, in creation order.
 func (s *Server) Configurations() []ConfigurationState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]ConfigurationState, 0, len(s.configs))
-	for _, cfg := range s.sortedConfigurations() {
-		out = append(out, cfg.state())
-	}
-	return out
+	return statesOf(s.configs)
 }
 
 // EditConfiguration changes a configuration out of band, as an admin in the
@@ -78,9 +65,9 @@ func (s *Server) Configurations() []ConfigurationState {
 func (s *Server) EditConfiguration(id string, edit func(*ConfigurationState)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cfg, ok := s.configs[strings.ToLower(id)]
-	if !ok {
-		return fmt.Errorf("graphfake: configuration %q does not exist", id)
+	cfg, err := find(s.configs, "configuration", id)
+	if err != nil {
+		return err
 	}
 	st := cfg.state()
 	edit(&st)
@@ -105,48 +92,41 @@ func (c *configuration) state() ConfigurationState {
 // touch records a change the way Intune does: a new lastModifiedDateTime
 // and the next version.
 func (c *configuration) touch() {
-	now := time.Now().UTC()
-	if !now.After(c.lastModified) { // a coarse clock must not make a change look older
-		now = c.lastModified.Add(time.Microsecond)
-	}
-	c.lastModified = now
+	c.entityBase.touch()
 	c.version++
 }
 
 // sortedConfigurations is every configuration in creation order; s.mu must be held.
 func (s *Server) sortedConfigurations() []*configuration {
-	all := make([]*configuration, 0, len(s.configs))
-	for _, cfg := range s.configs {
-		all = append(all, cfg)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
-	return all
+	return inCreationOrder[ConfigurationState](s.configs)
 }
 
-// serveConfigurations handles the collection: list and create.
-func (s *Server) serveConfigurations(w http.ResponseWriter, r *http.Request) {
-	if !s.allowMethod(w, r, http.MethodGet, http.MethodPost) {
-		return
-	}
-	if r.Method == http.MethodPost {
-		s.createConfiguration(w, r)
-		return
-	}
-	s.listConfigurations(w, r)
+// configurationRoutes are what the configurations serve: list, create,
+// read, update, delete, their two collections and assign.
+var configurationRoutes = entityRoutes{
+	set: configurationSet, noun: "configuration",
+	list: (*Server).listConfigurations, create: (*Server).createConfiguration,
+	get: (*Server).getConfiguration, update: (*Server).updateConfiguration,
+	remove: func(s *Server, w http.ResponseWriter, r *http.Request, id string) { deleteOne(s, w, r, s.configs, id) },
+	below: map[string]route{
+		segmentAssignments:      {http.MethodGet, configurationCollection("assignments")},
+		segmentGroupAssignments: {http.MethodGet, configurationCollection("groupAssignments")},
+		segmentAssign:           {http.MethodPost, (*Server).assign},
+		segmentAssignQualified:  {http.MethodPost, (*Server).assign},
+	},
 }
 
-// serveConfiguration handles one entity: read, update and delete.
-func (s *Server) serveConfiguration(w http.ResponseWriter, r *http.Request, id string) {
-	if !s.allowMethod(w, r, http.MethodGet, http.MethodPatch, http.MethodDelete) {
-		return
-	}
-	switch r.Method {
-	case http.MethodGet:
-		s.getConfiguration(w, r, id)
-	case http.MethodPatch:
-		s.updateConfiguration(w, r, id)
-	default:
-		deleteOne(s, w, r, s.configs, id)
+// configurationCollection serves one page of the collection name of a
+// configuration.
+func configurationCollection(name string) func(*Server, http.ResponseWriter, *http.Request, string) {
+	return func(s *Server, w http.ResponseWriter, r *http.Request, id string) {
+		s.listCollection(w, r, configurationSet, id, name, func() ([]any, bool) {
+			cfg, ok := s.configs[id]
+			if !ok {
+				return nil, false
+			}
+			return configurationCollections[name](cfg.visible(time.Now())), true
+		})
 	}
 }
 
@@ -166,34 +146,20 @@ var configurationSet = entitySet{
 // OData's JSON format does for expanded navigation properties. Reads that lag
 // behind an assign lag here too.
 func (s *Server) getConfiguration(w http.ResponseWriter, r *http.Request, id string) {
-	selected, expand, e := s.parseReadOptions(r.URL.Query(), configurationSet)
-	if e != nil {
-		s.writeGraphError(w, r, e)
-		return
-	}
-	s.mu.Lock()
-	cfg, ok := s.configs[id]
-	var whole configurationJSON
-	var entity map[string]any
-	switch {
-	case ok && len(selected) == 0 && len(expand) == 0:
-		whole = cfg.entityJSON() // written as is: a profile can be megabytes
-	case ok:
-		entity = s.entityWithExpansions(cfg, selected, expand)
-	}
-	s.mu.Unlock()
-
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	if entity == nil {
-		whole.Context = configurationSet.contextURL(s.url) + "/$entity"
-		writeGraphJSON(w, http.StatusOK, whole)
-		return
-	}
-	entity["@odata.context"] = configurationSet.contextURL(s.url) + selectContext(selected) + "/$entity"
-	writeGraphJSON(w, http.StatusOK, entity)
+	s.readOne(w, r, configurationSet, func(selected, expand []string, context string) (any, bool) {
+		cfg, ok := s.configs[id]
+		switch {
+		case !ok:
+			return nil, false
+		case len(selected) == 0 && len(expand) == 0:
+			whole := cfg.entityJSON() // written as is: a profile can be megabytes
+			whole.Context = context
+			return whole, true
+		}
+		entity := s.entityWithExpansions(cfg, selected, expand)
+		entity["@odata.context"] = context
+		return entity, true
+	})
 }
 
 // entityWithExpansions renders cfg with its selected properties and its
@@ -241,14 +207,7 @@ func (s *Server) createConfiguration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now().UTC()
-	cfg := &configuration{
-		id:              newGUID(),
-		seq:             configurationSeq.Add(1),
-		roleScopeTagIDs: []string{"0"}, // Intune's Default scope tag
-		created:         now,
-		lastModified:    now,
-		version:         1,
-	}
+	cfg := &configuration{entityBase: newEntityBase(newGUID(), now), version: 1}
 	in.apply(cfg)
 
 	s.mu.Lock()
@@ -301,12 +260,7 @@ func (in configurationInput) apply(c *configuration) {
 	if in.expiration != nil {
 		c.expiration = *in.expiration
 	}
-	if in.roleScopeTagIDs != nil {
-		c.roleScopeTagIDs = in.roleScopeTagIDs
-		if len(c.roleScopeTagIDs) == 0 {
-			c.roleScopeTagIDs = []string{"0"} // Intune keeps the Default tag
-		}
-	}
+	c.setScopeTags(in.roleScopeTagIDs)
 }
 
 // parseConfigurationBody validates a body as OData (shape, names, types)

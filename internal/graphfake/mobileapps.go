@@ -7,9 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/intunetf/terraform-provider-intune/internal/text"
@@ -41,9 +39,6 @@ const (
 // microsoft-graph-docs issue 5517).
 var abstractAppTypes = []string{"#microsoft.graph.mobileApp", "#microsoft.graph.mobileLobApp"}
 
-// appSeq orders apps by creation, the order lists use.
-var appSeq atomic.Int64
-
 // appStringProperties are the Edm.String properties of iosLobApp and its
 // bases that a client may write, all nullable in the metadata.
 var appStringProperties = []string{
@@ -71,19 +66,15 @@ var deliveryProtocols = []string{"default", "mobileDeviceManagement", "declarati
 
 // iosLobApp is one app as the emulator holds it.
 type iosLobApp struct {
-	id              string
-	seq             int64
+	entityBase
 	strs            map[string]*string // appStringProperties; nil (or absent) is null
 	isFeatured      bool
-	roleScopeTagIDs []string
 	iPad, iPhone    bool            // applicableDeviceType
 	minimumOS       map[string]bool // nil is null
 	expiration      *time.Time
 	delivery        string // appleDeviceAppDeliveryProtocolType
 	publishingState string
 	processingReads int // reads left that answer processing
-	created         time.Time
-	lastModified    time.Time
 
 	contentVersions []*contentVersion
 	faults          AppFaults
@@ -98,15 +89,6 @@ func (a *iosLobApp) str(name string) string {
 		return *p
 	}
 	return ""
-}
-
-// touch records a change with a new lastModifiedDateTime.
-func (a *iosLobApp) touch() {
-	now := time.Now().UTC()
-	if !now.After(a.lastModified) { // a coarse clock must not make a change look older
-		now = a.lastModified.Add(time.Microsecond)
-	}
-	a.lastModified = now
 }
 
 // committed is the committed content version, or nil.
@@ -203,83 +185,36 @@ func (a *iosLobApp) entityJSON() map[string]any {
 	return e
 }
 
-// mobileAppSegments is a mobileApps path split after "mobileApps".
-type mobileAppSegments []string
-
-// parseMobileAppsPath splits {mobileAppsPath}[/...]; Graph matches segments
-// case-insensitively, so this does too.
-func parseMobileAppsPath(path string) (mobileAppSegments, bool) {
-	want := strings.Split(strings.Trim(mobileAppsPath, "/"), "/")
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	if len(segs) < len(want) {
-		return nil, false
-	}
-	for i, w := range want {
-		if !strings.EqualFold(segs[i], w) {
-			return nil, false
-		}
-	}
-	return segs[len(want):], true
+// mobileAppRoutes are what the apps serve: list, create, read, update,
+// delete, an app's assignments and assign, and its content behind the cast.
+var mobileAppRoutes = entityRoutes{
+	set: mobileAppSet, noun: "app",
+	list: (*Server).listApps, create: (*Server).createApp,
+	get: (*Server).getApp, update: (*Server).updateApp,
+	remove: func(s *Server, w http.ResponseWriter, r *http.Request, id string) {
+		deleteOne(s, w, r, s.mobileApps, id)
+	},
+	below: map[string]route{
+		segmentAssignments:     {http.MethodGet, (*Server).listAppAssignments},
+		segmentAssign:          {http.MethodPost, (*Server).assignApp},
+		segmentAssignQualified: {http.MethodPost, (*Server).assignApp},
+	},
+	deeper: (*Server).serveAppCast,
 }
 
-// serveMobileApps routes the app collection, one app, and its content.
-func (s *Server) serveMobileApps(w http.ResponseWriter, r *http.Request, segs mobileAppSegments) {
-	if len(segs) == 0 {
-		if !s.allowMethod(w, r, http.MethodGet, http.MethodPost) {
-			return
-		}
-		if r.Method == http.MethodPost {
-			s.createApp(w, r)
-		} else {
-			s.listApps(w, r)
-		}
+// serveAppCast serves the paths behind the iosLobApp cast.
+// contentVersions is declared on mobileLobApp, not on the collection's type
+// mobileApp, so OData only resolves it after a type-cast segment: without it
+// Graph answers 400 "Resource not found for the segment 'contentVersions'"
+// (microsoft-graph-docs issue 4882). Microsoft's samples cast on every
+// content route (powershell-intune-samples Application_LOB_Add.ps1), and so
+// does the emulator require it.
+func (s *Server) serveAppCast(w http.ResponseWriter, r *http.Request, id string, segs []string) {
+	if !strings.EqualFold(segs[0], iosLobAppCast) {
+		s.writeGraphError(w, r, odataBadRequest("Resource not found for the segment '%s'.", segs[0]))
 		return
 	}
-	id := segs[0]
-	if !IsGUID(id) {
-		s.writeGraphError(w, r, intuneBadRequest("The app id '%s' is not a valid GUID.", id))
-		return
-	}
-	id = strings.ToLower(id)
-	if len(segs) == 1 {
-		if !s.allowMethod(w, r, http.MethodGet, http.MethodPatch, http.MethodDelete) {
-			return
-		}
-		switch r.Method {
-		case http.MethodGet:
-			s.getApp(w, r, id)
-		case http.MethodPatch:
-			s.updateApp(w, r, id)
-		default:
-			deleteOne(s, w, r, s.mobileApps, id)
-		}
-		return
-	}
-	if len(segs) == 2 {
-		switch strings.ToLower(segs[1]) {
-		case segmentAssignments:
-			if s.allowMethod(w, r, http.MethodGet) {
-				s.listAppAssignments(w, r, id)
-			}
-			return
-		case segmentAssign, segmentAssignQualified:
-			if s.allowMethod(w, r, http.MethodPost) {
-				s.assignApp(w, r, id)
-			}
-			return
-		}
-	}
-	// contentVersions is declared on mobileLobApp, not on the collection's
-	// type mobileApp, so OData only resolves it after a type-cast segment:
-	// without it Graph answers 400 "Resource not found for the segment
-	// 'contentVersions'" (microsoft-graph-docs issue 4882). Microsoft's
-	// samples cast on every content route (powershell-intune-samples
-	// Application_LOB_Add.ps1), and so does the emulator require it.
-	if !strings.EqualFold(segs[1], iosLobAppCast) {
-		s.writeGraphError(w, r, odataBadRequest("Resource not found for the segment '%s'.", segs[1]))
-		return
-	}
-	s.serveAppContent(w, r, id, segs[2:])
+	s.serveAppContent(w, r, id, segs[1:])
 }
 
 // The structural properties of mobileApp (with entity's id), and of its
@@ -342,12 +277,7 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
 
 // sortedApps is every app in creation order; s.mu must be held.
 func (s *Server) sortedApps() []*iosLobApp {
-	all := make([]*iosLobApp, 0, len(s.mobileApps))
-	for _, a := range s.mobileApps {
-		all = append(all, a)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
-	return all
+	return inCreationOrder[IOSLobAppState](s.mobileApps)
 }
 
 var isofIOSLobApp = regexp.MustCompile(`(?i)^\s*isof\(\s*'microsoft\.graph\.iosLobApp'\s*\)\s*$`)
@@ -357,27 +287,18 @@ var isofIOSLobApp = regexp.MustCompile(`(?i)^\s*isof\(\s*'microsoft\.graph\.iosL
 // and, under the server's read behaviour, its $expand-ed assignments. Each
 // read moves a processing app towards published.
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request, id string) {
-	selected, expand, e := s.parseReadOptions(r.URL.Query(), mobileAppSet)
-	if e != nil {
-		s.writeGraphError(w, r, e)
-		return
-	}
-	s.mu.Lock()
-	a, ok := s.mobileApps[id]
-	var entity map[string]any
-	if ok {
+	s.readOne(w, r, mobileAppSet, func(selected, expand []string, context string) (any, bool) {
+		a, ok := s.mobileApps[id]
+		if !ok {
+			return nil, false
+		}
 		a.read()
-		entity = selectProperties(a.entityJSON(), selected)
+		entity := selectProperties(a.entityJSON(), selected)
 		visible := a.visibleAssignments(time.Now())
 		s.expand(entity, mobileAppSet, id, expand, func(string) []any { return appAssignmentsJSON(visible) })
-	}
-	s.mu.Unlock()
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	entity["@odata.context"] = mobileAppSet.contextURL(s.url) + selectContext(selected) + "/$entity"
-	writeGraphJSON(w, http.StatusOK, entity)
+		entity["@odata.context"] = context
+		return entity, true
+	})
 }
 
 // noQueryOptions refuses query options on routes that implement none, so a
@@ -398,14 +319,10 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now().UTC()
 	a := &iosLobApp{
-		id:              newGUID(),
-		seq:             appSeq.Add(1),
+		entityBase:      newEntityBase(newGUID(), now),
 		strs:            map[string]*string{},
-		roleScopeTagIDs: []string{"0"}, // Intune's Default scope tag
-		delivery:        "default",     // the metadata's description: "Default value is: 'default'"
+		delivery:        "default", // the metadata's description: "Default value is: 'default'"
 		publishingState: PublishingNotPublished,
-		created:         now,
-		lastModified:    now,
 	}
 	in.apply(a)
 
@@ -514,12 +431,7 @@ func (in appInput) apply(a *iosLobApp) {
 	if in.isFeatured != nil {
 		a.isFeatured = *in.isFeatured
 	}
-	if in.roleScopeTagIDs != nil {
-		a.roleScopeTagIDs = in.roleScopeTagIDs
-		if len(a.roleScopeTagIDs) == 0 {
-			a.roleScopeTagIDs = []string{"0"} // Intune keeps the Default tag
-		}
-	}
+	a.setScopeTags(in.roleScopeTagIDs)
 	if in.deviceType != nil {
 		a.iPad, a.iPhone = in.deviceType[0], in.deviceType[1]
 	}
