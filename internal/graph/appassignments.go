@@ -225,10 +225,6 @@ func (c *Client) postAction(ctx context.Context, u string, params any) error {
 	if err != nil {
 		return err
 	}
-	req, err := c.jsonRequest(ctx, http.MethodPost, u, payload)
-	if err != nil {
-		return err
-	}
-	_, err = c.do(req, http.StatusNoContent, http.StatusOK)
+	_, _, err = c.send(ctx, http.MethodPost, u, jsonBody(payload), http.StatusNoContent, http.StatusOK)
 	return err
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 )
 
 // TypeIOSLobApp is the OData type of an iOS line-of-business app. Graph
@@ -306,19 +305,6 @@ func (c *Client) mobileAppURL(id string) string {
 	return c.mobileAppsURL() + "/" + url.PathEscape(id)
 }
 
-func (c *Client) jsonRequest(ctx context.Context, method, u string, body []byte) (*policy.Request, error) {
-	req, err := newRequest(ctx, method, u)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(body)), "application/json"); err != nil {
-			return nil, err
-		}
-	}
-	return req, nil
-}
-
 // CreateIOSLobApp posts a new iOS LOB app (no content yet: publishingState
 // notPublished until a content version is committed).
 func (c *Client) CreateIOSLobApp(ctx context.Context, in IOSLobAppInput) (*IOSLobApp, error) {
@@ -329,11 +315,7 @@ func (c *Client) CreateIOSLobApp(ctx context.Context, in IOSLobAppInput) (*IOSLo
 	if err != nil {
 		return nil, err
 	}
-	req, err := c.jsonRequest(ctx, http.MethodPost, c.mobileAppsURL(), payload)
-	if err != nil {
-		return nil, err
-	}
-	body, err := c.do(req, http.StatusCreated)
+	body, req, err := c.send(ctx, http.MethodPost, c.mobileAppsURL(), jsonBody(payload), http.StatusCreated)
 	if err != nil {
 		return nil, err
 	}
@@ -371,11 +353,7 @@ func decodeIOSLobApp(body []byte, req *policy.Request) (*IOSLobApp, error) {
 // GetIOSLobApp reads one app; a *Error with status 404 means it is gone, a
 // *WrongAppTypeError that the id is another kind of app.
 func (c *Client) GetIOSLobApp(ctx context.Context, id string) (*IOSLobApp, error) {
-	req, err := newRequest(ctx, http.MethodGet, c.mobileAppURL(id))
-	if err != nil {
-		return nil, err
-	}
-	body, err := c.do(req, http.StatusOK)
+	body, req, err := c.send(ctx, http.MethodGet, c.mobileAppURL(id), nil, http.StatusOK)
 	if err != nil {
 		return nil, err
 	}
@@ -389,11 +367,7 @@ func (c *Client) UpdateIOSLobApp(ctx context.Context, id string, in IOSLobAppInp
 	if err != nil {
 		return nil, err
 	}
-	req, err := c.jsonRequest(ctx, http.MethodPatch, c.mobileAppURL(id), payload)
-	if err != nil {
-		return nil, err
-	}
-	body, err := c.do(req, http.StatusOK, http.StatusNoContent)
+	body, req, err := c.send(ctx, http.MethodPatch, c.mobileAppURL(id), jsonBody(payload), http.StatusOK, http.StatusNoContent)
 	if err != nil {
 		return nil, err
 	}
@@ -406,11 +380,7 @@ func (c *Client) UpdateIOSLobApp(ctx context.Context, id string, in IOSLobAppInp
 // DeleteMobileApp deletes a mobile app of any type; a *Error with status
 // 404 means it was already gone.
 func (c *Client) DeleteMobileApp(ctx context.Context, id string) error {
-	req, err := newRequest(ctx, http.MethodDelete, c.mobileAppURL(id))
-	if err != nil {
-		return err
-	}
-	_, err = c.do(req, http.StatusNoContent, http.StatusOK)
+	_, _, err := c.send(ctx, http.MethodDelete, c.mobileAppURL(id), nil, http.StatusNoContent, http.StatusOK)
 	return err
 }
 

@@ -9,6 +9,7 @@
 package graph
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -23,6 +24,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 )
@@ -252,11 +254,7 @@ func (c *Client) checkNextLink(next string) error {
 }
 
 func (c *Client) getJSON(ctx context.Context, u string, v any) error {
-	req, err := newRequest(ctx, http.MethodGet, u)
-	if err != nil {
-		return err
-	}
-	body, err := c.do(req, http.StatusOK)
+	body, req, err := c.send(ctx, http.MethodGet, u, nil, http.StatusOK)
 	if err != nil {
 		return err
 	}
@@ -265,6 +263,26 @@ func (c *Client) getJSON(ctx context.Context, u string, v any) error {
 	}
 	return nil
 }
+
+// send sends a request with a JSON body (nil: none) and returns the body
+// of a response whose status is one of ok, and the request, which messages
+// about the response name; or a *Error.
+func (c *Client) send(ctx context.Context, method, u string, body io.ReadSeekCloser, ok ...int) ([]byte, *policy.Request, error) {
+	req, err := newRequest(ctx, method, u)
+	if err != nil {
+		return nil, nil, err
+	}
+	if body != nil {
+		if err := req.SetBody(body, "application/json"); err != nil {
+			return nil, nil, err
+		}
+	}
+	resp, err := c.do(req, ok...)
+	return resp, req, err
+}
+
+// jsonBody is payload as a request body.
+func jsonBody(payload []byte) io.ReadSeekCloser { return streaming.NopCloser(bytes.NewReader(payload)) }
 
 // newRequest is runtime.NewRequest with a record of the request's
 // attempts, which do uses to explain a timeout.

@@ -46,11 +46,11 @@ func (c *Client) CreateConfiguration(ctx context.Context, in ConfigurationInput)
 	if in.DisplayName == nil || in.PayloadFileName == nil || in.Payload == nil {
 		return nil, fmt.Errorf("creating a configuration needs a display name, a payload file name and a payload")
 	}
-	req, err := c.configurationRequest(ctx, http.MethodPost, c.configurationsURL(), in)
+	payload, err := configurationBody(in)
 	if err != nil {
 		return nil, err
 	}
-	body, err := c.do(req, http.StatusCreated)
+	body, req, err := c.send(ctx, http.MethodPost, c.configurationsURL(), payload, http.StatusCreated)
 	if err != nil {
 		return nil, err
 	}
@@ -62,11 +62,11 @@ func (c *Client) CreateConfiguration(ctx context.Context, in ConfigurationInput)
 // update page carries it. A 204 No Content, which other Intune entities
 // answer, is success too and returns nil: the caller then reads it back.
 func (c *Client) UpdateConfiguration(ctx context.Context, id string, in ConfigurationInput) (*Configuration, error) {
-	req, err := c.configurationRequest(ctx, http.MethodPatch, c.configurationURL(id), in)
+	payload, err := configurationBody(in)
 	if err != nil {
 		return nil, err
 	}
-	body, err := c.do(req, http.StatusOK, http.StatusNoContent)
+	body, req, err := c.send(ctx, http.MethodPatch, c.configurationURL(id), payload, http.StatusOK, http.StatusNoContent)
 	if err != nil || len(bytes.TrimSpace(body)) == 0 {
 		return nil, err
 	}
@@ -76,11 +76,7 @@ func (c *Client) UpdateConfiguration(ctx context.Context, id string, in Configur
 // DeleteConfiguration deletes a configuration; a *Error with status 404
 // means it was already gone.
 func (c *Client) DeleteConfiguration(ctx context.Context, id string) error {
-	req, err := newRequest(ctx, http.MethodDelete, c.configurationURL(id))
-	if err != nil {
-		return err
-	}
-	_, err = c.do(req, http.StatusNoContent, http.StatusOK)
+	_, _, err := c.send(ctx, http.MethodDelete, c.configurationURL(id), nil, http.StatusNoContent, http.StatusOK)
 	return err
 }
 
@@ -130,21 +126,6 @@ func (c *Client) ListConfigurations(ctx context.Context) ([]Configuration, error
 // 404 means the configuration is gone.
 func (c *Client) GetConfigurationWithAssignments(ctx context.Context, id string) (*Configuration, *Assignments, error) {
 	return c.getWithAssignments(ctx, id, c.configurationURL(id))
-}
-
-func (c *Client) configurationRequest(ctx context.Context, method, u string, in ConfigurationInput) (*policy.Request, error) {
-	body, err := configurationBody(in)
-	if err != nil {
-		return nil, err
-	}
-	req, err := newRequest(ctx, method, u)
-	if err != nil {
-		return nil, err
-	}
-	if err := req.SetBody(body, "application/json"); err != nil {
-		return nil, err
-	}
-	return req, nil
 }
 
 // configurationBody renders in as JSON without holding a copy of the

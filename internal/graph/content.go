@@ -60,11 +60,7 @@ func (c *Client) contentVersionsURL(appID string) string {
 
 // createContentVersion posts an empty mobileAppContent and returns its id.
 func (c *Client) createContentVersion(ctx context.Context, appID string) (string, error) {
-	req, err := c.jsonRequest(ctx, http.MethodPost, c.contentVersionsURL(appID), []byte("{}"))
-	if err != nil {
-		return "", err
-	}
-	body, err := c.do(req, http.StatusCreated, http.StatusOK)
+	body, req, err := c.send(ctx, http.MethodPost, c.contentVersionsURL(appID), jsonBody([]byte("{}")), http.StatusCreated, http.StatusOK)
 	if err != nil {
 		return "", err
 	}
@@ -95,11 +91,7 @@ func (c *Client) createContentFile(ctx context.Context, appID, version string, f
 		return "", nil, err
 	}
 	filesURL := c.contentVersionsURL(appID) + "/" + url.PathEscape(version) + "/files"
-	req, err := c.jsonRequest(ctx, http.MethodPost, filesURL, payload)
-	if err != nil {
-		return "", nil, err
-	}
-	body, err := c.do(req, http.StatusCreated, http.StatusOK)
+	body, req, err := c.send(ctx, http.MethodPost, filesURL, jsonBody(payload), http.StatusCreated, http.StatusOK)
 	if err != nil {
 		return "", nil, err
 	}
@@ -120,11 +112,7 @@ func (c *Client) getContentFile(ctx context.Context, fileURL string) (*contentFi
 
 // renewUpload asks Intune for a new SAS for the file's blob.
 func (c *Client) renewUpload(ctx context.Context, fileURL string) error {
-	req, err := newRequest(ctx, http.MethodPost, fileURL+"/renewUpload")
-	if err != nil {
-		return err
-	}
-	_, err = c.do(req, http.StatusNoContent, http.StatusOK)
+	_, _, err := c.send(ctx, http.MethodPost, fileURL+"/renewUpload", nil, http.StatusNoContent, http.StatusOK)
 	return err
 }
 
@@ -140,11 +128,7 @@ func (c *Client) commitFile(ctx context.Context, fileURL string, info FileEncryp
 	if err != nil {
 		return err
 	}
-	req, err := c.jsonRequest(ctx, http.MethodPost, fileURL+"/commit", payload)
-	if err != nil {
-		return err
-	}
-	_, err = c.do(req, http.StatusNoContent, http.StatusOK)
+	_, _, err = c.send(ctx, http.MethodPost, fileURL+"/commit", jsonBody(payload), http.StatusNoContent, http.StatusOK)
 	return err
 }
 
