@@ -247,7 +247,7 @@ type IOSLobAppInput struct {
 // iosLobAppBody renders in as JSON, always with the concrete @odata.type: a
 // PATCH of a mobileApp without it (or with the abstract type) fails with
 // ModelValidationFailure (msgraph-beta-sdk-dotnet issue 699).
-func iosLobAppBody(in IOSLobAppInput) ([]byte, error) {
+func iosLobAppBody(in IOSLobAppInput) (map[string]any, error) {
 	props := map[string]any{"@odata.type": TypeIOSLobApp}
 	str := func(name string, v *string, emptyIsNull bool) {
 		switch {
@@ -294,7 +294,7 @@ func iosLobAppBody(in IOSLobAppInput) ([]byte, error) {
 			props["expirationDateTime"] = in.ExpirationDateTime.UTC().Format(time.RFC3339Nano)
 		}
 	}
-	return json.Marshal(props)
+	return props, nil
 }
 
 func (c *Client) mobileAppsURL() string {
@@ -315,7 +315,7 @@ func (c *Client) CreateIOSLobApp(ctx context.Context, in IOSLobAppInput) (*IOSLo
 	if err != nil {
 		return nil, err
 	}
-	body, req, err := c.send(ctx, http.MethodPost, c.mobileAppsURL(), jsonBody(payload), http.StatusCreated)
+	body, req, err := c.send(ctx, http.MethodPost, c.mobileAppsURL(), payload, http.StatusCreated)
 	if err != nil {
 		return nil, err
 	}
@@ -367,7 +367,7 @@ func (c *Client) UpdateIOSLobApp(ctx context.Context, id string, in IOSLobAppInp
 	if err != nil {
 		return nil, err
 	}
-	body, req, err := c.send(ctx, http.MethodPatch, c.mobileAppURL(id), jsonBody(payload), http.StatusOK, http.StatusNoContent)
+	body, req, err := c.send(ctx, http.MethodPatch, c.mobileAppURL(id), payload, http.StatusOK, http.StatusNoContent)
 	if err != nil {
 		return nil, err
 	}

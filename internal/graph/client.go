@@ -264,25 +264,31 @@ func (c *Client) getJSON(ctx context.Context, u string, v any) error {
 	return nil
 }
 
-// send sends a request with a JSON body (nil: none) and returns the body
-// of a response whose status is one of ok, and the request, which messages
-// about the response name; or a *Error.
-func (c *Client) send(ctx context.Context, method, u string, body io.ReadSeekCloser, ok ...int) ([]byte, *policy.Request, error) {
+// send sends a request with a JSON body and returns the body of a response
+// whose status is one of ok, and the request, which messages about the
+// response name; or a *Error. The body is nil for none, an
+// io.ReadSeekCloser of JSON as it is, or else a value to marshal.
+func (c *Client) send(ctx context.Context, method, u string, body any, ok ...int) ([]byte, *policy.Request, error) {
 	req, err := newRequest(ctx, method, u)
 	if err != nil {
 		return nil, nil, err
 	}
 	if body != nil {
-		if err := req.SetBody(body, "application/json"); err != nil {
+		content, isReader := body.(io.ReadSeekCloser)
+		if !isReader {
+			payload, err := json.Marshal(body)
+			if err != nil {
+				return nil, nil, err
+			}
+			content = streaming.NopCloser(bytes.NewReader(payload))
+		}
+		if err := req.SetBody(content, "application/json"); err != nil {
 			return nil, nil, err
 		}
 	}
 	resp, err := c.do(req, ok...)
 	return resp, req, err
 }
-
-// jsonBody is payload as a request body.
-func jsonBody(payload []byte) io.ReadSeekCloser { return streaming.NopCloser(bytes.NewReader(payload)) }
 
 // newRequest is runtime.NewRequest with a record of the request's
 // attempts, which do uses to explain a timeout.

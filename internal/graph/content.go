@@ -60,7 +60,7 @@ func (c *Client) contentVersionsURL(appID string) string {
 
 // createContentVersion posts an empty mobileAppContent and returns its id.
 func (c *Client) createContentVersion(ctx context.Context, appID string) (string, error) {
-	body, req, err := c.send(ctx, http.MethodPost, c.contentVersionsURL(appID), jsonBody([]byte("{}")), http.StatusCreated, http.StatusOK)
+	body, req, err := c.send(ctx, http.MethodPost, c.contentVersionsURL(appID), struct{}{}, http.StatusCreated, http.StatusOK)
 	if err != nil {
 		return "", err
 	}
@@ -86,12 +86,8 @@ type contentFileRequest struct {
 // createContentFile posts the file entry and returns the URL of the file.
 func (c *Client) createContentFile(ctx context.Context, appID, version string, f contentFileRequest) (string, *contentFile, error) {
 	f.ODataType = "#microsoft.graph.mobileAppContentFile"
-	payload, err := json.Marshal(f)
-	if err != nil {
-		return "", nil, err
-	}
 	filesURL := c.contentVersionsURL(appID) + "/" + url.PathEscape(version) + "/files"
-	body, req, err := c.send(ctx, http.MethodPost, filesURL, jsonBody(payload), http.StatusCreated, http.StatusOK)
+	body, req, err := c.send(ctx, http.MethodPost, filesURL, f, http.StatusCreated, http.StatusOK)
 	if err != nil {
 		return "", nil, err
 	}
@@ -122,13 +118,10 @@ func (c *Client) commitFile(ctx context.Context, fileURL string, info FileEncryp
 		ODataType string `json:"@odata.type"`
 		FileEncryptionInfo
 	}
-	payload, err := json.Marshal(struct {
+	params := struct {
 		Info wireInfo `json:"fileEncryptionInfo"`
-	}{wireInfo{"#microsoft.graph.fileEncryptionInfo", info}})
-	if err != nil {
-		return err
-	}
-	_, _, err = c.send(ctx, http.MethodPost, fileURL+"/commit", jsonBody(payload), http.StatusNoContent, http.StatusOK)
+	}{wireInfo{"#microsoft.graph.fileEncryptionInfo", info}}
+	_, _, err := c.send(ctx, http.MethodPost, fileURL+"/commit", params, http.StatusNoContent, http.StatusOK)
 	return err
 }
 
