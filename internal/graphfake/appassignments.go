@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 )
@@ -269,19 +268,6 @@ func parseAppAssignment(raw json.RawMessage, where string) (AppAssignment, *grap
 	return x, e
 }
 
-// enumValue requires raw to be a member of an enum type, spelt as the
-// metadata spells it (OData's JSON format writes members as strings).
-func enumValue(raw json.RawMessage, enum string, members []string, where string) *graphError {
-	var v string
-	if isNull(raw) {
-		return odataBadRequest("%s: a null value was found, which the type 'microsoft.graph.%s[Nullable=False]' does not allow.", where, enum)
-	}
-	if json.Unmarshal(raw, &v) != nil || !slices.Contains(members, v) {
-		return odataBadRequest("%s: cannot convert the literal %s to the expected type 'microsoft.graph.%s'.", where, raw, enum)
-	}
-	return nil
-}
-
 // parseAppAssignmentSettings reads settings: null (or absent), or an
 // iosLobAppAssignmentSettings named by its @odata.type. Without the type,
 // or with the abstract mobileAppAssignmentSettings, OData cannot make an
@@ -320,15 +306,6 @@ func parseAppAssignmentSettings(raw json.RawMessage, where string) (*IOSLobAppAs
 		}
 	}
 	return st, checkSettings(st, where)
-}
-
-// nullableString reads a nullable Edm.String: nil when absent or null.
-func nullableString(props map[string]json.RawMessage, name, where string) (*string, *graphError) {
-	if raw, ok := props[name]; !ok || isNull(raw) {
-		return nil, nil
-	}
-	v, e := requiredString(props, name, where)
-	return &v, e
 }
 
 // checkSettings checks the values of iosLobAppAssignmentSettings. The

@@ -373,21 +373,6 @@ func parseContentFileBody(body []byte) (*contentFile, *graphError) {
 	return f, nil
 }
 
-// decodeBinary reads an Edm.Binary: base64, standard (as Graph writes it)
-// or URL-safe (as OData's JSON format defines it).
-func decodeBinary(raw json.RawMessage, name string) ([]byte, *graphError) {
-	var s string
-	if !bytes.HasPrefix(raw, []byte(`"`)) || json.Unmarshal(raw, &s) != nil {
-		return nil, odataBadRequest("The property '%s' must be a base64 string (Edm.Binary); got %s.", name, text.Truncate(string(raw), 40))
-	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
-			return b, nil
-		}
-	}
-	return nil, odataBadRequest("Cannot convert the literal '%s' to the expected type 'Edm.Binary'.", text.Truncate(s, 40))
-}
-
 // getContentFile answers the file after moving it along its states: a
 // pending state that has waited its polls ends on this GET.
 func (s *Server) getContentFile(w http.ResponseWriter, r *http.Request, appID, versionID, fileID string) {

@@ -252,6 +252,9 @@ func (s *Server) findCertificate(a *application, header map[string]any) (string,
 	return "", nil
 }
 
+// decodeBase64Any decodes standard or URL-safe base64, padded or not: the
+// x5t Entra reads, and an Edm.Binary (Graph writes standard base64, OData's
+// JSON format defines the URL-safe one).
 func decodeBase64Any(s string) ([]byte, error) {
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		if b, err := enc.DecodeString(s); err == nil {

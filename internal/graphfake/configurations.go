@@ -1,16 +1,12 @@
 package graphfake
 
 import (
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/intunetf/terraform-provider-intune/internal/text"
 )
 
 // The configuration collection: create, list, and read, update and delete
@@ -292,40 +288,23 @@ func parseConfigurationBody(body []byte, create bool) (configurationInput, *grap
 		return in, e
 	}
 	if raw, ok := props["payload"]; ok {
-		var s string
-		if !bytes.HasPrefix(raw, []byte(`"`)) || json.Unmarshal(raw, &s) != nil {
-			return in, odataBadRequest("The property 'payload' must be a base64 string (Edm.Binary); got %s.", text.Truncate(string(raw), 40))
+		if in.payload, e = decodeBinary(raw, "payload"); e != nil {
+			return in, e
 		}
-		b, err := base64.StdEncoding.DecodeString(s)
-		if err != nil {
-			return in, odataBadRequest("Cannot convert the literal '%s' to the expected type 'Edm.Binary'.", text.Truncate(s, 40))
-		}
-		in.payload = b
 	}
 	if raw, ok := props["expirationDateTime"]; ok {
-		zero := time.Time{}
-		in.expiration = &zero
+		in.expiration = &time.Time{}
 		if !isNull(raw) {
-			var s string
-			if json.Unmarshal(raw, &s) != nil {
-				return in, odataBadRequest("Cannot convert the literal %s to the expected type 'Edm.DateTimeOffset'.", text.Truncate(string(raw), 40))
+			t, e := decodeDateTime(raw)
+			if e != nil {
+				return in, e
 			}
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				return in, odataBadRequest("Cannot convert the literal '%s' to the expected type 'Edm.DateTimeOffset'.", text.Truncate(s, 40))
-			}
-			t = t.UTC()
 			in.expiration = &t
 		}
 	}
 	if raw, ok := props["roleScopeTagIds"]; ok {
-		in.roleScopeTagIDs = []string{}
-		if !isNull(raw) {
-			var tags []string
-			if !bytes.HasPrefix(raw, []byte("[")) || json.Unmarshal(raw, &tags) != nil {
-				return in, odataBadRequest("The property 'roleScopeTagIds' must be an array of strings; got %s.", text.Truncate(string(raw), 40))
-			}
-			in.roleScopeTagIDs = tags
+		if in.roleScopeTagIDs, e = decodeScopeTags(raw); e != nil {
+			return in, e
 		}
 	}
 
@@ -347,25 +326,4 @@ func parseConfigurationBody(body []byte, create bool) (configurationInput, *grap
 		}
 	}
 	return in, nil
-}
-
-// optionalString reads a string property that may be absent; null is
-// allowed only where the property is nullable, and reads as "".
-func optionalString(props map[string]json.RawMessage, name string, nullable bool) (*string, *graphError) {
-	raw, ok := props[name]
-	if !ok {
-		return nil, nil
-	}
-	if isNull(raw) {
-		if !nullable {
-			return nil, odataBadRequest("A null value was found for the property named '%s', which has the expected type 'Edm.String[Nullable=False]'. The expected type 'Edm.String[Nullable=False]' does not allow null values.", name)
-		}
-		empty := ""
-		return &empty, nil
-	}
-	var s string
-	if !bytes.HasPrefix(raw, []byte(`"`)) || json.Unmarshal(raw, &s) != nil {
-		return nil, odataBadRequest("The property '%s' must be a string; got %s.", name, text.Truncate(string(raw), 40))
-	}
-	return &s, nil
 }

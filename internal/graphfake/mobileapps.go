@@ -1,7 +1,6 @@
 package graphfake
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -479,14 +478,11 @@ func parseAppBody(body []byte) (appInput, *graphError) {
 			}
 			in.isFeatured = &b
 		case name == "roleScopeTagIds":
-			in.roleScopeTagIDs = []string{}
-			if !isNull(raw) {
-				var tags []string
-				if !bytes.HasPrefix(raw, []byte("[")) || json.Unmarshal(raw, &tags) != nil || slices.Contains(tags, "") {
-					return in, odataBadRequest("The property 'roleScopeTagIds' must be an array of strings; got %s.", text.Truncate(string(raw), 40))
-				}
-				in.roleScopeTagIDs = tags
+			tags, e := decodeScopeTags(raw)
+			if e != nil {
+				return in, e
 			}
+			in.roleScopeTagIDs = tags
 		case name == "applicableDeviceType":
 			flags, e := complexBooleans(raw, name, "#microsoft.graph.iosDeviceType", []string{"iPad", "iPhoneAndIPod"}, false)
 			if e != nil {
@@ -527,79 +523,4 @@ func parseAppBody(body []byte) (appInput, *graphError) {
 		}
 	}
 	return in, nil
-}
-
-// requireConcreteType requires @odata.type to name want (any case): absent
-// or abstract types fail as Graph fails them (ModelValidationFailure),
-// other types as types this route does not take.
-func requireConcreteType(props map[string]json.RawMessage, want string, abstract []string) *graphError {
-	raw, ok := props[propODataType]
-	var t string
-	if ok && (isNull(raw) || json.Unmarshal(raw, &t) != nil) {
-		return odataBadRequest("The @odata.type %s must be a string.", text.Truncate(string(raw), 40))
-	}
-	switch {
-	case !ok || slices.ContainsFunc(abstract, func(a string) bool { return strings.EqualFold(a, t) }):
-		return &graphError{status: http.StatusBadRequest, code: "ModelValidationFailure", message: "Cannot create an abstract class."}
-	case !strings.EqualFold(t, want):
-		return odataBadRequest("The @odata.type '%s' is not valid here; graphfake serves '%s'.", t, want)
-	}
-	return nil
-}
-
-func decodeBool(raw json.RawMessage, name string, into *bool) *graphError {
-	if isNull(raw) {
-		return odataBadRequest("A null value was found for the property named '%s', which has the expected type 'Edm.Boolean[Nullable=False]'. The expected type 'Edm.Boolean[Nullable=False]' does not allow null values.", name)
-	}
-	if json.Unmarshal(raw, into) != nil {
-		return odataBadRequest("Cannot convert the literal %s to the expected type 'Edm.Boolean' (property '%s').", text.Truncate(string(raw), 40), name)
-	}
-	return nil
-}
-
-func decodeDateTime(raw json.RawMessage) (time.Time, *graphError) {
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return time.Time{}, odataBadRequest("Cannot convert the literal %s to the expected type 'Edm.DateTimeOffset'.", text.Truncate(string(raw), 40))
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, odataBadRequest("Cannot convert the literal '%s' to the expected type 'Edm.DateTimeOffset'.", text.Truncate(s, 40))
-	}
-	return t.UTC(), nil
-}
-
-// complexBooleans reads a complex value whose properties are all
-// non-nullable Edm.Boolean (iosDeviceType, iosMinimumOperatingSystem);
-// properties left out are false, as OData's defaults for them.
-func complexBooleans(raw json.RawMessage, name, odataType string, flags []string, nullable bool) (map[string]bool, *graphError) {
-	if isNull(raw) {
-		if nullable {
-			return nil, nil
-		}
-		return nil, odataBadRequest("A null value was found for the property named '%s', which has the expected type '%s[Nullable=False]'.", name, strings.TrimPrefix(odataType, "#"))
-	}
-	props, err := decodeObject(raw)
-	if err != nil {
-		return nil, odataBadRequest("The property '%s' must be an object of type '%s': %v", name, strings.TrimPrefix(odataType, "#"), err)
-	}
-	out := map[string]bool{}
-	for _, k := range sortedKeys(props) {
-		if k == propODataType {
-			var t string
-			if json.Unmarshal(props[k], &t) != nil || !strings.EqualFold(strings.TrimPrefix(t, "#"), strings.TrimPrefix(odataType, "#")) {
-				return nil, odataBadRequest("The @odata.type %s is not valid for the property '%s'.", text.Truncate(string(props[k]), 60), name)
-			}
-			continue
-		}
-		if !slices.Contains(flags, k) {
-			return nil, odataBadRequest("The property '%s' does not exist on type '%s'.", k, strings.TrimPrefix(odataType, "#"))
-		}
-		var b bool
-		if e := decodeBool(props[k], k, &b); e != nil {
-			return nil, e
-		}
-		out[k] = b
-	}
-	return out, nil
 }
