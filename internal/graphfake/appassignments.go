@@ -236,8 +236,8 @@ func parseAppAssignBody(body []byte) ([]AppAssignment, *graphError) {
 // clients that re-post the set they read (the portal re-posts the existing
 // assignments with a new one, powershell-intune-samples issue 36) send
 // them, so they are accepted when well typed, and ignored, like the id.
-var appAssignmentShape = entityShape{odataType: appAssignmentODataType, typeOptional: true,
-	properties: []string{"intent", "target", "settings", "source", "sourceId"}}
+var appAssignmentShape = objectShape{odataType: appAssignmentODataType, typeOptional: true,
+	properties: []string{"id", "intent", "target", "settings", "source", "sourceId"}}
 
 func parseAppAssignment(raw json.RawMessage, where string) (AppAssignment, *graphError) {
 	props, e := appAssignmentShape.entity(raw, where)

@@ -192,7 +192,20 @@ func (s *Server) serveAppContent(w http.ResponseWriter, r *http.Request, appID s
 
 // contentVersionShape is a mobileAppContent as a client creates it: an
 // empty object (every client sends {}), or one that names its type.
-var contentVersionShape = entityShape{odataType: contentVersionODataType, typeOptional: true}
+var contentVersionShape = objectShape{odataType: contentVersionODataType, typeOptional: true, properties: []string{"id"}}
+
+// contentFileShape is a mobileAppContentFile. Bodies may carry its
+// read-only properties (clients echo entities back); they are ignored, as
+// Intune ignores them.
+var contentFileShape = objectShape{odataType: contentFileODataType, typeOptional: true, properties: []string{
+	"id", "name", "size", "sizeEncrypted", "manifest", "isDependency", "isFrameworkFile",
+	"azureStorageUri", "azureStorageUriExpirationDateTime", "createdDateTime", "isCommitted", "uploadState", "uploadErrorCode",
+}}
+
+// encryptionInfoShape is a fileEncryptionInfo, every property nullable.
+var encryptionInfoShape = objectShape{odataType: encryptionInfoODataType, typeOptional: true, properties: []string{
+	"encryptionKey", "macKey", "initializationVector", "mac", "fileDigest", "fileDigestAlgorithm", "profileIdentifier",
+}}
 
 // lookupContent finds an app, one of its versions and one of its files;
 // version or file "" is not looked up. s.mu must be held. The error is the
@@ -304,9 +317,9 @@ func (s *Server) createContentFile(w http.ResponseWriter, r *http.Request, appID
 // what every iOS client sends (name, size, sizeEncrypted, manifest), as
 // DESIGN.md asks it to be strict where the service is undocumented.
 func parseContentFileBody(body []byte) (*contentFile, *graphError) {
-	props, err := decodeObject(body)
-	if err != nil {
-		return nil, odataBadRequest("Invalid JSON in the request payload: %v", err)
+	props, e := contentFileShape.body(body)
+	if e != nil {
+		return nil, e
 	}
 	f := &contentFile{}
 	seen := map[string]bool{}
@@ -314,13 +327,6 @@ func parseContentFileBody(body []byte) (*contentFile, *graphError) {
 		raw := props[k]
 		seen[k] = !isNull(raw)
 		switch k {
-		case propODataType:
-			var t string
-			if json.Unmarshal(raw, &t) != nil || !strings.EqualFold(t, contentFileODataType) {
-				return nil, odataBadRequest("The @odata.type %s is not valid here; expected '%s'.", text.Truncate(string(raw), 60), contentFileODataType)
-			}
-		case "id", "azureStorageUri", "azureStorageUriExpirationDateTime", "createdDateTime", "isCommitted", "uploadState", "uploadErrorCode":
-			// Read-only: ignored, as Intune ignores them.
 		case "name":
 			p, e := optionalString(props, k, true)
 			if e != nil {
@@ -358,8 +364,6 @@ func parseContentFileBody(body []byte) (*contentFile, *graphError) {
 			if k == "isDependency" {
 				f.isDependency = b
 			}
-		default:
-			return nil, odataBadRequest("The property '%s' does not exist on type 'microsoft.graph.mobileAppContentFile'. Make sure to only use property names that are defined by the type or mark the type as open type.", k)
 		}
 	}
 	for _, k := range []string{"name", "size", "sizeEncrypted", "manifest"} {
@@ -566,22 +570,16 @@ type encryptionInfo struct {
 // that are well typed but wrong (keys, digest) are for the commit check,
 // which ends in commitFileFailed, as Intune's asynchronous check does.
 func parseCommitBody(body []byte) (*encryptionInfo, *graphError) {
-	params, err := decodeObject(body)
-	if err != nil {
-		return nil, odataBadRequest("Invalid JSON in the request payload: %v", err)
+	params, e := actionParameters(body, "commit", "fileEncryptionInfo")
+	if e != nil {
+		return nil, e
 	}
-	for _, k := range sortedKeys(params) {
-		if k != "fileEncryptionInfo" {
-			return nil, odataBadRequest("The parameter '%s' in the request payload is not a valid parameter for the operation 'commit'.", k)
-		}
-	}
-	raw, ok := params["fileEncryptionInfo"]
-	if !ok || isNull(raw) {
+	if isNull(params["fileEncryptionInfo"]) {
 		return nil, odataBadRequest("The parameter 'fileEncryptionInfo' of the operation 'commit' is missing from the request payload.")
 	}
-	props, err := decodeObject(raw)
-	if err != nil {
-		return nil, odataBadRequest("The parameter 'fileEncryptionInfo' must be an object of type 'microsoft.graph.fileEncryptionInfo': %v", err)
+	props, e := encryptionInfoShape.entity(params["fileEncryptionInfo"], "fileEncryptionInfo")
+	if e != nil {
+		return nil, e
 	}
 	info := &encryptionInfo{}
 	binary := map[string]*[]byte{
@@ -592,11 +590,6 @@ func parseCommitBody(body []byte) (*encryptionInfo, *graphError) {
 	for _, k := range sortedKeys(props) {
 		v := props[k]
 		switch {
-		case k == propODataType:
-			var t string
-			if json.Unmarshal(v, &t) != nil || !strings.EqualFold(t, encryptionInfoODataType) {
-				return nil, odataBadRequest("The @odata.type %s is not valid here; expected '%s'.", text.Truncate(string(v), 60), encryptionInfoODataType)
-			}
 		case binary[k] != nil:
 			if isNull(v) {
 				continue
@@ -614,8 +607,6 @@ func parseCommitBody(body []byte) (*encryptionInfo, *graphError) {
 			if p != nil {
 				*strs[k] = *p
 			}
-		default:
-			return nil, odataBadRequest("The property '%s' does not exist on type 'microsoft.graph.fileEncryptionInfo'. Make sure to only use property names that are defined by the type or mark the type as open type.", k)
 		}
 	}
 	return info, nil

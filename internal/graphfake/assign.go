@@ -67,8 +67,8 @@ func parseAssignBody(body []byte) (assignRequest, *graphError) {
 }
 
 var (
-	groupAssignmentShape  = entityShape{odataType: groupAssignmentODataType, properties: []string{"targetGroupId"}}
-	targetAssignmentShape = entityShape{odataType: assignmentODataType, properties: []string{"target"}}
+	groupAssignmentShape  = objectShape{odataType: groupAssignmentODataType, properties: []string{"id", "targetGroupId"}}
+	targetAssignmentShape = objectShape{odataType: assignmentODataType, properties: []string{"id", "target"}}
 )
 
 // parseGroupAssignment returns the targetGroupId of a

@@ -77,27 +77,27 @@ func actionArrays(body []byte, action string, names ...string) ([][]json.RawMess
 	return arrays, nil
 }
 
-// entityShape is what an array item of an action must be: an instance of
-// one entity type, with only its properties.
-type entityShape struct {
+// objectShape is what a body, or an object inside one, must be: an
+// instance of one entity or complex type, with only its properties.
+type objectShape struct {
 	odataType string
 	// typeOptional: @odata.type may be left out, and matches in any case.
 	// OData reads an untyped item as the parameter's declared type, and
 	// compares type names without regard to case. The configuration's
 	// assign is stricter than that (exact and required), as the emulator may be.
 	typeOptional bool
-	properties   []string // besides @odata.type and id
+	// properties are the type's, besides @odata.type. An entity's id, when
+	// listed, may be absent, null or a string: Intune makes its own.
+	properties []string
 }
 
 // body decodes a request body of the shape.
-func (shape entityShape) body(body []byte) (map[string]json.RawMessage, *graphError) {
+func (shape objectShape) body(body []byte) (map[string]json.RawMessage, *graphError) {
 	return shape.entity(body, "The request body")
 }
 
-// entity decodes one item of the shape: an object of the type, with only
-// its properties, and an id (which Intune replaces with its own) that is
-// absent, null or a string.
-func (shape entityShape) entity(raw json.RawMessage, where string) (map[string]json.RawMessage, *graphError) {
+// entity decodes one object of the shape.
+func (shape objectShape) entity(raw json.RawMessage, where string) (map[string]json.RawMessage, *graphError) {
 	props, err := decodeObject(raw)
 	if err != nil {
 		return nil, odataBadRequest("%s must be a JSON object: %v", where, err)
@@ -111,11 +111,13 @@ func (shape entityShape) entity(raw json.RawMessage, where string) (map[string]j
 			return nil, odataBadRequest("%s: the @odata.type '%s' is not valid here; expected '%s'.", where, odataType, shape.odataType)
 		}
 	}
-	if e := onlyProperties(props, shape.odataType, append([]string{propODataType, "id"}, shape.properties...)...); e != nil {
+	if e := onlyProperties(props, shape.odataType, append([]string{propODataType}, shape.properties...)...); e != nil {
 		return nil, e
 	}
-	if e := optionalID(props, where); e != nil {
-		return nil, e
+	if slices.Contains(shape.properties, "id") {
+		if e := optionalID(props, where); e != nil {
+			return nil, e
+		}
 	}
 	return props, nil
 }
