@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -311,15 +310,7 @@ func (c *Client) CreateIOSLobApp(ctx context.Context, in IOSLobAppInput) (*IOSLo
 	if in.DisplayName == nil {
 		return nil, fmt.Errorf("creating an iOS LOB app needs a display name")
 	}
-	payload, err := iosLobAppBody(in)
-	if err != nil {
-		return nil, err
-	}
-	body, req, err := c.send(ctx, http.MethodPost, c.mobileAppsURL(), payload, http.StatusCreated)
-	if err != nil {
-		return nil, err
-	}
-	return decodeIOSLobApp(body, req)
+	return sendEntity(ctx, c, http.MethodPost, c.mobileAppsURL(), func() (any, error) { return iosLobAppBody(in) }, decodeIOSLobApp, http.StatusCreated)
 }
 
 // WrongAppTypeError is a mobile app that exists but is not an iosLobApp.
@@ -363,18 +354,12 @@ func (c *Client) GetIOSLobApp(ctx context.Context, id string) (*IOSLobApp, error
 // UpdateIOSLobApp patches the fields of in that are set and returns the
 // app: the 200 entity Graph documents, or, after a 204, the app read again.
 func (c *Client) UpdateIOSLobApp(ctx context.Context, id string, in IOSLobAppInput) (*IOSLobApp, error) {
-	payload, err := iosLobAppBody(in)
-	if err != nil {
-		return nil, err
-	}
-	body, req, err := c.send(ctx, http.MethodPatch, c.mobileAppURL(id), payload, http.StatusOK, http.StatusNoContent)
-	if err != nil {
-		return nil, err
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	a, err := sendEntity(ctx, c, http.MethodPatch, c.mobileAppURL(id), func() (any, error) { return iosLobAppBody(in) }, decodeIOSLobApp,
+		http.StatusOK, http.StatusNoContent)
+	if err == nil && a == nil {
 		return c.GetIOSLobApp(ctx, id)
 	}
-	return decodeIOSLobApp(body, req)
+	return a, err
 }
 
 // DeleteMobileApp deletes a mobile app of any type; a *Error with status

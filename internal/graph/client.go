@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -288,6 +289,22 @@ func (c *Client) send(ctx context.Context, method, u string, body any, ok ...int
 	}
 	resp, err := c.do(req, ok...)
 	return resp, req, err
+}
+
+// sendEntity sends a create or an update of one entity with the body
+// render makes, and decodes Graph's answer with decode; an answer with no
+// content, where ok allows 204, is nil and no error.
+func sendEntity[T any](ctx context.Context, c *Client, method, u string, render func() (any, error),
+	decode func([]byte, *policy.Request) (*T, error), ok ...int) (*T, error) {
+	payload, err := render()
+	if err != nil {
+		return nil, err
+	}
+	body, req, err := c.send(ctx, method, u, payload, ok...)
+	if err != nil || len(bytes.TrimSpace(body)) == 0 && slices.Contains(ok, http.StatusNoContent) {
+		return nil, err
+	}
+	return decode(body, req)
 }
 
 // newRequest is runtime.NewRequest with a record of the request's

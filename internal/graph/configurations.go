@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -46,15 +45,8 @@ func (c *Client) CreateConfiguration(ctx context.Context, in ConfigurationInput)
 	if in.DisplayName == nil || in.PayloadFileName == nil || in.Payload == nil {
 		return nil, fmt.Errorf("creating a configuration needs a display name, a payload file name and a payload")
 	}
-	payload, err := configurationBody(in)
-	if err != nil {
-		return nil, err
-	}
-	body, req, err := c.send(ctx, http.MethodPost, c.configurationsURL(), payload, http.StatusCreated)
-	if err != nil {
-		return nil, err
-	}
-	return decodeWithoutPayload(body, req)
+	return sendEntity(ctx, c, http.MethodPost, c.configurationsURL(), func() (any, error) { return configurationBody(in) }, decodeWithoutPayload,
+		http.StatusCreated)
 }
 
 // UpdateConfiguration patches the fields of in that are set and returns the
@@ -62,15 +54,8 @@ func (c *Client) CreateConfiguration(ctx context.Context, in ConfigurationInput)
 // update page carries it. A 204 No Content, which other Intune entities
 // answer, is success too and returns nil: the caller then reads it back.
 func (c *Client) UpdateConfiguration(ctx context.Context, id string, in ConfigurationInput) (*Configuration, error) {
-	payload, err := configurationBody(in)
-	if err != nil {
-		return nil, err
-	}
-	body, req, err := c.send(ctx, http.MethodPatch, c.configurationURL(id), payload, http.StatusOK, http.StatusNoContent)
-	if err != nil || len(bytes.TrimSpace(body)) == 0 {
-		return nil, err
-	}
-	return decodeWithoutPayload(body, req)
+	return sendEntity(ctx, c, http.MethodPatch, c.configurationURL(id), func() (any, error) { return configurationBody(in) }, decodeWithoutPayload,
+		http.StatusOK, http.StatusNoContent)
 }
 
 // DeleteConfiguration deletes a configuration; a *Error with status 404
