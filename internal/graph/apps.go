@@ -326,19 +326,16 @@ func (e *WrongAppTypeError) Error() string {
 func isIOSLobApp(odataType string) bool { return strings.EqualFold(odataType, TypeIOSLobApp) }
 
 func decodeIOSLobApp(body []byte, req *policy.Request) (*IOSLobApp, error) {
-	var a IOSLobApp
-	if err := json.Unmarshal(body, &a); err != nil {
-		return nil, fmt.Errorf("decoding the response of %s %s: %w", req.Raw().Method, req.Raw().URL.Path, err)
-	}
-	if a.ID == "" {
-		return nil, fmt.Errorf("the response of %s %s has no id", req.Raw().Method, req.Raw().URL.Path)
+	a, err := decodeEntity(body, req, func(a *IOSLobApp) string { return a.ID })
+	if err != nil {
+		return nil, err
 	}
 	// Graph always names the derived type of a member of mobileApps; an
 	// answer without one is taken at its word.
 	if a.ODataType != "" && !isIOSLobApp(a.ODataType) {
 		return nil, &WrongAppTypeError{ID: a.ID, ODataType: a.ODataType}
 	}
-	return &a, nil
+	return a, nil
 }
 
 // GetIOSLobApp reads one app; a *Error with status 404 means it is gone, a

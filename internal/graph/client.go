@@ -307,6 +307,19 @@ func sendEntity[T any](ctx context.Context, c *Client, method, u string, render 
 	return decode(body, req)
 }
 
+// decodeEntity decodes the entity Graph answered req with, which must have
+// an id.
+func decodeEntity[T any](body []byte, req *policy.Request, id func(*T) string) (*T, error) {
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, fmt.Errorf("decoding the response of %s %s: %w", req.Raw().Method, req.Raw().URL.Path, err)
+	}
+	if id(&v) == "" {
+		return nil, fmt.Errorf("the response of %s %s has no id", req.Raw().Method, req.Raw().URL.Path)
+	}
+	return &v, nil
+}
+
 // newRequest is runtime.NewRequest with a record of the request's
 // attempts, which do uses to explain a timeout.
 func newRequest(ctx context.Context, method, u string) (*policy.Request, error) {

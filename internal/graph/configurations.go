@@ -244,13 +244,9 @@ type configurationWithoutPayload struct {
 // decodeWithoutPayload decodes an entity but drops its payload: the 201 of a
 // create echoes the profile, which the caller already holds.
 func decodeWithoutPayload(body []byte, req *policy.Request) (*Configuration, error) {
-	var wire configurationWithoutPayload
-	if err := json.Unmarshal(body, &wire); err != nil {
-		return nil, fmt.Errorf("decoding the response of %s %s: %w", req.Raw().Method, req.Raw().URL.Path, err)
+	wire, err := decodeEntity(body, req, func(w *configurationWithoutPayload) string { return w.ID })
+	if err != nil {
+		return nil, err
 	}
-	if wire.ID == "" {
-		return nil, fmt.Errorf("the response of %s %s has no id", req.Raw().Method, req.Raw().URL.Path)
-	}
-	cfg := wire.Configuration
-	return &cfg, nil
+	return &wire.Configuration, nil
 }
