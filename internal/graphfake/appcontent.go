@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -134,10 +133,6 @@ func (s *Server) contentContext(appID string) string {
 
 // serveAppContent routes {app}/microsoft.graph.iosLobApp/...; segs follow the cast.
 func (s *Server) serveAppContent(w http.ResponseWriter, r *http.Request, appID string, segs []string) {
-	if len(segs) > 0 && slices.Contains([]string{segmentAssignments, segmentAssign, segmentAssignQualified}, strings.ToLower(segs[0])) {
-		s.noCastRoute(w, r, appID, segs)
-		return
-	}
 	if len(segs) == 0 || !strings.EqualFold(segs[0], "contentVersions") {
 		name := iosLobAppCast
 		if len(segs) > 0 {

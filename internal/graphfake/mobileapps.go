@@ -209,11 +209,14 @@ var mobileAppRoutes = entityRoutes{
 // content route (powershell-intune-samples Application_LOB_Add.ps1), and so
 // does the emulator require it.
 func (s *Server) serveAppCast(w http.ResponseWriter, r *http.Request, id string, segs []string) {
-	if !strings.EqualFold(segs[0], iosLobAppCast) {
+	switch {
+	case !strings.EqualFold(segs[0], iosLobAppCast):
 		s.writeGraphError(w, r, odataBadRequest("Resource not found for the segment '%s'.", segs[0]))
-		return
+	case len(segs) > 1 && slices.Contains([]string{segmentAssignments, segmentAssign, segmentAssignQualified}, strings.ToLower(segs[1])):
+		s.noCastRoute(w, r, id, segs[1:])
+	default:
+		s.serveAppContent(w, r, id, segs[1:])
 	}
-	s.serveAppContent(w, r, id, segs[1:])
 }
 
 // The structural properties of mobileApp (with entity's id), and of its
