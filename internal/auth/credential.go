@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -91,7 +92,31 @@ type method struct {
 	// application: the credential is an application's, which needs
 	// tenant_id and client_id before it can be built.
 	application bool
-	build       func(s *resolved) (azcore.TokenCredential, error)
+	// oidc: the method is an OIDC one, skipped when use_oidc says so.
+	oidc  oidcGate
+	build func(s *resolved) (azcore.TokenCredential, error)
+}
+
+// oidcGate is how use_oidc gates an OIDC method: a token given outright is
+// used unless use_oidc is false; a token requested from the platform only
+// when use_oidc is true.
+type oidcGate int
+
+const (
+	notOIDC oidcGate = iota
+	oidcUnlessOff
+	oidcWhenOn
+)
+
+// skipped says why use_oidc skips an OIDC method; "" when it does not.
+func (g oidcGate) skipped(s *resolved) string {
+	switch {
+	case g == oidcUnlessOff && s.oidcOff():
+		return "use_oidc (ARM_USE_OIDC) is false"
+	case g == oidcWhenOn && !s.oidcOn():
+		return "use_oidc (ARM_USE_OIDC) is not true"
+	}
+	return ""
 }
 
 // resolved holds Settings with the *_file_path values read.
@@ -114,16 +139,12 @@ var methods = []method{
 	{
 		name:        "OIDC token",
 		application: true,
+		oidc:        oidcUnlessOff,
 		skip: func(s *resolved) string {
-			switch {
-			case s.oidcOff():
-				return "use_oidc (ARM_USE_OIDC) is false"
-			case s.OIDCToken == "":
+			if s.OIDCToken == "" {
 				return "oidc_token (ARM_OIDC_TOKEN) is not set"
-			case s.OIDCTokenFilePath != "":
-				return "oidc_token_file_path is set too, and the token is read from that file"
 			}
-			return ""
+			return unless(s.OIDCTokenFilePath == "", "oidc_token_file_path is set too, and the token is read from that file")
 		},
 		build: func(s *resolved) (azcore.TokenCredential, error) {
 			if !looksLikeJWT(s.OIDCToken) {
@@ -136,14 +157,9 @@ var methods = []method{
 	{
 		name:        "OIDC token file",
 		application: true,
+		oidc:        oidcUnlessOff,
 		skip: func(s *resolved) string {
-			switch {
-			case s.oidcOff():
-				return "use_oidc (ARM_USE_OIDC) is false"
-			case s.OIDCTokenFilePath == "":
-				return "oidc_token_file_path (ARM_OIDC_TOKEN_FILE_PATH) is not set"
-			}
-			return ""
+			return unless(s.OIDCTokenFilePath != "", "oidc_token_file_path (ARM_OIDC_TOKEN_FILE_PATH) is not set")
 		},
 		build: func(s *resolved) (azcore.TokenCredential, error) {
 			// Read it now to fail early and to compare it with oidc_token.
@@ -161,10 +177,9 @@ var methods = []method{
 	{
 		name:        "OIDC token request (GitHub Actions)",
 		application: true,
+		oidc:        oidcWhenOn,
 		skip: func(s *resolved) string {
 			switch {
-			case !s.oidcOn():
-				return "use_oidc (ARM_USE_OIDC) is not true"
 			case s.ADOServiceConnectionID != "":
 				return "ado_pipeline_service_connection_id is set, so the token is requested from Azure DevOps"
 			case s.OIDCRequestURL == "" || s.OIDCRequestToken == "":
@@ -184,14 +199,9 @@ var methods = []method{
 	{
 		name:        "OIDC token request (Azure DevOps)",
 		application: true,
+		oidc:        oidcWhenOn,
 		skip: func(s *resolved) string {
-			switch {
-			case !s.oidcOn():
-				return "use_oidc (ARM_USE_OIDC) is not true"
-			case s.ADOServiceConnectionID == "":
-				return "ado_pipeline_service_connection_id (ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID) is not set"
-			}
-			return ""
+			return unless(s.ADOServiceConnectionID != "", "ado_pipeline_service_connection_id (ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID) is not set")
 		},
 		build: func(s *resolved) (azcore.TokenCredential, error) {
 			if s.OIDCRequestToken == "" {
@@ -321,7 +331,7 @@ func NewCredential(s Settings) (*Credential, error) {
 
 	var skipped []string
 	for _, m := range methods {
-		if why := m.skip(r); why != "" {
+		if why := cmp.Or(m.oidc.skipped(r), m.skip(r)); why != "" {
 			skipped = append(skipped, fmt.Sprintf("- %s: not configured: %s", m.name, why))
 			continue
 		}
