@@ -55,6 +55,11 @@ type Options struct {
 	RequestsPerWindow int
 	// Window is the length of the window; 0 means IntuneWindow.
 	Window time.Duration
+
+	// challenged, if set, is called when Graph has refused a token and the
+	// bearer policy has dropped it, before a new one is asked for: tests
+	// use it to put other requests in that moment.
+	challenged func()
 }
 
 // DefaultRetryOptions retry what Graph documents as transient. Intune's
@@ -112,14 +117,22 @@ func New(endpoint string, cred azcore.TokenCredential, opts *Options) (*Client, 
 	}
 
 	scopes := []string{endpoint + "/.default"}
-	bearer := runtime.NewBearerTokenPolicy(cred, scopes, &policy.BearerTokenOptions{
+	refused := newRefusals()
+	challenged := opts.challenged
+	bearer := runtime.NewBearerTokenPolicy(refusingCredential{cred: cred, refusals: refused}, scopes, &policy.BearerTokenOptions{
 		AuthorizationHandler: policy.AuthorizationHandler{
 			// Graph refused a token the credential still holds as valid: it
 			// expired early, was revoked, or the clocks disagree. The token
 			// caches (azcore's and MSAL's) would hand the same token back, so
 			// ask for a new one the way a CAE claims challenge does, which
-			// bypasses them; azcore then resends the request once.
+			// bypasses them; azcore then resends the request once. Another
+			// request's token acquisition may answer this one first:
+			// refusingCredential (token.go) keeps that from being the
+			// refused token.
 			OnChallenge: func(_ *policy.Request, _ *http.Response, authorize func(policy.TokenRequestOptions) error) error {
+				if challenged != nil {
+					challenged()
+				}
 				return authorize(policy.TokenRequestOptions{Scopes: scopes, Claims: freshTokenClaims(time.Now())})
 			},
 		},
@@ -129,18 +142,14 @@ func New(endpoint string, cred azcore.TokenCredential, opts *Options) (*Client, 
 		PerCall:        []policy.Policy{clientRequestIDPolicy{}},
 		// Per attempt: note the outcome, authorize, then wait for a slot of
 		// Intune's budget, so that every request sent is counted.
-		PerRetry: []policy.Policy{attemptPolicy{}, bearer, limits},
+		// refusalPolicy notes a token Graph refused before bearer sees the 401.
+		PerRetry: []policy.Policy{attemptPolicy{}, bearer, refusalPolicy{refused}, limits},
 	}, &policy.ClientOptions{
 		Retry:     retry,
 		Transport: opts.Transport,
 		Telemetry: policy.TelemetryOptions{ApplicationID: opts.ApplicationID},
 	})
 	return &Client{endpoint: endpoint, pipeline: pl, limits: limits, pollFirst: pollFirstDelay, pollMax: pollMaxDelay}, nil
-}
-
-// freshTokenClaims asks Entra for a token issued no earlier than now.
-func freshTokenClaims(now time.Time) string {
-	return fmt.Sprintf(`{"access_token":{"nbf":{"essential":true,"value":"%d"}}}`, now.Unix())
 }
 
 // WritesPerWindow is the write budget of this client, and its window.

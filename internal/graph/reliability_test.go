@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -161,6 +162,94 @@ func TestExpiredTokenIsReplacedOnce(t *testing.T) {
 	if n := srv.TokenRequests(); n != 3 {
 		t.Errorf("%d tokens granted, want 3", n)
 	}
+}
+
+// A token Graph refused is never sent again, even when another request asks
+// for a token first. The bearer policy shares one token acquisition among
+// the requests in flight, and a request asks without claims, which MSAL
+// answers from its cache: with the token Graph has just refused. Here a read
+// is authorized in the moment between the bearer policy dropping the
+// assign's refused token and the assign asking for a fresh one (the
+// challenged hook holds the assign there); the assign, resent once, must get
+// a token Graph accepts.
+func TestRefusedTokenIsNotHandedOutAgain(t *testing.T) {
+	srv, err := graphfake.Start(graphfake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	const other = "0e2c4a6b-8d1f-4e3a-9b5c-7d9f1a3c5e7b"
+	srv.AddConfiguration(emuConfigID, "refused")
+	srv.AddConfiguration(other, "read meanwhile")
+	cred, err := azidentity.NewClientSecretCredential(srv.TenantID(), srv.ClientID(), srv.ClientSecret(), &azidentity.ClientSecretCredentialOptions{
+		ClientOptions:            policy.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.URL() + "/"}, Transport: srv.HTTPClient()},
+		DisableInstanceDiscovery: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAuthorized, sendRead := make(chan struct{}), make(chan struct{})
+	transport := &holdingTransport{next: srv.HTTPClient(), pathSuffix: other, held: readAuthorized, release: sendRead}
+	assignRefused, askForToken := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	c, err := New(srv.URL(), cred, &Options{
+		Transport: transport,
+		Retry:     policy.RetryOptions{RetryDelay: time.Millisecond},
+		challenged: func() {
+			if first.CompareAndSwap(false, true) {
+				close(assignRefused)
+				<-askForToken
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.GetConfiguration(ctx, emuConfigID); err != nil {
+		t.Fatal(err)
+	}
+	srv.ExpireTokens()
+
+	assigned := make(chan error, 1)
+	go func() { assigned <- c.Assign(ctx, emuConfigID, assignOne(emuGroupA)) }()
+	<-assignRefused
+	read := make(chan error, 1)
+	go func() {
+		_, err := c.GetConfiguration(ctx, other)
+		read <- err
+	}()
+	<-readAuthorized // the read has its token, and is held before it is sent
+	close(askForToken)
+	if err := <-assigned; err != nil {
+		t.Errorf("the assign, refused once, was resent with a token Graph refuses: %v", err)
+	}
+	close(sendRead)
+	if err := <-read; err != nil {
+		t.Error(err)
+	}
+	if n := srv.TokenRequests(); n != 2 {
+		t.Errorf("%d tokens granted, want 2 (the first, and one to replace it)", n)
+	}
+}
+
+// holdingTransport holds the first request whose path ends in pathSuffix
+// before it is sent: it closes held, then waits until release is closed.
+type holdingTransport struct {
+	next          policy.Transporter
+	pathSuffix    string
+	held, release chan struct{}
+	once          sync.Once
+}
+
+func (h *holdingTransport) Do(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, h.pathSuffix) {
+		h.once.Do(func() {
+			close(h.held)
+			<-h.release
+		})
+	}
+	return h.next.Do(r)
 }
 
 func TestForbiddenKeepsGraphsMessage(t *testing.T) {
