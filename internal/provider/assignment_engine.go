@@ -252,13 +252,9 @@ func (r *assignmentResource[S, M]) Delete(ctx context.Context, req resource.Dele
 // ImportState takes the object's id, by id or by identity; the read that
 // follows fills the sets.
 func (r *assignmentResource[S, M]) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, ok := importConfigurationID(ctx, req, r.entity.idAttribute, &resp.Diagnostics)
-	if !ok {
-		return
+	if id, ok := importByID(ctx, req, resp, r.entity.idAttribute); ok {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, r.idPath(), newGUIDValue(id))...)
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, r.idPath(), newGUIDValue(id))...)
-	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, r.entity.idAttribute, id)...)
 }
 
 // ModifyPlan refuses, at plan time, two instances that manage the same

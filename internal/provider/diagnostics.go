@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -301,4 +302,18 @@ func shortDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// addUnsupportedAssignments reports, under summary, the assignments Graph
+// holds that this provider cannot represent: what says whose they are, and
+// unknown (in any order, repeats allowed) names them. A refresh stops on
+// them rather than drop them, since managing the set would remove them.
+func addUnsupportedAssignments(diags *diag.Diagnostics, summary, what string, unknown []string) {
+	if len(unknown) == 0 {
+		return
+	}
+	unknown = slices.Compact(slices.Sorted(slices.Values(unknown)))
+	diags.AddError(summary, what+": "+strings.Join(unknown, ", ")+". "+
+		"Managing it would remove them on the next apply, so the provider stops instead. "+
+		"Upgrade the provider, or remove those assignments in the Intune portal.")
 }

@@ -61,3 +61,17 @@ func importConfigurationID(ctx context.Context, req resource.ImportStateRequest,
 	}
 	return id, checkImportID(id, diags)
 }
+
+// importByID is the ImportState of a resource identified by one object id
+// in attribute name: the id the import names (importConfigurationID) set as
+// `id` and as the identity. It returns the id for what else the resource
+// records, and false when the import names no valid id.
+func importByID(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, name string) (string, bool) {
+	id, ok := importConfigurationID(ctx, req, name, &resp.Diagnostics)
+	if !ok {
+		return "", false
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, name, id)...)
+	return id, true
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -194,13 +193,7 @@ func flattenAppAssignments(ctx context.Context, held *graph.AppAssignments) (typ
 			blocks = append(blocks, b)
 		}
 	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		diags.AddError("Unsupported app assignment",
-			fmt.Sprintf("The app has assignments this provider does not know how to represent: %s. "+
-				"Managing it would remove them on the next apply, so the provider stops instead. "+
-				"Upgrade the provider, or remove those assignments in the Intune portal.", strings.Join(slices.Compact(unknown), ", ")))
-	}
+	addUnsupportedAssignments(&diags, "Unsupported app assignment", "The app has assignments this provider does not know how to represent", unknown)
 	set, d := types.SetValueFrom(ctx, appAssignmentObjectType, blocks)
 	diags.Append(d...)
 	return set, diags

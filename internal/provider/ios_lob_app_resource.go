@@ -303,12 +303,7 @@ func (r *iosLobAppResource) Delete(ctx context.Context, req resource.DeleteReque
 // import sets it, and uploads only if the file's build is not the one Intune
 // holds.
 func (r *iosLobAppResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, ok := importConfigurationID(ctx, req, "id", &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "id", id)...)
+	importByID(ctx, req, resp, "id")
 }
 
 // ModifyPlan reads the .ipa at file_path: what it says of the app becomes

@@ -49,6 +49,39 @@ func testBundleID() string {
 	return "com.example.acc" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 }
 
+// stagedApp writes build 100 of a new bundle id to Sales.ipa in a directory
+// of its own, for a test that uploads it (so needs Storage): its path and
+// bundle id.
+func stagedApp(t *testing.T) (path, bundle string) {
+	t.Helper()
+	needsStorage(t)
+	path, bundle = filepath.Join(t.TempDir(), "Sales.ipa"), testBundleID()
+	appBuild(t, path, bundle, "100")
+	return path, bundle
+}
+
+// uploadStep applies config after preConfig: its plan updates the app in
+// place to build of the file at path; the apply commits it as content
+// version, which Intune then serves, and re-plans empty; the state passes
+// more.
+func uploadStep(preConfig func(), config, path, build, version string, more ...statecheck.StateCheck) resource.TestStep {
+	return resource.TestStep{
+		PreConfig: preConfig,
+		Config:    config,
+		ConfigPlanChecks: resource.ConfigPlanChecks{
+			PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("build_number"), knownvalue.StringExact(build)),
+			},
+			PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+		},
+		ConfigStateChecks: append([]statecheck.StateCheck{
+			statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("committed_content_version"), knownvalue.StringExact(version)),
+		}, more...),
+		Check: emulatorServes(path, version),
+	}
+}
+
 // appState is the app's id in the state.
 func appState(s *terraform.State) (string, error) {
 	r, ok := s.RootModule().Resources[appAddress]
@@ -90,13 +123,18 @@ func emulatorServes(path, version string) resource.TestCheckFunc {
 // place (a new content version, the same app), imports, is replaced by a
 // file of another bundle id, and is destroyed.
 func TestAccIOSLobApp_basic(t *testing.T) {
-	needsStorage(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "Sales.ipa")
-	bundle := testBundleID()
-	appBuild(t, path, bundle, "100")
+	path, bundle := stagedApp(t)
 	name := uniqueName(t)
 	var firstID string
+	// A new build of the same bundle id: uploaded in place, the same app.
+	newBuild := uploadStep(func() { appBuild(t, path, bundle, "101") }, appConfig(name, path), path, "101", "2",
+		statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("version_number"), knownvalue.StringExact("1.101")))
+	newBuild.Check = resource.ComposeTestCheckFunc(newBuild.Check, func(s *terraform.State) error {
+		if id, _ := appState(s); id != firstID {
+			return fmt.Errorf("a new build replaced app %s with %s", firstID, id)
+		}
+		return nil
+	})
 	accTest(t, resource.TestCase{
 		CheckDestroy: func(*terraform.State) error {
 			for _, a := range emulator.IOSLobApps() {
@@ -129,27 +167,7 @@ func TestAccIOSLobApp_basic(t *testing.T) {
 					return err
 				}),
 			},
-			{
-				PreConfig: func() { appBuild(t, path, bundle, "101") },
-				Config:    appConfig(name, path),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("build_number"), knownvalue.StringExact("101")),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("committed_content_version"), knownvalue.StringExact("2")),
-					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("version_number"), knownvalue.StringExact("1.101")),
-				},
-				Check: resource.ComposeTestCheckFunc(emulatorServes(path, "2"), func(s *terraform.State) error {
-					if id, _ := appState(s); id != firstID {
-						return fmt.Errorf("a new build replaced app %s with %s", firstID, id)
-					}
-					return nil
-				}),
-			},
+			newBuild,
 			{
 				// Settings alone: a PATCH, no upload.
 				Config: appConfig(name+" renamed", path, `  description = "Quotes and orders"`, `  is_featured = true`),
@@ -199,41 +217,24 @@ func TestAccIOSLobApp_basic(t *testing.T) {
 // A build uploaded in the portal shows on the next plan, and the apply
 // uploads file_path again.
 func TestAccIOSLobApp_portalUpload(t *testing.T) {
-	needsStorage(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "Sales.ipa")
-	bundle := testBundleID()
-	appBuild(t, path, bundle, "100")
-	portal := filepath.Join(dir, "portal.ipa")
+	path, bundle := stagedApp(t)
+	portal := filepath.Join(t.TempDir(), "portal.ipa")
 	appBuild(t, portal, bundle, "250")
 	name := uniqueName(t)
 	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{Config: appConfig(name, path), Check: emulatorServes(path, "1")},
-			{
-				PreConfig: func() {
-					b, err := os.ReadFile(portal)
-					if err != nil {
-						t.Fatal(err)
-					}
-					id := onlyApp(t, bundle).ID
-					if err := emulator.PortalUpload(id, b); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: appConfig(name, path),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("build_number"), knownvalue.StringExact("100")),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("committed_content_version"), knownvalue.StringExact("3")),
-				},
-				Check: emulatorServes(path, "3"),
-			},
+			// build 250 uploaded in the portal (version 2); the apply uploads
+			// build 100 again (version 3).
+			uploadStep(func() {
+				b, err := os.ReadFile(portal)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := emulator.PortalUpload(onlyApp(t, bundle).ID, b); err != nil {
+					t.Fatal(err)
+				}
+			}, appConfig(name, path), path, "100", "3"),
 		},
 	})
 }
@@ -291,11 +292,7 @@ func onlyApp(t *testing.T, bundle string) graphfake.IOSLobAppState {
 // bundle id), so no duplicate is left behind. Here the app is one an earlier
 // apply made and could not finish.
 func TestAccIOSLobApp_commitFailedThenConverges(t *testing.T) {
-	needsStorage(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "Sales.ipa")
-	bundle := testBundleID()
-	appBuild(t, path, bundle, "100")
+	path, bundle := stagedApp(t)
 	id, err := emulator.AddIOSLobApp(graphfake.IOSLobAppSeed{BundleID: bundle, DisplayName: "left by an interrupted apply"})
 	if err != nil {
 		t.Fatal(err)
@@ -335,11 +332,7 @@ func TestAccIOSLobApp_commitFailedThenConverges(t *testing.T) {
 // An app of the same bundle id made in the portal is never taken over by a
 // create: the apply stops before writing and shows the import.
 func TestAccIOSLobApp_portalAppRefused(t *testing.T) {
-	needsStorage(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "Sales.ipa")
-	bundle := testBundleID()
-	appBuild(t, path, bundle, "100")
+	path, bundle := stagedApp(t)
 	ipaBytes, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -224,13 +223,7 @@ func flattenAssignments(ctx context.Context, a *graph.Assignments) (types.Set, t
 			targets = append(targets, tm)
 		}
 	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		diags.AddError("Unsupported assignment target type",
-			fmt.Sprintf("The configuration has assignments whose target type this provider does not know: %s. "+
-				"Managing it would remove them on the next apply, so the provider stops instead. "+
-				"Upgrade the provider, or remove those assignments in the Intune portal.", strings.Join(unknown, ", ")))
-	}
+	addUnsupportedAssignments(&diags, "Unsupported assignment target type", "The configuration has assignments whose target type this provider does not know", unknown)
 
 	groupSet, d := types.SetValueFrom(ctx, groupObjectType, groups)
 	diags.Append(d...)

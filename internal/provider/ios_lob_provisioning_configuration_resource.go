@@ -259,12 +259,7 @@ func (r *iosLobProvisioningConfigurationResource) Delete(ctx context.Context, re
 // ImportState takes the configuration id, by id or by identity; the read
 // that follows fills the rest.
 func (r *iosLobProvisioningConfigurationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, ok := importConfigurationID(ctx, req, "id", &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "id", id)...)
+	importByID(ctx, req, resp, "id")
 }
 
 // ModifyPlan reads the planned profile: `profile` and, when left out,

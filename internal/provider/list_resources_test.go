@@ -65,6 +65,34 @@ func queriesByPrefix(resourceType, prefix string, ids [2]string, want ...querych
 	}
 }
 
+// listedAssignments is what the query of an assignment list resource
+// should find of one object: its id, its name and the known values of its
+// resource.
+type listedAssignments struct {
+	id, name string
+	want     []querycheck.KnownValueCheck
+}
+
+// assignmentsQuery is the step of an assignment list resource's test: the
+// query by prefix, with include_resource, finds the assignments of the
+// objects of found and of no other, each identified by its id in attribute
+// idAttribute, named after its object, with the id and want in its resource.
+func assignmentsQuery(resourceType, idAttribute, prefix string, found ...listedAssignments) []resource.TestStep {
+	address := resourceType + ".test"
+	checks := []querycheck.QueryResultCheck{querycheck.ExpectLength(address, len(found))}
+	for _, f := range found {
+		identity := map[string]knownvalue.Check{idAttribute: knownvalue.StringExact(f.id)}
+		byIdentity := queryfilter.ByResourceIdentity(identity)
+		checks = append(checks,
+			querycheck.ExpectIdentity(address, identity),
+			querycheck.ExpectResourceDisplayName(address, byIdentity, knownvalue.StringExact("Assignments of "+f.name)),
+			querycheck.ExpectResourceKnownValues(address, byIdentity, append([]querycheck.KnownValueCheck{
+				{Path: tfjsonpath.New(idAttribute), KnownValue: knownvalue.StringExact(f.id)},
+			}, f.want...)))
+	}
+	return []resource.TestStep{{Query: true, Config: listConfig(resourceType, prefix, true), QueryResultChecks: checks}}
+}
+
 // The query finds the configurations whose name has the prefix, whatever
 // its case, each with its identity and name, and with include_resource the
 // whole resource as import would read it.
@@ -98,35 +126,22 @@ func TestAccAssignment_list(t *testing.T) {
 	emulator.AddConfiguration(empty, prefix+" empty")
 	setAssignments(t, withGroup, []string{groups[0]}, nil)
 	setAssignments(t, withTarget, nil, groupTargets(groups[1]))
-	const address = "intune_ios_lob_provisioning_assignment.test"
-	identity := func(id string) map[string]knownvalue.Check {
-		return map[string]knownvalue.Check{"configuration_id": knownvalue.StringExact(id)}
-	}
 	accTest(t, resource.TestCase{
 		TerraformVersionChecks: needsQuery(),
-		Steps: []resource.TestStep{{
-			Query:  true,
-			Config: listConfig("intune_ios_lob_provisioning_assignment", prefix, true),
-			QueryResultChecks: []querycheck.QueryResultCheck{
-				querycheck.ExpectLength(address, 2),
-				querycheck.ExpectIdentity(address, identity(withGroup)),
-				querycheck.ExpectIdentity(address, identity(withTarget)),
-				querycheck.ExpectResourceDisplayName(address, queryfilter.ByResourceIdentity(identity(withGroup)), knownvalue.StringExact("Assignments of "+prefix+" group")),
-				querycheck.ExpectResourceKnownValues(address, queryfilter.ByResourceIdentity(identity(withGroup)), []querycheck.KnownValueCheck{
-					{Path: tfjsonpath.New("configuration_id"), KnownValue: knownvalue.StringExact(withGroup)},
-					{Path: tfjsonpath.New("group"), KnownValue: knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.ObjectExact(map[string]knownvalue.Check{"group_id": knownvalue.StringExact(groups[0])}),
-					})},
-					{Path: tfjsonpath.New("target"), KnownValue: knownvalue.SetExact([]knownvalue.Check{})},
-				}),
-				querycheck.ExpectResourceKnownValues(address, queryfilter.ByResourceIdentity(identity(withTarget)), []querycheck.KnownValueCheck{
-					{Path: tfjsonpath.New("group"), KnownValue: knownvalue.SetExact([]knownvalue.Check{})},
-					{Path: tfjsonpath.New("target"), KnownValue: knownvalue.SetExact([]knownvalue.Check{
-						knownvalue.ObjectPartial(map[string]knownvalue.Check{"type": knownvalue.StringExact("group"), "group_id": knownvalue.StringExact(groups[1])}),
-					})},
-				}),
-			},
-		}},
+		Steps: assignmentsQuery("intune_ios_lob_provisioning_assignment", "configuration_id", prefix,
+			listedAssignments{withGroup, prefix + " group", []querycheck.KnownValueCheck{
+				{Path: tfjsonpath.New("group"), KnownValue: knownvalue.SetExact([]knownvalue.Check{
+					knownvalue.ObjectExact(map[string]knownvalue.Check{"group_id": knownvalue.StringExact(groups[0])}),
+				})},
+				{Path: tfjsonpath.New("target"), KnownValue: knownvalue.SetExact([]knownvalue.Check{})},
+			}},
+			listedAssignments{withTarget, prefix + " target", []querycheck.KnownValueCheck{
+				{Path: tfjsonpath.New("group"), KnownValue: knownvalue.SetExact([]knownvalue.Check{})},
+				{Path: tfjsonpath.New("target"), KnownValue: knownvalue.SetExact([]knownvalue.Check{
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{"type": knownvalue.StringExact("group"), "group_id": knownvalue.StringExact(groups[1])}),
+				})},
+			}},
+		),
 	})
 }
 
@@ -167,25 +182,15 @@ func TestAccAppAssignment_list(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	const address = "intune_ios_lob_app_assignment.test"
-	identity := map[string]knownvalue.Check{"app_id": knownvalue.StringExact(assigned)}
 	accTest(t, resource.TestCase{
 		TerraformVersionChecks: needsQuery(),
-		Steps: []resource.TestStep{{
-			Query:  true,
-			Config: listConfig("intune_ios_lob_app_assignment", prefix, true),
-			QueryResultChecks: []querycheck.QueryResultCheck{
-				querycheck.ExpectLength(address, 1),
-				querycheck.ExpectIdentity(address, identity),
-				querycheck.ExpectResourceDisplayName(address, queryfilter.ByResourceIdentity(identity), knownvalue.StringExact("Assignments of "+prefix+" assigned")),
-				querycheck.ExpectResourceKnownValues(address, queryfilter.ByResourceIdentity(identity), []querycheck.KnownValueCheck{
-					{Path: tfjsonpath.New("app_id"), KnownValue: knownvalue.StringExact(assigned)},
-					{Path: tfjsonpath.New("assignment"), KnownValue: knownvalue.SetExact([]knownvalue.Check{
-						appAssignmentCheck("required", "group", group, nil),
-					})},
-				}),
-			},
-		}},
+		Steps: assignmentsQuery("intune_ios_lob_app_assignment", "app_id", prefix,
+			listedAssignments{assigned, prefix + " assigned", []querycheck.KnownValueCheck{
+				{Path: tfjsonpath.New("assignment"), KnownValue: knownvalue.SetExact([]knownvalue.Check{
+					appAssignmentCheck("required", "group", group, nil),
+				})},
+			}},
+		),
 	})
 	if n := appAssignCalls(unassigned) + appAssignCalls(assigned); n != 0 {
 		t.Errorf("%d assign calls, want none", n)
