@@ -63,59 +63,6 @@ func TestAccExamples_functions(t *testing.T) {
 	}
 }
 
-// The guides' examples, planned with profiles made here: the renewal guide's
-// check block warns 60 days before the profile expires and 90 days before
-// its developer certificate does, beside the provider's own warning from 30
-// days before the profile expires; a profile and certificate far from expiry
-// plan without a warning.
-func TestAccExamples_guides(t *testing.T) {
-	t.Parallel()
-	examples, err := filepath.Glob(filepath.Join(examplesDir, "guides", "*"))
-	if err != nil || len(examples) == 0 {
-		t.Fatalf("no guide examples (%v)", err)
-	}
-	ca := mobileprovisiontest.NewCA(t)
-	now := time.Now().UTC().Truncate(time.Second)
-	for _, example := range examples {
-		for _, c := range []struct {
-			name                    string
-			expires, certExpires    time.Time
-			checkWarns, expiresSoon bool
-		}{
-			{"valid for a year", now.AddDate(1, 0, 0), now.AddDate(3, 0, 0), false, false},
-			{"expires in 45 days", now.AddDate(0, 0, 45), now.AddDate(3, 0, 0), true, false},
-			{"expires in 10 days", now.AddDate(0, 0, 10), now.AddDate(3, 0, 0), true, true},
-			{"certificate expires in 60 days", now.AddDate(1, 0, 0), now.AddDate(0, 0, 60), true, false},
-		} {
-			t.Run(filepath.Base(example)+"/"+c.name, func(t *testing.T) {
-				p := mobileprovisiontest.InHouse(c.expires)
-				p.DeveloperCertificates = [][]byte{ca.DeveloperCertificate(t, "iPhone Distribution: Example Corp", c.certExpires)}
-				diags, code := initCLIModule(t, functionExampleWorkDir(t, example, ca.Sign(t, p.XML()))).plan(t)
-				if code != 0 {
-					t.Fatalf("plan exited %d: %+v", code, diags)
-				}
-				var checkWarned, expiresSoon bool
-				for _, d := range diags {
-					switch {
-					case d.Severity == "warning" && d.Summary == "Check block assertion failed":
-						checkWarned = true
-						if !strings.Contains(d.Detail, rfc3339(c.expires)) && !strings.Contains(d.Detail, rfc3339(c.certExpires)) {
-							t.Errorf("the check block's warning names neither date: %s", d.Detail)
-						}
-					case d.Severity == "warning" && d.Summary == "Provisioning profile expires soon":
-						expiresSoon = true
-					default:
-						t.Errorf("unexpected %s %q: %s", d.Severity, d.Summary, d.Detail)
-					}
-				}
-				if checkWarned != c.checkWarns || expiresSoon != c.expiresSoon {
-					t.Errorf("check block warned %v (want %v), provider warned it expires soon %v (want %v): %+v", checkWarned, c.checkWarns, expiresSoon, c.expiresSoon, diags)
-				}
-			})
-		}
-	}
-}
-
 // functionExampleWorkDir is a function example's .tf files with profile
 // written for each file they read with ${path.module}.
 func functionExampleWorkDir(t *testing.T, dir string, profile []byte) string {

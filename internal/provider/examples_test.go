@@ -314,9 +314,11 @@ func exampleWorkDir(t *testing.T, dir, importFile string) (work, config string) 
 // says, and is destroyed. Then the same directory with its
 // import-by-string-id.tf takes over a configuration that already has
 // assignments made in the portal. Each data source example reads a seeded
-// configuration. The examples' fixed ids are seeded in the emulator; every
-// other test uses random ids and names, so this test can run beside them.
-// Its own parts run one after another, as they share those ids.
+// configuration. The in-house app guide's example is applied through its
+// renewal and a new build. The examples' fixed ids are seeded in the
+// emulator; every other test uses random ids and names, so this test can
+// run beside them. Its own parts run one after another, as they share
+// those ids, names and the app's bundle id.
 func TestAccExamples_apply(t *testing.T) {
 	needsEmulator(t)
 	t.Parallel()
@@ -334,6 +336,9 @@ func TestAccExamples_apply(t *testing.T) {
 	for _, dir := range dataSources {
 		t.Run("data-sources/"+filepath.Base(dir), func(t *testing.T) { testDataSourceExample(t, dir) })
 	}
+	t.Run("guides/in-house-ios-app", func(t *testing.T) {
+		testInHouseAppGuideApply(t, filepath.Join(examplesDir, "guides", "in-house-ios-app"))
+	})
 }
 
 // seedExample adds the configurations an example names by literal id;

@@ -37,9 +37,15 @@ func appConfig(name, filePath string, lines ...string) string {
 func appBuild(t *testing.T, path, bundleID, build string) {
 	t.Helper()
 	p := testProfile(bundleID+" "+build, time.Now().AddDate(1, 0, 0))
+	signedAppBuild(t, path, bundleID, build, testCA(t).Sign(t, p.XML()))
+}
+
+// signedAppBuild is appBuild with profile (signed) as its embedded profile.
+func signedAppBuild(t *testing.T, path, bundleID, build string, profile []byte) {
+	t.Helper()
 	if err := ipatest.WriteFile(path, ipatest.Options{
 		BundleName: "Sales", BundleID: bundleID, VersionNumber: "1." + build, BuildNumber: build, DisplayName: "Sales",
-		MinimumOSVersion: "16.4", DeviceFamily: []int{1, 2}, Profile: testCA(t).Sign(t, p.XML()), PaddingBytes: 3<<20 + 12345,
+		MinimumOSVersion: "16.4", DeviceFamily: []int{1, 2}, Profile: profile, PaddingBytes: 3<<20 + 12345,
 	}); err != nil {
 		t.Fatal(err)
 	}
