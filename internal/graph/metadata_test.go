@@ -99,9 +99,10 @@ func TestRequestBodiesConformToTheMetadata(t *testing.T) {
 	}
 }
 
-// The same for the iOS LOB app and its content: create and PATCH
-// (iosLobApp), the content version (mobileAppContent), the file entry
-// (mobileAppContentFile), and the commit and renewUpload actions.
+// The same for the iOS LOB app, its content and its assignments: create and
+// PATCH (iosLobApp), the content version (mobileAppContent), the file entry
+// (mobileAppContentFile), the commit and renewUpload actions, and the app's
+// assign action.
 func TestAppRequestBodiesConformToTheMetadata(t *testing.T) {
 	m, err := csdl.Beta()
 	if err != nil {
@@ -121,7 +122,7 @@ func TestAppRequestBodiesConformToTheMetadata(t *testing.T) {
 		case strings.HasSuffix(r.URL.Path, "/files"):
 			w.WriteHeader(http.StatusCreated)
 			fmt.Fprint(w, `{"id":"f1","uploadState":"azureStorageUriRequestPending"}`)
-		case strings.HasSuffix(r.URL.Path, "/commit"), strings.HasSuffix(r.URL.Path, "/renewUpload"):
+		case strings.HasSuffix(r.URL.Path, "/commit"), strings.HasSuffix(r.URL.Path, "/renewUpload"), strings.HasSuffix(r.URL.Path, "/assign"):
 			w.WriteHeader(http.StatusNoContent)
 		case r.Method == http.MethodPost:
 			w.WriteHeader(http.StatusCreated)
@@ -163,15 +164,25 @@ func TestAppRequestBodiesConformToTheMetadata(t *testing.T) {
 	if err := c.commitFile(ctx, fileURL, info); err != nil {
 		t.Fatal(err)
 	}
+	for _, a := range []AppAssignments{everyAppAssignment(), {}} {
+		if err := c.AssignApp(ctx, testAppID, a); err != nil {
+			t.Fatal(err)
+		}
+	}
 
-	if len(bodies) != 8 {
-		t.Fatalf("%d requests, want 8", len(bodies))
+	if len(bodies) != 10 {
+		t.Fatalf("%d requests, want 10", len(bodies))
 	}
 	for _, b := range bodies {
 		var p csdl.Problems
 		switch {
 		case strings.HasSuffix(b.path, "/commit"):
 			p = m.ActionBody("mobileAppContentFile", "commit", []byte(b.body))
+		case strings.HasSuffix(b.path, "/assign"):
+			if strings.Contains(b.path, "microsoft.graph.iosLobApp") {
+				t.Errorf("%s has a cast segment", b.path)
+			}
+			p = m.ActionBody("mobileApp", "assign", []byte(b.body))
 		case strings.HasSuffix(b.path, "/renewUpload"):
 			if b.body != "" {
 				p = m.ActionBody("mobileAppContentFile", "renewUpload", []byte(b.body))

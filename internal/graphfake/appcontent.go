@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,11 +125,15 @@ func (f *contentFile) entityJSON() map[string]any {
 
 // contentContext is the @odata.context base of an app's content routes.
 func (s *Server) contentContext(appID string) string {
-	return fmt.Sprintf("%s%s('%s')/%s/contentVersions", s.url, mobileAppsContextURL, appID, iosLobAppCast)
+	return fmt.Sprintf("%s('%s')/%s/contentVersions", mobileAppSet.contextURL(s.url), appID, iosLobAppCast)
 }
 
 // serveAppContent routes {app}/microsoft.graph.iosLobApp/...; segs follow the cast.
 func (s *Server) serveAppContent(w http.ResponseWriter, r *http.Request, appID string, segs []string) {
+	if len(segs) > 0 && slices.Contains([]string{segmentAssignments, segmentAssign, segmentAssignQualified}, strings.ToLower(segs[0])) {
+		s.noCastRoute(w, r, appID, segs)
+		return
+	}
 	if len(segs) == 0 || !strings.EqualFold(segs[0], "contentVersions") {
 		name := iosLobAppCast
 		if len(segs) > 0 {
@@ -181,6 +186,10 @@ func (s *Server) serveAppContent(w http.ResponseWriter, r *http.Request, appID s
 	}
 }
 
+// contentVersionShape is a mobileAppContent as a client creates it: an
+// empty object (every client sends {}), or one that names its type.
+var contentVersionShape = entityShape{odataType: contentVersionODataType, typeOptional: true}
+
 // lookupContent finds an app, one of its versions and one of its files;
 // version or file "" is not looked up. s.mu must be held. The error is the
 // 404 to answer.
@@ -204,29 +213,8 @@ func (s *Server) lookupContent(appID, versionID, fileID string) (*iosLobApp, *co
 }
 
 func (s *Server) createContentVersion(w http.ResponseWriter, r *http.Request, appID string) {
-	body, e := readJSONBody(w, r)
-	if e != nil {
-		s.writeGraphError(w, r, e)
+	if _, ok := readBody(s, w, r, maxEntityBody, contentVersionShape.body); !ok {
 		return
-	}
-	props, err := decodeObject(body)
-	if err != nil {
-		s.writeGraphError(w, r, odataBadRequest("Invalid JSON in the request payload: %v", err))
-		return
-	}
-	for _, k := range sortedKeys(props) {
-		switch k {
-		case "id":
-		case propODataType:
-			var t string
-			if json.Unmarshal(props[k], &t) != nil || !strings.EqualFold(t, contentVersionODataType) {
-				s.writeGraphError(w, r, odataBadRequest("The @odata.type %s is not valid here; expected '%s'.", text.Truncate(string(props[k]), 60), contentVersionODataType))
-				return
-			}
-		default:
-			s.writeGraphError(w, r, odataBadRequest("The property '%s' does not exist on type 'microsoft.graph.mobileAppContent'. Make sure to only use property names that are defined by the type or mark the type as open type.", k))
-			return
-		}
 	}
 	s.mu.Lock()
 	a, ok := s.mobileApps[appID]
@@ -289,14 +277,8 @@ func (s *Server) listContent(w http.ResponseWriter, r *http.Request, appID, vers
 
 // createContentFile adds a file entry; its SAS URL comes on a later GET.
 func (s *Server) createContentFile(w http.ResponseWriter, r *http.Request, appID, versionID string) {
-	body, e := readJSONBody(w, r)
-	if e != nil {
-		s.writeGraphError(w, r, e)
-		return
-	}
-	f, e := parseContentFileBody(body)
-	if e != nil {
-		s.writeGraphError(w, r, e)
+	f, ok := readBody(s, w, r, maxEntityBody, parseContentFileBody)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -522,13 +504,8 @@ func (s *Server) issueSAS(f *contentFile, state string) {
 func (s *Server) fileAction(w http.ResponseWriter, r *http.Request, appID, versionID, fileID, action string) {
 	var info *encryptionInfo
 	if action == "commit" {
-		body, e := readJSONBody(w, r)
-		if e != nil {
-			s.writeGraphError(w, r, e)
-			return
-		}
-		if info, e = parseCommitBody(body); e != nil {
-			s.writeGraphError(w, r, e)
+		var ok bool
+		if info, ok = readBody(s, w, r, maxEntityBody, parseCommitBody); !ok {
 			return
 		}
 	} else if e := emptyActionBody(r); e != nil {

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -114,11 +113,7 @@ func (s *Server) IOSLobApp(id string) (IOSLobAppState, bool) {
 func (s *Server) IOSLobApps() []IOSLobAppState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	all := make([]*iosLobApp, 0, len(s.mobileApps))
-	for _, a := range s.mobileApps {
-		all = append(all, a)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
+	all := s.sortedApps()
 	out := make([]IOSLobAppState, 0, len(all))
 	for _, a := range all {
 		out = append(out, a.state())

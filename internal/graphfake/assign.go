@@ -25,14 +25,24 @@ const (
 	propCollection = "collectionId"
 )
 
+// The target types (derived types of deviceAndAppManagementAssignmentTarget)
+// both assign actions accept.
+const (
+	groupTargetType            = "#microsoft.graph.groupAssignmentTarget"
+	exclusionTargetType        = "#microsoft.graph.exclusionGroupAssignmentTarget"
+	allDevicesTargetType       = "#microsoft.graph.allDevicesAssignmentTarget"
+	allLicensedUsersTargetType = "#microsoft.graph.allLicensedUsersAssignmentTarget"
+	collectionTargetType       = "#microsoft.graph.configurationManagerCollectionAssignmentTarget"
+)
+
 // targetIDProperty lists the target types assign accepts and the one id
 // property each carries ("" for none).
 var targetIDProperty = map[string]string{
-	"#microsoft.graph.groupAssignmentTarget":                          propGroupID,
-	"#microsoft.graph.exclusionGroupAssignmentTarget":                 propGroupID,
-	"#microsoft.graph.configurationManagerCollectionAssignmentTarget": propCollection,
-	"#microsoft.graph.allDevicesAssignmentTarget":                     "",
-	"#microsoft.graph.allLicensedUsersAssignmentTarget":               "",
+	groupTargetType:            propGroupID,
+	exclusionTargetType:        propGroupID,
+	collectionTargetType:       propCollection,
+	allDevicesTargetType:       "",
+	allLicensedUsersTargetType: "",
 }
 
 var filterTypes = []string{"none", "include", "exclude"}
@@ -49,33 +59,39 @@ type assignRequest struct {
 // Intune's envelope.
 func parseAssignBody(body []byte) (assignRequest, *graphError) {
 	var req assignRequest
+	arrays, e := actionArrays(body, "assign", paramGroupAssignments, paramTargetAssignments)
+	if e != nil {
+		return req, e
+	}
+	if req.groupIDs, e = parseEach(arrays[0], paramGroupAssignments, parseGroupAssignment); e != nil {
+		return req, e
+	}
+	req.targets, e = parseEach(arrays[1], paramTargetAssignments, parseTargetAssignment)
+	return req, e
+}
+
+// actionParameters decodes the body of a bound action: a JSON object with
+// exactly the parameters names (OData's messages for an empty body, an
+// unknown parameter or a missing one); the caller checks their values.
+func actionParameters(body []byte, action string, names ...string) (map[string]json.RawMessage, *graphError) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return req, odataBadRequest("Empty Payload. JSON content expected.")
+		return nil, odataBadRequest("Empty Payload. JSON content expected.")
 	}
 	params, err := decodeObject(body)
 	if err != nil {
-		return req, odataBadRequest("Invalid JSON in the request payload: %v", err)
+		return nil, odataBadRequest("Invalid JSON in the request payload: %v", err)
 	}
 	for _, name := range sortedKeys(params) {
-		if name != paramGroupAssignments && name != paramTargetAssignments {
-			return req, odataBadRequest("The parameter '%s' in the request payload is not a valid parameter for the operation 'assign'.", name)
+		if !slices.Contains(names, name) {
+			return nil, odataBadRequest("The parameter '%s' in the request payload is not a valid parameter for the operation '%s'.", name, action)
 		}
 	}
-
-	groupItems, e := arrayParameter(params, paramGroupAssignments)
-	if e != nil {
-		return req, e
+	for _, name := range names {
+		if _, ok := params[name]; !ok {
+			return nil, odataBadRequest("The parameter '%s' of the operation '%s' is missing from the request payload.", name, action)
+		}
 	}
-	targetItems, e := arrayParameter(params, paramTargetAssignments)
-	if e != nil {
-		return req, e
-	}
-
-	if req.groupIDs, e = parseEach(groupItems, paramGroupAssignments, parseGroupAssignment); e != nil {
-		return req, e
-	}
-	req.targets, e = parseEach(targetItems, paramTargetAssignments, parseTargetAssignment)
-	return req, e
+	return params, nil
 }
 
 // parseEach parses every item of the array parameter name, naming the
@@ -92,29 +108,79 @@ func parseEach[T any](items []json.RawMessage, name string, parse func(json.RawM
 	return out, nil
 }
 
-func arrayParameter(params map[string]json.RawMessage, name string) ([]json.RawMessage, *graphError) {
-	raw, ok := params[name]
-	if !ok {
-		return nil, odataBadRequest("The parameter '%s' of the operation 'assign' is missing from the request payload.", name)
+// actionArrays decodes the body of an action whose parameters are all
+// collections: exactly the parameters names, each a JSON array, returned in
+// the order of names.
+func actionArrays(body []byte, action string, names ...string) ([][]json.RawMessage, *graphError) {
+	params, e := actionParameters(body, action, names...)
+	if e != nil {
+		return nil, e
 	}
-	var items []json.RawMessage
-	if !bytes.HasPrefix(raw, []byte("[")) || json.Unmarshal(raw, &items) != nil {
-		return nil, odataBadRequest("The parameter '%s' of the operation 'assign' must be a JSON array; got %s.", name, raw)
+	arrays := make([][]json.RawMessage, 0, len(names))
+	for _, name := range names {
+		raw := params[name]
+		var items []json.RawMessage
+		if !bytes.HasPrefix(raw, []byte("[")) || json.Unmarshal(raw, &items) != nil {
+			return nil, odataBadRequest("The parameter '%s' of the operation '%s' must be a JSON array; got %s.", name, action, raw)
+		}
+		arrays = append(arrays, items)
 	}
-	return items, nil
+	return arrays, nil
 }
+
+// entityShape is what an array item of an action must be: an instance of
+// one entity type, with only its properties.
+type entityShape struct {
+	odataType string
+	// typeOptional: @odata.type may be left out, and matches in any case.
+	// OData reads an untyped item as the parameter's declared type, and
+	// compares type names without regard to case. The configuration's
+	// assign is stricter than that (exact and required), as the emulator may be.
+	typeOptional bool
+	properties   []string // besides @odata.type and id
+}
+
+// body decodes a request body of the shape.
+func (shape entityShape) body(body []byte) (map[string]json.RawMessage, *graphError) {
+	return shape.entity(body, "The request body")
+}
+
+// entity decodes one item of the shape: an object of the type, with only
+// its properties, and an id (which Intune replaces with its own) that is
+// absent, null or a string.
+func (shape entityShape) entity(raw json.RawMessage, where string) (map[string]json.RawMessage, *graphError) {
+	props, err := decodeObject(raw)
+	if err != nil {
+		return nil, odataBadRequest("%s must be a JSON object: %v", where, err)
+	}
+	if _, typed := props[propODataType]; typed || !shape.typeOptional {
+		odataType, e := requiredString(props, propODataType, where)
+		if e != nil {
+			return nil, e
+		}
+		if odataType != shape.odataType && !(shape.typeOptional && strings.EqualFold(odataType, shape.odataType)) {
+			return nil, odataBadRequest("%s: the @odata.type '%s' is not valid here; expected '%s'.", where, odataType, shape.odataType)
+		}
+	}
+	if e := onlyProperties(props, shape.odataType, append([]string{propODataType, "id"}, shape.properties...)...); e != nil {
+		return nil, e
+	}
+	if e := optionalID(props, where); e != nil {
+		return nil, e
+	}
+	return props, nil
+}
+
+var (
+	groupAssignmentShape  = entityShape{odataType: groupAssignmentODataType, properties: []string{"targetGroupId"}}
+	targetAssignmentShape = entityShape{odataType: assignmentODataType, properties: []string{"target"}}
+)
 
 // parseGroupAssignment returns the targetGroupId of a
 // mobileAppProvisioningConfigGroupAssignment.
 func parseGroupAssignment(raw json.RawMessage, where string) (string, *graphError) {
-	props, e := entityObject(raw, where, groupAssignmentODataType)
+	props, e := groupAssignmentShape.entity(raw, where)
 	if e != nil {
-		return "", e
-	}
-	if e := onlyProperties(props, groupAssignmentODataType, propODataType, "id", "targetGroupId"); e != nil {
-		return "", e
-	}
-	if e := optionalID(props, where); e != nil {
 		return "", e
 	}
 	groupID, e := requiredString(props, "targetGroupId", where)
@@ -130,16 +196,16 @@ func parseGroupAssignment(raw json.RawMessage, where string) (string, *graphErro
 // parseTargetAssignment returns the target of an
 // iosLobAppProvisioningConfigurationAssignment.
 func parseTargetAssignment(raw json.RawMessage, where string) (Target, *graphError) {
-	props, e := entityObject(raw, where, assignmentODataType)
+	props, e := targetAssignmentShape.entity(raw, where)
 	if e != nil {
 		return Target{}, e
 	}
-	if e := onlyProperties(props, assignmentODataType, propODataType, "id", "target"); e != nil {
-		return Target{}, e
-	}
-	if e := optionalID(props, where); e != nil {
-		return Target{}, e
-	}
+	return requiredTarget(props, where)
+}
+
+// requiredTarget is the target property of an assignment, which Intune
+// requires (the metadata lets it be null).
+func requiredTarget(props map[string]json.RawMessage, where string) (Target, *graphError) {
 	rawTarget, ok := props["target"]
 	if !ok || isNull(rawTarget) {
 		return Target{}, odataBadRequest("%s: the property 'target' is required.", where)
@@ -147,6 +213,8 @@ func parseTargetAssignment(raw json.RawMessage, where string) (Target, *graphErr
 	return parseTarget(rawTarget, where+".target")
 }
 
+// parseTarget reads a target as OData does (a known derived type, only its
+// properties, each a string), then checks it as Intune does (checkTarget).
 func parseTarget(raw json.RawMessage, where string) (Target, *graphError) {
 	props, err := decodeObject(raw)
 	if err != nil {
@@ -170,63 +238,51 @@ func parseTarget(raw json.RawMessage, where string) (Target, *graphError) {
 	}
 
 	target := Target{ODataType: odataType, FilterType: "none"}
-	switch idProperty {
-	case propGroupID:
-		if target.GroupID, e = requiredString(props, propGroupID, where); e != nil {
+	strs := map[string]*string{propGroupID: &target.GroupID, propCollection: &target.CollectionID, propFilterType: &target.FilterType}
+	if idProperty != "" {
+		if *strs[idProperty], e = requiredString(props, idProperty, where); e != nil {
 			return Target{}, e
-		}
-		if !IsGUID(target.GroupID) {
-			return Target{}, intuneBadRequest("%s.groupId: '%s' is not a valid GUID.", where, target.GroupID)
-		}
-	case propCollection:
-		if target.CollectionID, e = requiredString(props, propCollection, where); e != nil {
-			return Target{}, e
-		}
-		if strings.TrimSpace(target.CollectionID) == "" {
-			return Target{}, intuneBadRequest("%s.collectionId must not be empty.", where)
 		}
 	}
-
 	if raw, ok := props[propFilterID]; ok && !isNull(raw) {
 		if target.FilterID, e = requiredString(props, propFilterID, where); e != nil {
 			return Target{}, e
-		}
-		if !IsGUID(target.FilterID) {
-			return Target{}, intuneBadRequest("%s.%s: '%s' is not a valid GUID.", where, propFilterID, target.FilterID)
 		}
 	}
 	if _, ok := props[propFilterType]; ok {
 		if target.FilterType, e = requiredString(props, propFilterType, where); e != nil {
 			return Target{}, e
 		}
-		if !slices.Contains(filterTypes, target.FilterType) {
-			return Target{}, odataBadRequest("%s: cannot convert the literal '%s' to the expected type 'microsoft.graph.deviceAndAppManagementAssignmentFilterType'.", where, target.FilterType)
+	}
+	return target, checkTarget(target, where)
+}
+
+// checkTarget checks the values of a target of a known type: its GUIDs,
+// its collection id, and that a filter id and a filter type go together.
+func checkTarget(target Target, where string) *graphError {
+	switch targetIDProperty[target.ODataType] {
+	case propGroupID:
+		if !IsGUID(target.GroupID) {
+			return intuneBadRequest("%s.groupId: '%s' is not a valid GUID.", where, target.GroupID)
 		}
+	case propCollection:
+		if strings.TrimSpace(target.CollectionID) == "" {
+			return intuneBadRequest("%s.collectionId must not be empty.", where)
+		}
+	}
+	if target.FilterID != "" && !IsGUID(target.FilterID) {
+		return intuneBadRequest("%s.%s: '%s' is not a valid GUID.", where, propFilterID, target.FilterID)
+	}
+	if !slices.Contains(filterTypes, target.FilterType) {
+		return odataBadRequest("%s: cannot convert the literal '%s' to the expected type 'microsoft.graph.deviceAndAppManagementAssignmentFilterType'.", where, target.FilterType)
 	}
 	switch {
 	case target.FilterID != "" && target.FilterType == "none":
-		return Target{}, intuneBadRequest("%s: an assignment filter id requires a filter type of include or exclude.", where)
+		return intuneBadRequest("%s: an assignment filter id requires a filter type of include or exclude.", where)
 	case target.FilterID == "" && target.FilterType != "none":
-		return Target{}, intuneBadRequest("%s: filter type '%s' requires an assignment filter id.", where, target.FilterType)
+		return intuneBadRequest("%s: filter type '%s' requires an assignment filter id.", where, target.FilterType)
 	}
-	return target, nil
-}
-
-// entityObject decodes an array item and requires its @odata.type to be
-// exactly wantType.
-func entityObject(raw json.RawMessage, where, wantType string) (map[string]json.RawMessage, *graphError) {
-	props, err := decodeObject(raw)
-	if err != nil {
-		return nil, odataBadRequest("%s must be a JSON object: %v", where, err)
-	}
-	odataType, e := requiredString(props, propODataType, where)
-	if e != nil {
-		return nil, e
-	}
-	if odataType != wantType {
-		return nil, odataBadRequest("%s: the @odata.type '%s' is not valid here; expected '%s'.", where, odataType, wantType)
-	}
-	return props, nil
+	return nil
 }
 
 // onlyProperties rejects any property the type does not define, with the

@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -22,9 +18,9 @@ import (
 // The configuration collection: create, list, and read, update and delete
 // by id, with the validation, paging and $select the provider relies on.
 
-// maxConfigurationBody bounds a create or update body; a provisioning
-// profile is tens of kilobytes, so this leaves room for large ones.
-const maxConfigurationBody = 4 << 20
+// maxEntityBody bounds a create or update body; a provisioning profile is
+// tens of kilobytes, so this leaves room for large ones.
+const maxEntityBody = 4 << 20
 
 // configurationSeq orders configurations by creation, the order lists use.
 var configurationSeq atomic.Int64
@@ -150,8 +146,17 @@ func (s *Server) serveConfiguration(w http.ResponseWriter, r *http.Request, id s
 	case http.MethodPatch:
 		s.updateConfiguration(w, r, id)
 	default:
-		s.deleteConfiguration(w, r, id)
+		deleteOne(s, w, r, s.configs, id)
 	}
+}
+
+// configurationSet is the configurations as OData's query options see them.
+var configurationSet = entitySet{
+	path:       configurationsPath,
+	context:    "deviceAppManagement/iosLobAppProvisioningConfigurations",
+	typeName:   strings.TrimPrefix(configurationODataType, "#"),
+	properties: configurationProperties,
+	navigation: []string{"assignments", "groupAssignments"},
 }
 
 // getConfiguration answers the entity, with its $select-ed properties and
@@ -161,7 +166,7 @@ func (s *Server) serveConfiguration(w http.ResponseWriter, r *http.Request, id s
 // OData's JSON format does for expanded navigation properties. Reads that lag
 // behind an assign lag here too.
 func (s *Server) getConfiguration(w http.ResponseWriter, r *http.Request, id string) {
-	selected, expand, e := s.parseReadOptions(r.URL.Query(), false)
+	selected, expand, e := s.parseReadOptions(r.URL.Query(), configurationSet)
 	if e != nil {
 		s.writeGraphError(w, r, e)
 		return
@@ -183,27 +188,12 @@ func (s *Server) getConfiguration(w http.ResponseWriter, r *http.Request, id str
 		return
 	}
 	if entity == nil {
-		whole.Context = s.url + "/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations/$entity"
+		whole.Context = configurationSet.contextURL(s.url) + "/$entity"
 		writeGraphJSON(w, http.StatusOK, whole)
 		return
 	}
-	entity["@odata.context"] = s.url + "/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations" + selectContext(selected) + "/$entity"
+	entity["@odata.context"] = configurationSet.contextURL(s.url) + selectContext(selected) + "/$entity"
 	writeGraphJSON(w, http.StatusOK, entity)
-}
-
-// parseReadOptions reads $select and $expand, refusing $expand when the read
-// behaviour says so.
-func (s *Server) parseReadOptions(query url.Values, list bool) (selected, expand []string, e *graphError) {
-	if selected, e = parseQueryOptions(query, list); e != nil {
-		return nil, nil, e
-	}
-	if expand, e = parseExpand(query.Get("$expand")); e != nil {
-		return nil, nil, e
-	}
-	if len(expand) > 0 && s.ReadBehaviour() == ReadsRefuseExpand {
-		return nil, nil, expandRefused()
-	}
-	return selected, expand, nil
 }
 
 // entityWithExpansions renders cfg with its selected properties and its
@@ -211,44 +201,14 @@ func (s *Server) parseReadOptions(query url.Values, list bool) (selected, expand
 func (s *Server) entityWithExpansions(cfg *configuration, selected, expand []string) map[string]any {
 	entity := selectProperties(cfg.entityJSON(), selected)
 	visible := cfg.visible(time.Now())
-	for _, lower := range expand {
-		x := expandable[lower]
-		context := fmt.Sprintf("%s/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations('%s')/%s", s.url, cfg.id, x.name)
-		base := fmt.Sprintf("%s%s/%s/%s", s.url, configurationsPath, cfg.id, x.name)
-		expandedCollection(entity, s.reads, x.name, context, base, x.items(visible), s.pageSize)
-	}
+	s.expand(entity, configurationSet, cfg.id, expand, func(name string) []any { return configurationCollections[name](visible) })
 	return entity
 }
 
-// expandable are the navigation properties $expand accepts on a
-// configuration, by lower-case name.
-var expandable = map[string]struct {
-	name  string
-	items func(*assignmentSet) []any
-}{
-	"assignments":      {"assignments", (*assignmentSet).assignmentsJSON},
-	"groupassignments": {"groupAssignments", (*assignmentSet).groupAssignmentsJSON},
-}
-
-// parseExpand reads $expand: a comma-separated list of navigation
-// properties. Nested options (assignments($select=id)) are a client feature
-// the provider does not use, so they are refused rather than ignored.
-func parseExpand(value string) ([]string, *graphError) {
-	if value == "" {
-		return nil, nil
-	}
-	var names []string
-	for _, item := range strings.Split(value, ",") {
-		item = strings.TrimSpace(item)
-		if strings.ContainsAny(item, "()") {
-			return nil, odataBadRequest("Query option '$expand' with nested query options ('%s') is not supported by graphfake.", item)
-		}
-		if _, ok := expandable[strings.ToLower(item)]; !ok {
-			return nil, odataBadRequest("Could not find a property named '%s' on type '%s'.", item, strings.TrimPrefix(configurationODataType, "#"))
-		}
-		names = append(names, strings.ToLower(item))
-	}
-	return names, nil
+// configurationCollections renders the collections of a configuration, by name.
+var configurationCollections = map[string]func(*assignmentSet) []any{
+	"assignments":      (*assignmentSet).assignmentsJSON,
+	"groupAssignments": (*assignmentSet).groupAssignmentsJSON,
 }
 
 // listConfigurations serves one page of the collection, in creation order,
@@ -257,14 +217,9 @@ func parseExpand(value string) ([]string, *graphError) {
 // that does not ask $expand=assignments answers no items at all.
 func (s *Server) listConfigurations(w http.ResponseWriter, r *http.Request) {
 	query := r.URL.Query()
-	selected, expand, e := s.parseReadOptions(query, true)
+	selected, expand, offset, e := s.parseListOptions(query, configurationSet)
 	if e != nil {
 		s.writeGraphError(w, r, e)
-		return
-	}
-	offset, err := decodeSkipToken(query.Get("$skiptoken"))
-	if err != nil {
-		s.writeGraphError(w, r, &graphError{status: http.StatusBadRequest, code: "BadRequest", message: "The $skiptoken value is invalid."})
 		return
 	}
 
@@ -273,40 +228,16 @@ func (s *Server) listConfigurations(w http.ResponseWriter, r *http.Request) {
 	if s.reads == ReadsListNeedsExpand && !slices.Contains(expand, segmentAssignments) {
 		all = nil
 	}
-	offset = min(offset, len(all))
-	end := min(offset+s.pageSize, len(all))
-	page := collectionPage{
-		Context: s.url + "/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations" + selectContext(selected),
-		Value:   []any{},
-	}
-	for _, cfg := range all[offset:end] {
-		page.Value = append(page.Value, s.entityWithExpansions(cfg, selected, expand))
-	}
+	page := pageOf(all, offset, s.pageSize, configurationSet.contextURL(s.url)+selectContext(selected),
+		func(cfg *configuration) any { return s.entityWithExpansions(cfg, selected, expand) },
+		nextWithQuery(s.url+configurationsPath, query, "$select", "$expand"))
 	s.mu.Unlock()
-
-	if end < len(all) {
-		next := url.Values{}
-		if len(selected) > 0 {
-			next.Set("$select", strings.Join(selected, ","))
-		}
-		if raw := query.Get("$expand"); raw != "" {
-			next.Set("$expand", raw)
-		}
-		next.Set("$skiptoken", encodeSkipToken(end))
-		page.NextLink = s.url + configurationsPath + "?" + next.Encode()
-	}
 	writeGraphJSON(w, http.StatusOK, page)
 }
 
 func (s *Server) createConfiguration(w http.ResponseWriter, r *http.Request) {
-	body, e := readJSONBody(w, r)
-	if e != nil {
-		s.writeGraphError(w, r, e)
-		return
-	}
-	in, e := parseConfigurationBody(body, true)
-	if e != nil {
-		s.writeGraphError(w, r, e)
+	in, ok := readBody(s, w, r, maxEntityBody, func(body []byte) (configurationInput, *graphError) { return parseConfigurationBody(body, true) })
+	if !ok {
 		return
 	}
 	now := time.Now().UTC()
@@ -325,66 +256,24 @@ func (s *Server) createConfiguration(w http.ResponseWriter, r *http.Request) {
 	entity := cfg.entityJSON()
 	s.mu.Unlock()
 
-	entity.Context = s.url + "/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations/$entity"
+	entity.Context = configurationSet.contextURL(s.url) + "/$entity"
 	w.Header().Set("Location", fmt.Sprintf("%s%s('%s')", s.url, configurationsPath, cfg.id))
 	writeGraphJSON(w, http.StatusCreated, entity)
 }
 
 func (s *Server) updateConfiguration(w http.ResponseWriter, r *http.Request, id string) {
-	body, e := readJSONBody(w, r)
-	if e != nil {
-		s.writeGraphError(w, r, e)
-		return
-	}
-	in, parseErr := parseConfigurationBody(body, false)
-
-	s.mu.Lock()
-	cfg, exists := s.configs[id]
 	var entity configurationJSON
-	if exists && parseErr == nil {
-		in.apply(cfg)
-		cfg.touch()
-		entity = cfg.entityJSON()
-	}
-	s.mu.Unlock()
-
-	s.answerWrite(w, r, exists, parseErr, func() {
-		// The beta update page answers 200 OK with the updated entity.
-		entity.Context = s.url + "/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations/$entity"
-		writeGraphJSON(w, http.StatusOK, entity)
-	})
-}
-
-func (s *Server) deleteConfiguration(w http.ResponseWriter, r *http.Request, id string) {
-	s.mu.Lock()
-	_, exists := s.configs[id]
-	delete(s.configs, id)
-	s.mu.Unlock()
-	if !exists {
-		s.writeNotFound(w, r)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// readJSONBody reads an application/json body of bounded size.
-func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, *graphError) {
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mediaType != "application/json" {
-		return nil, &graphError{status: http.StatusUnsupportedMediaType, code: "UnsupportedMediaType",
-			message: "The request body must be application/json."}
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxConfigurationBody))
-	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
-		return nil, &graphError{status: http.StatusRequestEntityTooLarge, code: "RequestEntityTooLarge",
-			message: fmt.Sprintf("The request body is larger than %d MiB.", maxConfigurationBody>>20)}
-	} else if err != nil {
-		return nil, odataBadRequest("The request body could not be read: %v", err)
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, odataBadRequest("Empty Payload. JSON content expected.")
-	}
-	return body, nil
+	writeOne(s, w, r, maxEntityBody, func(body []byte) (configurationInput, *graphError) { return parseConfigurationBody(body, false) },
+		entry(s.configs, id), func(cfg *configuration, in configurationInput) *graphError {
+			in.apply(cfg)
+			cfg.touch()
+			entity = cfg.entityJSON()
+			return nil
+		}, func() {
+			// The beta update page answers 200 OK with the updated entity.
+			entity.Context = configurationSet.contextURL(s.url) + "/$entity"
+			writeGraphJSON(w, http.StatusOK, entity)
+		})
 }
 
 // configurationInput is a validated create or update body; a nil field was
@@ -525,69 +414,4 @@ func optionalString(props map[string]json.RawMessage, name string, nullable bool
 		return nil, odataBadRequest("The property '%s' must be a string; got %s.", name, text.Truncate(string(raw), 40))
 	}
 	return &s, nil
-}
-
-// parseQueryOptions accepts the query options graphfake implements: $select
-// and $expand (see parseExpand) everywhere, $skiptoken on lists. Anything else starting with $ is refused
-// rather than ignored, so a client that starts relying on, say, $filter
-// fails here instead of passing against a server that silently did not filter.
-func parseQueryOptions(query url.Values, list bool) ([]string, *graphError) {
-	for name := range query {
-		if !strings.HasPrefix(name, "$") {
-			continue
-		}
-		switch strings.ToLower(name) {
-		case "$select":
-		case "$expand":
-		case "$skiptoken":
-			if list {
-				continue
-			}
-			fallthrough
-		default:
-			return nil, odataBadRequest("The query option '%s' is not supported by graphfake on this path.", name)
-		}
-	}
-	raw := query.Get("$select")
-	if raw == "" {
-		return nil, nil
-	}
-	var selected []string
-	for _, name := range strings.Split(raw, ",") {
-		name = strings.TrimSpace(name)
-		i := slices.IndexFunc(configurationProperties, func(p string) bool { return strings.EqualFold(p, name) })
-		if i < 0 {
-			return nil, odataBadRequest("Could not find a property named '%s' on type 'microsoft.graph.iosLobAppProvisioningConfiguration'.", name)
-		}
-		if !slices.Contains(selected, configurationProperties[i]) {
-			selected = append(selected, configurationProperties[i])
-		}
-	}
-	return selected, nil
-}
-
-// selectContext is the part of @odata.context that names selected properties.
-func selectContext(selected []string) string {
-	if len(selected) == 0 {
-		return ""
-	}
-	return "(" + strings.Join(selected, ",") + ")"
-}
-
-// selectProperties keeps only the selected properties (and the annotations)
-// of an entity; with no $select it is the whole entity.
-func selectProperties(e configurationJSON, selected []string) map[string]any {
-	b, _ := json.Marshal(e) // plain fields always marshal
-	var all map[string]any
-	_ = json.Unmarshal(b, &all)
-	if len(selected) == 0 {
-		return all
-	}
-	out := map[string]any{}
-	for k, v := range all {
-		if strings.HasPrefix(k, "@odata.") || slices.Contains(selected, k) {
-			out[k] = v
-		}
-	}
-	return out
 }

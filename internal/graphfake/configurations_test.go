@@ -144,7 +144,7 @@ func TestCreateConfigurationNeedsJSONAndBoundsTheBody(t *testing.T) {
 		t.Errorf("text/plain body: status %d, %+v; want 415", r.status, pe.Error)
 	}
 
-	huge := fmt.Sprintf(`{"displayName":"a","payloadFileName":"p.xml","payload":"%s"}`, strings.Repeat("QUJD", maxConfigurationBody/4+1))
+	huge := fmt.Sprintf(`{"displayName":"a","payloadFileName":"p.xml","payload":"%s"}`, strings.Repeat("QUJD", maxEntityBody/4+1))
 	r = graphCall(t, s, token, http.MethodPost, configurationsPath, huge)
 	if pe := parseGraphError(t, r); r.status != http.StatusRequestEntityTooLarge || pe.Error.Code != "RequestEntityTooLarge" {
 		t.Errorf("status %d, %+v", r.status, pe.Error)

@@ -1,7 +1,7 @@
 package graphfake
 
 import (
-	"encoding/base64"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -95,13 +95,16 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	switch segment {
 	case "":
 		s.serveConfiguration(w, r, id)
-	case segmentAssignments:
+	case segmentAssignments, segmentGroupAssignments:
 		if s.allowMethod(w, r, http.MethodGet) {
-			s.listCollection(w, r, id, "assignments", (*assignmentSet).assignmentsJSON)
-		}
-	case segmentGroupAssignments:
-		if s.allowMethod(w, r, http.MethodGet) {
-			s.listCollection(w, r, id, "groupAssignments", (*assignmentSet).groupAssignmentsJSON)
+			name := configurationSet.navigationNamed(segment)
+			s.listCollection(w, r, configurationSet, id, name, func() ([]any, bool) {
+				cfg, ok := s.configs[id]
+				if !ok {
+					return nil, false
+				}
+				return configurationCollections[name](cfg.visible(time.Now())), true
+			})
 		}
 	case segmentAssign, segmentAssignQualified:
 		if s.allowMethod(w, r, http.MethodPost) {
@@ -142,116 +145,106 @@ func (s *Server) allowMethod(w http.ResponseWriter, r *http.Request, methods ...
 	return false
 }
 
-// collectionPage is one page of a collection read.
-type collectionPage struct {
-	Context  string `json:"@odata.context"`
-	Value    []any  `json:"value"`
-	NextLink string `json:"@odata.nextLink,omitempty"`
-}
-
-// listCollection serves one page of a configuration's collection. The
-// $skiptoken is an opaque offset; nextLink is absolute so clients can follow
-// it verbatim.
-func (s *Server) listCollection(w http.ResponseWriter, r *http.Request, id, name string, items func(*assignmentSet) []any) {
-	offset, err := decodeSkipToken(r.URL.Query().Get("$skiptoken"))
-	if err != nil {
-		s.writeGraphError(w, r, &graphError{status: http.StatusBadRequest, code: "BadRequest",
-			message: "The $skiptoken value is invalid."})
-		return
-	}
-
-	s.mu.Lock()
-	cfg, ok := s.configs[id]
-	var all []any
-	if ok {
-		all = items(cfg.visible(time.Now()))
-	}
-	pageSize := s.pageSize
-	s.mu.Unlock()
-
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	offset = min(offset, len(all))
-	end := min(offset+pageSize, len(all))
-	page := collectionPage{
-		Context: fmt.Sprintf("%s/beta/$metadata#deviceAppManagement/iosLobAppProvisioningConfigurations('%s')/%s", s.url, id, name),
-		Value:   append([]any{}, all[offset:end]...), // never null
-	}
-	if end < len(all) {
-		page.NextLink = fmt.Sprintf("%s%s/%s/%s?$skiptoken=%s", s.url, configurationsPath, id, name, encodeSkipToken(end))
-	}
-	writeGraphJSON(w, http.StatusOK, page)
-}
-
-func encodeSkipToken(offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("offset:" + strconv.Itoa(offset)))
-}
-
-func decodeSkipToken(token string) (int, error) {
-	if token == "" {
-		return 0, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return 0, err
-	}
-	n, ok := strings.CutPrefix(string(raw), "offset:")
-	if !ok {
-		return 0, fmt.Errorf("malformed skiptoken")
-	}
-	offset, err := strconv.Atoi(n)
-	if err != nil || offset < 0 {
-		return 0, fmt.Errorf("malformed skiptoken")
-	}
-	return offset, nil
-}
-
-// assign replaces both collections. The body is validated in full before
-// anything changes, so a rejected request leaves the state as it was.
+// assign replaces both collections.
 func (s *Server) assign(w http.ResponseWriter, r *http.Request, id string) {
+	writeOne(s, w, r, maxRequestBody, parseAssignBody, entry(s.configs, id), func(cfg *configuration, req assignRequest) *graphError {
+		cfg.assign(req.groupIDs, req.targets, time.Now(), s.readLagOf(r))
+		return nil
+	}, func() { w.WriteHeader(http.StatusNoContent) })
+}
+
+// readLagOf is how long reads lag behind the write r makes: the fault's
+// ReadLag if one applies to r, else the server's; s.mu must be held.
+func (s *Server) readLagOf(r *http.Request) time.Duration {
+	if d, ok := r.Context().Value(readLagKey{}).(time.Duration); ok {
+		return d
+	}
+	return s.readLag
+}
+
+// readJSONBody reads an application/json body of at most limit bytes.
+func readJSONBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *graphError) {
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mediaType != "application/json" {
-		s.writeGraphError(w, r, &graphError{status: http.StatusUnsupportedMediaType, code: "UnsupportedMediaType",
-			message: "The request body must be application/json."})
-		return
+		return nil, &graphError{status: http.StatusUnsupportedMediaType, code: "UnsupportedMediaType",
+			message: "The request body must be application/json."}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
-		s.writeGraphError(w, r, &graphError{status: http.StatusRequestEntityTooLarge, code: "RequestEntityTooLarge",
-			message: "The request body is too large."})
-		return
+		return nil, &graphError{status: http.StatusRequestEntityTooLarge, code: "RequestEntityTooLarge",
+			message: fmt.Sprintf("The request body is larger than %d MiB.", limit>>20)}
 	} else if err != nil {
-		s.writeGraphError(w, r, odataBadRequest("The request body could not be read: %v", err))
-		return
+		return nil, odataBadRequest("The request body could not be read: %v", err)
 	}
-	assignments, parseErr := parseAssignBody(body)
-
-	s.mu.Lock()
-	cfg, exists := s.configs[id]
-	if exists && parseErr == nil {
-		lag := s.readLag
-		if d, ok := r.Context().Value(readLagKey{}).(time.Duration); ok {
-			lag = d
-		}
-		cfg.assign(assignments.groupIDs, assignments.targets, time.Now(), lag)
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, odataBadRequest("Empty Payload. JSON content expected.")
 	}
-	s.mu.Unlock()
-
-	s.answerWrite(w, r, exists, parseErr, func() { w.WriteHeader(http.StatusNoContent) })
+	return body, nil
 }
 
-// answerWrite answers a write to one configuration: 404 when it does not
-// exist, the body's error when the body was refused, else success.
-func (s *Server) answerWrite(w http.ResponseWriter, r *http.Request, exists bool, bodyErr *graphError, success func()) {
+// readBody reads a JSON body of at most limit bytes and parses it; when
+// either fails it answers the error, and ok is false.
+func readBody[T any](s *Server, w http.ResponseWriter, r *http.Request, limit int64, parse func([]byte) (T, *graphError)) (in T, ok bool) {
+	body, e := readJSONBody(w, r, limit)
+	if e == nil {
+		in, e = parse(body)
+	}
+	if e != nil {
+		s.writeGraphError(w, r, e)
+	}
+	return in, e == nil
+}
+
+// writeOne serves a write to one entity, validated in full before anything
+// changes, so that a refused request leaves the state as it was: the body
+// is read (at most limit bytes) and parsed; then, with s.mu held, lookup
+// finds the entity and, if the body was accepted, apply changes it or
+// refuses (Intune's checks of what it holds). The answer is 404 when the
+// entity does not exist, else the body's or apply's error, else done's.
+func writeOne[E, T any](s *Server, w http.ResponseWriter, r *http.Request, limit int64, parse func([]byte) (T, *graphError),
+	lookup func() (E, bool), apply func(E, T) *graphError, done func()) {
+	body, e := readJSONBody(w, r, limit)
+	if e != nil {
+		s.writeGraphError(w, r, e)
+		return
+	}
+	in, refused := parse(body)
+	s.mu.Lock()
+	entity, exists := lookup()
+	if exists && refused == nil {
+		refused = apply(entity, in)
+	}
+	s.mu.Unlock()
 	switch {
 	case !exists:
 		s.writeNotFound(w, r)
-	case bodyErr != nil:
-		s.writeGraphError(w, r, bodyErr)
+	case refused != nil:
+		s.writeGraphError(w, r, refused)
 	default:
-		success()
+		done()
+	}
+}
+
+// deleteOne serves the DELETE of entity id of m, one of the server's maps:
+// 204, or 404 when it does not exist.
+func deleteOne[E any](s *Server, w http.ResponseWriter, r *http.Request, m map[string]E, id string) {
+	s.mu.Lock()
+	_, exists := m[id]
+	delete(m, id)
+	s.mu.Unlock()
+	if !exists {
+		s.writeNotFound(w, r)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// entry looks id up in m, one of the server's maps; s.mu must be held when
+// it is called.
+func entry[E any](m map[string]E, id string) func() (E, bool) {
+	return func() (E, bool) {
+		e, ok := m[id]
+		return e, ok
 	}
 }
 

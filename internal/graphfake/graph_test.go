@@ -10,13 +10,6 @@ import (
 	"time"
 )
 
-const (
-	groupTargetType      = "#microsoft.graph.groupAssignmentTarget"
-	exclusionTargetType  = "#microsoft.graph.exclusionGroupAssignmentTarget"
-	allDevicesTargetType = "#microsoft.graph.allDevicesAssignmentTarget"
-	collectionTargetType = "#microsoft.graph.configurationManagerCollectionAssignmentTarget"
-)
-
 func TestGraphRequiresValidBearerToken(t *testing.T) {
 	s := startServer(t, Options{})
 	token := requestToken(t, s)

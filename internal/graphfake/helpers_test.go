@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -161,3 +162,21 @@ func parseGraphError(t *testing.T, r response) graphErrorBody {
 func configPath(id string) string {
 	return "/beta/deviceAppManagement/iosLobAppProvisioningConfigurations/" + id
 }
+
+// show is v as JSON, to compare and print values that hold pointers.
+func show(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// keysOf is the names of an object's members, sorted, joined by commas.
+func keysOf(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, ",")
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -118,8 +118,9 @@ func nextLink(t *testing.T, r response) string {
 
 // Every answer of the app routes reachable without Storage conforms to the
 // metadata too: the app (created, read, updated, listed and paged, seeded
-// and published), content versions and their list, and files pending,
-// failed and committed (a portal upload). The answers that need Storage
+// and published, with $select and $expand), content versions and their
+// list, files pending, failed and committed (a portal upload), and the
+// app's assignments. The answers that need Storage
 // (a file with its SAS, committing, committed by the API) are checked in
 // TestContentUploadAgainstAzurite.
 func TestAppAnswersConformToTheMetadata(t *testing.T) {
@@ -165,7 +166,29 @@ func TestAppAnswersConformToTheMetadata(t *testing.T) {
 	call(http.MethodGet, contentPath(id)+"/1/files/"+file, "", "mobileAppContentFile", false) // failed: no Storage
 	call(http.MethodGet, contentPath(id)+"/1/files", "", "mobileAppContentFile", true)
 	call(http.MethodGet, contentPath(seeded)+"/1/files", "", "mobileAppContentFile", true) // committed
-	if checked < 12 {
+
+	// Its assignments: every target type, settings null, partly and wholly
+	// set, paged; the app read with $select and with them expanded.
+	assignBody := appAssignBody(
+		appAssignment(IntentRequired, groupTarget(groupTargetType, groupA), "null"),
+		appAssignment(IntentAvailable, `{"@odata.type":"`+allLicensedUsersTargetType+`","deviceAndAppManagementAssignmentFilterId":"`+filterF+`","deviceAndAppManagementAssignmentFilterType":"exclude"}`, iosSettings),
+		appAssignment(IntentUninstall, groupTarget(exclusionTargetType, groupB), `{"@odata.type":"#microsoft.graph.iosLobAppAssignmentSettings"}`),
+		appAssignment(IntentRequired, `{"@odata.type":"`+allDevicesTargetType+`"}`, `{"@odata.type":"#microsoft.graph.iosLobAppAssignmentSettings","vpnConfigurationId":"`+filterF+`","uninstallOnDeviceRemoval":true,"isRemovable":false,"preventManagedAppBackup":false}`),
+		appAssignment(IntentAvailableWithoutEnrollment, `{"@odata.type":"`+collectionTargetType+`","collectionId":"SMS00001"}`, "null"),
+	)
+	if r := graphCall(t, s, token, http.MethodPost, appPath(seeded)+"/assign", assignBody); r.status != http.StatusNoContent {
+		t.Fatalf("assign: %d %s", r.status, r.body)
+	}
+	for next := appPath(seeded) + "/assignments"; next != ""; {
+		next = strings.TrimPrefix(nextLinkOf(call(http.MethodGet, next, "", "mobileAppAssignment", true)), s.URL())
+	}
+	call(http.MethodGet, appPath(seeded)+"?$select=id,publishingState", "", "iosLobApp", false)
+	call(http.MethodGet, appPath(seeded)+"?$select=microsoft.graph.iosLobApp/bundleId,isAssigned", "", "iosLobApp", false)
+	call(http.MethodGet, appPath(seeded)+"?$expand=assignments", "", "iosLobApp", false)
+	for next := mobileAppsPath + "?$select=id,displayName,publishingState"; next != ""; {
+		next = strings.TrimPrefix(nextLinkOf(call(http.MethodGet, next, "", "iosLobApp", true)), s.URL())
+	}
+	if checked < 23 {
 		t.Errorf("only %d answers checked", checked)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -23,10 +22,9 @@ import (
 // appcontent.go, Storage and the commit check in storage.go and commit.go.
 
 const (
-	mobileAppsPath       = "/beta/deviceAppManagement/mobileApps"
-	iosLobAppODataType   = "#microsoft.graph.iosLobApp"
-	iosLobAppCast        = "microsoft.graph.iosLobApp"
-	mobileAppsContextURL = "/beta/$metadata#deviceAppManagement/mobileApps"
+	mobileAppsPath     = "/beta/deviceAppManagement/mobileApps"
+	iosLobAppODataType = "#microsoft.graph.iosLobApp"
+	iosLobAppCast      = "microsoft.graph.iosLobApp"
 )
 
 // Publishing states (enum mobileAppPublishingState).
@@ -90,6 +88,9 @@ type iosLobApp struct {
 	contentVersions []*contentVersion
 	faults          AppFaults
 	commitFailure   string // why the last commit of one of its files failed
+
+	assignments     []AppAssignment // appassignments.go
+	assignmentReads laggingReads[[]AppAssignment]
 }
 
 func (a *iosLobApp) str(name string) string {
@@ -168,7 +169,7 @@ func (a *iosLobApp) entityJSON() map[string]any {
 		"createdDateTime":                    a.created,
 		"lastModifiedDateTime":               a.lastModified,
 		"isFeatured":                         a.isFeatured,
-		"isAssigned":                         false,
+		"isAssigned":                         len(a.visibleAssignments(time.Now())) > 0,
 		"dependentAppCount":                  0,
 		"supersededAppCount":                 0,
 		"supersedingAppCount":                0,
@@ -250,9 +251,23 @@ func (s *Server) serveMobileApps(w http.ResponseWriter, r *http.Request, segs mo
 		case http.MethodPatch:
 			s.updateApp(w, r, id)
 		default:
-			s.deleteApp(w, r, id)
+			deleteOne(s, w, r, s.mobileApps, id)
 		}
 		return
+	}
+	if len(segs) == 2 {
+		switch strings.ToLower(segs[1]) {
+		case segmentAssignments:
+			if s.allowMethod(w, r, http.MethodGet) {
+				s.listAppAssignments(w, r, id)
+			}
+			return
+		case segmentAssign, segmentAssignQualified:
+			if s.allowMethod(w, r, http.MethodPost) {
+				s.assignApp(w, r, id)
+			}
+			return
+		}
 	}
 	// contentVersions is declared on mobileLobApp, not on the collection's
 	// type mobileApp, so OData only resolves it after a type-cast segment:
@@ -267,62 +282,83 @@ func (s *Server) serveMobileApps(w http.ResponseWriter, r *http.Request, segs mo
 	s.serveAppContent(w, r, id, segs[2:])
 }
 
-// listApps serves one page of the collection in creation order. The only
-// $filter accepted is the one the docs give for listing iOS LOB apps
-// ("List iosLobApps": isof('microsoft.graph.iosLobApp')); the emulator
-// holds no other kind of app, so it matches every app.
+// The structural properties of mobileApp (with entity's id), and of its
+// derived types mobileLobApp and iosLobApp with those they inherit.
+var (
+	mobileAppProperties = []string{"id", "displayName", "description", "publisher", "largeIcon", "createdDateTime",
+		"lastModifiedDateTime", "isFeatured", "privacyInformationUrl", "informationUrl", "owner", "developer", "notes",
+		"uploadState", "publishingState", "isAssigned", "roleScopeTagIds", "dependentAppCount", "supersedingAppCount",
+		"supersededAppCount"}
+	mobileLobAppProperties = append(slices.Clone(mobileAppProperties), "committedContentVersion", "fileName", "size")
+	iosLobAppProperties    = append(slices.Clone(mobileLobAppProperties), "bundleId", "applicableDeviceType",
+		"minimumSupportedOperatingSystem", "expirationDateTime", "versionNumber", "buildNumber", "appleDeviceAppDeliveryProtocolType")
+)
+
+// mobileAppSet is the apps as OData's query options see them: the
+// declared type is the abstract mobileApp, whose own properties $select
+// names plainly, and iosLobApp's (or mobileLobApp's) behind their cast.
+var mobileAppSet = entitySet{
+	path:       mobileAppsPath,
+	context:    "deviceAppManagement/mobileApps",
+	typeName:   "microsoft.graph.mobileApp",
+	properties: mobileAppProperties,
+	casts:      map[string][]string{"microsoft.graph.mobileLobApp": mobileLobAppProperties, iosLobAppCast: iosLobAppProperties},
+	navigation: []string{"assignments"},
+}
+
+// listApps serves one page of the collection in creation order, with the
+// $select-ed properties. The only $filter accepted is the one the docs give
+// for listing iOS LOB apps ("List iosLobApps": isof('microsoft.graph.iosLobApp'));
+// the emulator holds no other kind of app, so it matches every app. $expand
+// is refused: the metadata's description of mobileApp says listing apps
+// with $expand=assignments is deprecated, and to expand on each app instead.
 func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
 	query := r.URL.Query()
 	for name := range query {
 		switch strings.ToLower(name) {
 		case "$filter":
-			if !isofIOSLobApp.MatchString(query.Get(name)) {
-				s.writeGraphError(w, r, odataBadRequest("The $filter '%s' is not supported by graphfake on this path; it accepts isof('microsoft.graph.iosLobApp').", text.Truncate(query.Get(name), 80)))
+			if f := query.Get(name); !isofIOSLobApp.MatchString(f) {
+				s.writeGraphError(w, r, odataBadRequest("The $filter '%s' is not supported by graphfake on this path; it accepts isof('microsoft.graph.iosLobApp').", text.Truncate(f, 80)))
 				return
 			}
-		case "$skiptoken":
-		default:
-			if strings.HasPrefix(name, "$") {
-				s.writeGraphError(w, r, odataBadRequest("The query option '%s' is not supported by graphfake on this path.", name))
-				return
-			}
+		case "$expand":
+			s.writeGraphError(w, r, odataBadRequest("Listing mobile apps with $expand is deprecated (the metadata's description of mobileApp); expand on each app instead."))
+			return
 		}
 	}
-	offset, err := decodeSkipToken(query.Get("$skiptoken"))
-	if err != nil {
-		s.writeGraphError(w, r, &graphError{status: http.StatusBadRequest, code: "BadRequest", message: "The $skiptoken value is invalid."})
+	selected, _, offset, e := s.parseListOptions(query, mobileAppSet, "$filter")
+	if e != nil {
+		s.writeGraphError(w, r, e)
 		return
 	}
 
 	s.mu.Lock()
+	page := pageOf(s.sortedApps(), offset, s.pageSize, mobileAppSet.contextURL(s.url)+selectContext(selected),
+		func(a *iosLobApp) any { return selectProperties(a.entityJSON(), selected) },
+		nextWithQuery(s.url+mobileAppsPath, query, "$filter", "$select"))
+	s.mu.Unlock()
+	writeGraphJSON(w, http.StatusOK, page)
+}
+
+// sortedApps is every app in creation order; s.mu must be held.
+func (s *Server) sortedApps() []*iosLobApp {
 	all := make([]*iosLobApp, 0, len(s.mobileApps))
 	for _, a := range s.mobileApps {
 		all = append(all, a)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
-	offset = min(offset, len(all))
-	end := min(offset+s.pageSize, len(all))
-	page := collectionPage{Context: s.url + mobileAppsContextURL, Value: []any{}}
-	for _, a := range all[offset:end] {
-		page.Value = append(page.Value, a.entityJSON())
-	}
-	s.mu.Unlock()
-
-	if end < len(all) {
-		next := url.Values{}
-		if f := query.Get("$filter"); f != "" {
-			next.Set("$filter", f)
-		}
-		next.Set("$skiptoken", encodeSkipToken(end))
-		page.NextLink = s.url + mobileAppsPath + "?" + next.Encode()
-	}
-	writeGraphJSON(w, http.StatusOK, page)
+	return all
 }
 
 var isofIOSLobApp = regexp.MustCompile(`(?i)^\s*isof\(\s*'microsoft\.graph\.iosLobApp'\s*\)\s*$`)
 
+// getApp answers the app, with its $select-ed properties (and its
+// @odata.type, as OData names the type of an instance of a derived type)
+// and, under the server's read behaviour, its $expand-ed assignments. Each
+// read moves a processing app towards published.
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request, id string) {
-	if e := noQueryOptions(r); e != nil {
+	selected, expand, e := s.parseReadOptions(r.URL.Query(), mobileAppSet)
+	if e != nil {
 		s.writeGraphError(w, r, e)
 		return
 	}
@@ -331,14 +367,16 @@ func (s *Server) getApp(w http.ResponseWriter, r *http.Request, id string) {
 	var entity map[string]any
 	if ok {
 		a.read()
-		entity = a.entityJSON()
+		entity = selectProperties(a.entityJSON(), selected)
+		visible := a.visibleAssignments(time.Now())
+		s.expand(entity, mobileAppSet, id, expand, func(string) []any { return appAssignmentsJSON(visible) })
 	}
 	s.mu.Unlock()
 	if !ok {
 		s.writeNotFound(w, r)
 		return
 	}
-	entity["@odata.context"] = s.url + mobileAppsContextURL + "/$entity"
+	entity["@odata.context"] = mobileAppSet.contextURL(s.url) + selectContext(selected) + "/$entity"
 	writeGraphJSON(w, http.StatusOK, entity)
 }
 
@@ -354,26 +392,8 @@ func noQueryOptions(r *http.Request) *graphError {
 }
 
 func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
-	body, e := readJSONBody(w, r)
-	if e != nil {
-		s.writeGraphError(w, r, e)
-		return
-	}
-	in, e := parseAppBody(body)
-	if e != nil {
-		s.writeGraphError(w, r, e)
-		return
-	}
-	switch {
-	case in.strs["displayName"] == nil || strings.TrimSpace(*in.strs["displayName"]) == "":
-		s.writeGraphError(w, r, intuneBadRequest("displayName is required and must not be empty."))
-		return
-	case in.strs["bundleId"] == nil || *in.strs["bundleId"] == "":
-		// Undocumented; every client sends it, and content is checked against it.
-		s.writeGraphError(w, r, intuneBadRequest("bundleId is required for an iosLobApp."))
-		return
-	case in.strs["committedContentVersion"] != nil && *in.strs["committedContentVersion"] != "":
-		s.writeGraphError(w, r, intuneBadRequest("committedContentVersion '%s' does not exist: the app has no content yet.", *in.strs["committedContentVersion"]))
+	in, ok := readBody(s, w, r, maxEntityBody, parseAppCreateBody)
+	if !ok {
 		return
 	}
 	now := time.Now().UTC()
@@ -394,26 +414,34 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 	entity := a.entityJSON()
 	s.mu.Unlock()
 
-	entity["@odata.context"] = s.url + mobileAppsContextURL + "/$entity"
+	entity["@odata.context"] = mobileAppSet.contextURL(s.url) + "/$entity"
 	w.Header().Set("Location", fmt.Sprintf("%s%s('%s')", s.url, mobileAppsPath, a.id))
 	writeGraphJSON(w, http.StatusCreated, entity)
 }
 
-func (s *Server) updateApp(w http.ResponseWriter, r *http.Request, id string) {
-	body, e := readJSONBody(w, r)
-	if e != nil {
-		s.writeGraphError(w, r, e)
-		return
+// parseAppCreateBody is parseAppBody and what Intune requires of a new app.
+func parseAppCreateBody(body []byte) (appInput, *graphError) {
+	in, e := parseAppBody(body)
+	switch {
+	case e != nil:
+		return in, e
+	case in.strs["displayName"] == nil || strings.TrimSpace(*in.strs["displayName"]) == "":
+		return in, intuneBadRequest("displayName is required and must not be empty.")
+	case in.strs["bundleId"] == nil || *in.strs["bundleId"] == "":
+		// Undocumented; every client sends it, and content is checked against it.
+		return in, intuneBadRequest("bundleId is required for an iosLobApp.")
+	case in.strs["committedContentVersion"] != nil && *in.strs["committedContentVersion"] != "":
+		return in, intuneBadRequest("committedContentVersion '%s' does not exist: the app has no content yet.", *in.strs["committedContentVersion"])
 	}
-	in, parseErr := parseAppBody(body)
+	return in, nil
+}
 
-	s.mu.Lock()
-	a, exists := s.mobileApps[id]
+func (s *Server) updateApp(w http.ResponseWriter, r *http.Request, id string) {
 	var entity map[string]any
-	if exists && parseErr == nil {
-		parseErr = s.checkAppUpdate(a, in)
-	}
-	if exists && parseErr == nil {
+	writeOne(s, w, r, maxEntityBody, parseAppBody, entry(s.mobileApps, id), func(a *iosLobApp, in appInput) *graphError {
+		if e := s.checkAppUpdate(a, in); e != nil {
+			return e
+		}
 		moved := in.strs["committedContentVersion"] != nil
 		in.apply(a)
 		if moved {
@@ -424,12 +452,10 @@ func (s *Server) updateApp(w http.ResponseWriter, r *http.Request, id string) {
 		}
 		a.touch()
 		entity = a.entityJSON()
-	}
-	s.mu.Unlock()
-
-	s.answerWrite(w, r, exists, parseErr, func() {
+		return nil
+	}, func() {
 		// The beta update page answers 200 OK with the updated entity.
-		entity["@odata.context"] = s.url + mobileAppsContextURL + "/$entity"
+		entity["@odata.context"] = mobileAppSet.contextURL(s.url) + "/$entity"
 		writeGraphJSON(w, http.StatusOK, entity)
 	})
 }
@@ -467,18 +493,6 @@ func (s *Server) checkAppUpdate(a *iosLobApp, in appInput) *graphError {
 		return intuneBadRequest("appleDeviceAppDeliveryProtocolType declarativeDeviceManagement can no longer be modified.")
 	}
 	return nil
-}
-
-func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request, id string) {
-	s.mu.Lock()
-	_, exists := s.mobileApps[id]
-	delete(s.mobileApps, id)
-	s.mu.Unlock()
-	if !exists {
-		s.writeNotFound(w, r)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // appInput is a validated create or update body; absent properties are

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -238,4 +239,20 @@ func fileEntryBody(size, sizeEncrypted int64) string {
 	b, _ := json.Marshal(map[string]any{"@odata.type": "#microsoft.graph.mobileAppContentFile", "name": "Sales.ipa",
 		"size": size, "sizeEncrypted": sizeEncrypted, "manifest": manifest, "isDependency": false})
 	return string(b)
+}
+
+// $select knows every property an app is answered with, each under the
+// type that declares it (mobileApp's plainly, the rest behind their cast).
+func TestAppSelectKnowsEveryProperty(t *testing.T) {
+	a := &iosLobApp{strs: map[string]*string{}}
+	var answered []string
+	for k := range a.entityJSON() {
+		if k != "@odata.type" {
+			answered = append(answered, k)
+		}
+	}
+	slices.Sort(answered)
+	if known := slices.Sorted(slices.Values(iosLobAppProperties)); !slices.Equal(known, answered) {
+		t.Errorf("$select knows %v, an app answers %v", known, answered)
+	}
 }

@@ -1,5 +1,6 @@
 // Package graphfake is an in-memory emulator of the slice of Microsoft Graph
-// (beta, Intune iOS LOB app provisioning configurations) and of the Entra ID
+// (beta: Intune's iOS LOB app provisioning configurations, and iOS LOB apps
+// with their content and assignments) and of the Entra ID
 // token service that the provider talks to, together with the identity
 // endpoints the provider's authentication methods use: the GitHub Actions
 // and Azure DevOps OIDC token endpoints, an App Service style managed
@@ -44,8 +45,8 @@ type Options struct {
 	Addr          string        // listen address; "" means "127.0.0.1:0"
 	TokenLifetime time.Duration // default 1h
 
-	// ReadLag makes reads of a configuration's assignments show the
-	// previous set for this long after every assign (SetReadLag changes it).
+	// ReadLag makes reads of a configuration's or an app's assignments show
+	// the previous set for this long after every assign (SetReadLag changes it).
 	ReadLag time.Duration
 	// WriteLimit, if set, throttles writes like Intune (see SetWriteLimit).
 	WriteLimit *WriteLimit

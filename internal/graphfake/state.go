@@ -32,10 +32,7 @@ type configuration struct {
 	lastModified    time.Time
 	version         int
 	assignmentSet
-
-	// While reads lag behind an assign, they show lagged until visibleAt.
-	lagged    *assignmentSet
-	visibleAt time.Time
+	reads laggingReads[assignmentSet]
 }
 
 // assignmentSet is both assignment collections of a configuration.
@@ -119,7 +116,7 @@ func (s *Server) SetAssignments(id string, groupIDs []string, targets []Target) 
 		return fmt.Errorf("graphfake: configuration %q does not exist", id)
 	}
 	cfg.replaceAssignments(groupIDs, targets)
-	cfg.lagged = nil // an edit in the portal is visible at once
+	cfg.reads.catchUp() // an edit in the portal is visible at once
 	return nil
 }
 
@@ -144,30 +141,51 @@ func (s *Server) Assignments(id string) (groupIDs []string, targets []Target, ok
 	return groupIDs, targets, true
 }
 
-// assign replaces the collections at now. With a lag, reads keep showing
-// what they showed before the assign until now+lag; a second assign inside
-// that time extends the lag and reads still show the older set.
+// assign replaces the collections at now; reads lag by lag (laggingReads).
 func (c *configuration) assign(groupIDs []string, targets []Target, now time.Time, lag time.Duration) {
-	if lag > 0 {
-		if c.lagged == nil || !now.Before(c.visibleAt) {
-			before := c.assignmentSet
-			c.lagged = &before
-		}
-		c.visibleAt = now.Add(lag)
-	} else {
-		c.lagged = nil
-	}
+	c.reads.written(c.assignmentSet, now, lag)
 	c.replaceAssignments(groupIDs, targets)
 }
 
 // visible is what a read at now shows.
 func (c *configuration) visible(now time.Time) *assignmentSet {
-	if c.lagged != nil && now.Before(c.visibleAt) {
-		return c.lagged
-	}
-	c.lagged = nil
-	return &c.assignmentSet
+	return c.reads.visible(&c.assignmentSet, now)
 }
+
+// laggingReads makes the reads of a value that assign replaces lag behind
+// it, as Intune's do ("Reads can lag behind a successful assign",
+// DESIGN.md). With a lag, reads keep showing what they showed before a
+// write until now+lag; a second write inside that time extends the lag and
+// reads still show the older value. Writers must replace what the value
+// holds (new slices), so that the snapshot stays intact.
+type laggingReads[T any] struct {
+	lagged    *T // nil when reads show the current value
+	visibleAt time.Time
+}
+
+// written records a write at now of a value that was before.
+func (l *laggingReads[T]) written(before T, now time.Time, lag time.Duration) {
+	if lag <= 0 {
+		l.catchUp()
+		return
+	}
+	if l.lagged == nil || !now.Before(l.visibleAt) {
+		l.lagged = &before
+	}
+	l.visibleAt = now.Add(lag)
+}
+
+// visible is what a read at now shows of current.
+func (l *laggingReads[T]) visible(current *T, now time.Time) *T {
+	if l.lagged != nil && now.Before(l.visibleAt) {
+		return l.lagged
+	}
+	l.lagged = nil
+	return current
+}
+
+// catchUp makes reads show the current value at once.
+func (l *laggingReads[T]) catchUp() { l.lagged = nil }
 
 // replaceAssignments implements assign's replace semantics. Every entry gets
 // a new id, as Intune assigns its own. The slices are new, so a lagged
@@ -253,16 +271,16 @@ type groupAssignmentJSON struct {
 func (c *assignmentSet) assignmentsJSON() []any {
 	out := make([]any, 0, len(c.assignments))
 	for _, a := range c.assignments {
-		t := targetJSON{
-			ODataType:    a.target.ODataType,
-			FilterType:   a.target.FilterType,
-			GroupID:      a.target.GroupID,
-			CollectionID: a.target.CollectionID,
-		}
-		if a.target.FilterID != "" {
-			t.FilterID = &a.target.FilterID
-		}
-		out = append(out, assignmentJSON{ODataType: assignmentODataType, ID: a.id, Target: t})
+		out = append(out, assignmentJSON{ODataType: assignmentODataType, ID: a.id, Target: a.target.json()})
+	}
+	return out
+}
+
+// json renders the target as Graph does.
+func (t Target) json() targetJSON {
+	out := targetJSON{ODataType: t.ODataType, FilterType: t.FilterType, GroupID: t.GroupID, CollectionID: t.CollectionID}
+	if t.FilterID != "" {
+		out.FilterID = &t.FilterID
 	}
 	return out
 }
