@@ -2,6 +2,7 @@ package provider
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,9 @@ import (
 
 // checkFailed is the summary of a check block's warning.
 const checkFailed = "Check block assertion failed"
+
+// terraformBlockRE is the terraform block an example opens with.
+var terraformBlockRE = regexp.MustCompile(`(?s)^terraform \{\n.*?\n\}\n`)
 
 // The guides' examples, planned with profiles made here, each as its guide
 // says it behaves. TestAccExamples_apply applies the in-house app guide's.
@@ -135,7 +139,15 @@ func testInHouseAppGuideCheck(t *testing.T, dir string) {
 // the state says; destroy leaves nothing behind.
 func testInHouseAppGuideApply(t *testing.T, dir string) {
 	needsStorage(t)
-	work, _ := exampleWorkDir(t, dir, "")
+	work, config := exampleWorkDir(t, dir, "")
+	// terraform-plugin-testing serves the provider under its own address,
+	// not the source the example's terraform block names: the block goes,
+	// as the resource examples have none.
+	block := terraformBlockRE.FindString(config)
+	if block == "" {
+		t.Fatalf("%s/main.tf does not open with a terraform block", dir)
+	}
+	writeFile(t, filepath.Join(work, "main.tf"), strings.Replace(readFile(t, filepath.Join(work, "main.tf")), block, "", 1))
 	now := time.Now().UTC().Truncate(time.Second)
 	first, renewed := now.AddDate(0, 0, 200), now.AddDate(1, 0, 0)
 	const (

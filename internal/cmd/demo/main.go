@@ -278,6 +278,7 @@ func (d *demo) tf(dir string, want int, args ...string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	fmt.Printf("(%s %s: %.1fs)\n", d.cli.Name, args[0], res.Wall.Seconds())
 	if res.ExitCode != want {
 		return res.Output, fmt.Errorf("%s %s exited %d, want %d", d.cli.Name, strings.Join(args, " "), res.ExitCode, want)
 	}
