@@ -45,6 +45,9 @@ type assignedEntity[S graph.AssignmentSet, M assignmentModelOf[M]] struct {
 	read   func(c *graph.Client, ctx context.Context, id string) (*S, error)
 	write  func(c *graph.Client, ctx context.Context, id string, set S) error
 	expand func(ctx context.Context, m M) (S, diag.Diagnostics)
+	// planned, if set, is the plan made from the config, for what the
+	// framework cannot plan itself.
+	planned func(m M, ctx context.Context, config M) (M, diag.Diagnostics)
 	// flatten is m holding what Graph holds, as a method expression.
 	flatten func(m M, ctx context.Context, held *S) (M, diag.Diagnostics)
 	// validate checks what spans attributes or blocks, at plan time.
@@ -257,12 +260,23 @@ func (r *assignmentResource[S, M]) ImportState(ctx context.Context, req resource
 // ModifyPlan refuses, at plan time, two instances that manage the same
 // object with different sets: each apply would replace the other's.
 func (r *assignmentResource[S, M]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.owners == nil { // destroyed, or not configured yet
+	if req.Plan.Raw.IsNull() { // destroyed
 		return
 	}
 	var plan M
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !fullyKnown(ctx, plan.objectID()) {
+	if r.entity.planned != nil && !resp.Diagnostics.HasError() {
+		var config M
+		resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		var diags diag.Diagnostics
+		plan, diags = r.entity.planned(plan, ctx, config)
+		resp.Diagnostics.Append(diags...)
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	}
+	if resp.Diagnostics.HasError() || r.owners == nil || !fullyKnown(ctx, plan.objectID()) { // owners: nil until configured
 		return
 	}
 	for _, s := range plan.sets() {

@@ -37,6 +37,41 @@ func (m appAssignmentModel) holding(ctx context.Context, held *graph.AppAssignme
 	return m, diags
 }
 
+// withSettingDefaults is the plan of config: its blocks, with each setting
+// left out set to what Intune applies to a null, so that the state shows
+// it and a plan never diffs on it. A schema Default cannot do this inside a
+// set: the framework applies it by looking the element up in the config by
+// value, which the default itself has changed, and then applies it over
+// configured values too (terraform-plugin-framework issue 783).
+func (m appAssignmentModel) withSettingDefaults(ctx context.Context, config appAssignmentModel) (appAssignmentModel, diag.Diagnostics) {
+	if config.Assignments.IsNull() || config.Assignments.IsUnknown() {
+		return m, nil
+	}
+	for _, el := range config.Assignments.Elements() {
+		if el.IsUnknown() { // a dynamic block not known yet: the plan shows it unknown
+			return m, nil
+		}
+	}
+	var blocks []appAssignmentBlock
+	diags := config.Assignments.ElementsAs(ctx, &blocks, false)
+	if diags.HasError() {
+		return m, diags
+	}
+	orDefault := func(v types.Bool, def bool) types.Bool {
+		if v.IsNull() {
+			return types.BoolValue(def)
+		}
+		return v
+	}
+	for i, b := range blocks {
+		blocks[i].UninstallOnDeviceRemoval = orDefault(b.UninstallOnDeviceRemoval, true)
+		blocks[i].IsRemovable = orDefault(b.IsRemovable, true)
+		blocks[i].PreventManagedAppBackup = orDefault(b.PreventManagedAppBackup, false)
+	}
+	m.Assignments, diags = types.SetValueFrom(ctx, appAssignmentObjectType, blocks)
+	return m, diags
+}
+
 // appAssignmentBlock is one `assignment` block: a mobileAppAssignment with
 // its target and its iosLobAppAssignmentSettings.
 type appAssignmentBlock struct {

@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
@@ -28,6 +27,7 @@ var appAssignments = assignedEntity[graph.AppAssignments, appAssignmentModel]{
 	read:        (*graph.Client).GetAppAssignments,
 	write:       (*graph.Client).AssignApp,
 	expand:      expandAppAssignments,
+	planned:     appAssignmentModel.withSettingDefaults,
 	flatten:     appAssignmentModel.holding,
 	validate:    validateAppAssignments,
 	describe:    describeAppAssignments,
@@ -60,15 +60,15 @@ func appAssignmentsSchema(ctx context.Context) schema.Schema {
 							Validators: []validator.String{stringvalidator.OneOf(intents.names()...)},
 						},
 						"uninstall_on_device_removal": schema.BoolAttribute{
-							Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+							Optional: true, Computed: true,
 							MarkdownDescription: "Whether the app is removed when the device is removed from Intune (`uninstallOnDeviceRemoval`; default `true`, what Intune applies to null).",
 						},
 						"is_removable": schema.BoolAttribute{
-							Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+							Optional: true, Computed: true,
 							MarkdownDescription: "Whether the user can uninstall the app (`isRemovable`; default `true`, what Intune applies to null).",
 						},
 						"prevent_managed_app_backup": schema.BoolAttribute{
-							Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+							Optional: true, Computed: true,
 							MarkdownDescription: "Whether the app's data is kept out of iCloud backups (`preventManagedAppBackup`; default `false`, what Intune applies to null).",
 						},
 						"vpn_configuration_id": schema.StringAttribute{
