@@ -5,8 +5,8 @@
 // with a generated profile and a generated .ipa signed with it; plan, apply,
 // a re-plan that must be empty, the yearly renewal of the profile (the
 // guide's check block warns), a new build of the app uploaded in place (the
-// warning goes), import of all four into a fresh state that must plan
-// clean, and destroy. It checks what Graph holds after each step through the
+// warning goes), import of all four into a fresh state with import blocks,
+// which uploads nothing and must then plan clean, and destroy. It checks what Graph holds after each step through the
 // provider's own client, and prints how long each step took. `make demo`
 // runs it.
 package main
@@ -113,6 +113,7 @@ func run(terraform string, steps *timings) error {
 	// SIGTERM, so that the emulator stops the Azurite it started; killed
 	// only if it has not exited within a minute.
 	defer func() {
+		steps.start("stop the emulator and Azurite")
 		_ = emu.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
 		go func() { _ = emu.Wait(); close(done) }()
@@ -227,26 +228,55 @@ func run(terraform string, steps *timings) error {
 		return err
 	}
 	want.build, want.appExpires = "2", now.AddDate(1, 0, 0)
-	if _, err := d.checkGraph(want); err != nil {
+	if held, err = d.checkGraph(want); err != nil {
 		return err
 	}
 	if _, err := d.tf(applyDir, 0, "plan", "-input=false", "-detailed-exitcode"); err != nil {
 		return err
 	}
 
-	steps.start(kind.Name + " import of all four into a fresh state, then plan (expect: no changes)")
-	if err := d.files(importDir, renewed, "2"); err != nil {
-		return err
+	// A fresh state adopts all four with import blocks, as the guide's
+	// query would write them: the team's files beside them.
+	steps.start(kind.Name + " plan and apply of import blocks for all four in a fresh state (expect: 4 to import, the app's file_path set, nothing uploaded), then plan (expect: no changes)")
+	for _, name := range []string{"sales.mobileprovision", "Sales.ipa"} {
+		b, err := os.ReadFile(filepath.Join(applyDir, name))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(importDir, name), b, 0o644); err != nil {
+			return err
+		}
 	}
+	var imports strings.Builder
 	for _, imp := range [][2]string{
 		{"intune_ios_lob_app.sales", held.appID},
 		{"intune_ios_lob_app_assignment.sales", held.appID},
 		{"intune_ios_lob_provisioning_configuration.sales", held.configurationID},
 		{"intune_ios_lob_provisioning_assignment.sales", held.configurationID},
 	} {
-		if _, err := d.tf(importDir, 0, "import", "-input=false", imp[0], imp[1]); err != nil {
-			return err
-		}
+		fmt.Fprintf(&imports, "import {\n  to = %s\n  id = %q\n}\n\n", imp[0], imp[1])
+	}
+	if err := os.WriteFile(filepath.Join(importDir, "imports.tf"), []byte(imports.String()), 0o644); err != nil {
+		return err
+	}
+	// Intune does not hold the .ipa: the import reads no file_path, and the
+	// plan sets the configuration's, with the build Intune serves, so
+	// nothing is uploaded.
+	if out, err = d.tf(importDir, 2, "plan", "-input=false", "-detailed-exitcode"); err != nil {
+		return err
+	}
+	if !strings.Contains(out, "Plan: 4 to import, 0 to add, 1 to change, 0 to destroy.") {
+		return errors.New("the plan of the imports is not 4 imports and the app's file_path")
+	}
+	if _, err := d.tf(importDir, 0, "apply", "-input=false", "-auto-approve"); err != nil {
+		return err
+	}
+	adopted, err := d.checkGraph(want)
+	if err != nil {
+		return err
+	}
+	if adopted.contentVersion != held.contentVersion {
+		return fmt.Errorf("the import uploaded the app again: content version %s, was %s", adopted.contentVersion, held.contentVersion)
 	}
 	if _, err := d.tf(importDir, 0, "plan", "-input=false", "-detailed-exitcode"); err != nil {
 		return err
@@ -305,8 +335,9 @@ type expected struct {
 	profileExpires, appExpires time.Time
 }
 
-// made is the ids of what the apply made.
-type made struct{ configurationID, appID string }
+// made is what the apply made: the ids, and the content version the app
+// serves.
+type made struct{ configurationID, appID, contentVersion string }
 
 // checkGraph checks that Graph holds the example as applied, and shows it:
 // the configuration with its expiry and one group target, and the app,
@@ -353,7 +384,7 @@ func (d *demo) checkGraph(want expected) (made, error) {
 		return h, fmt.Errorf("Graph holds %+v, want one published app of build %s, expiring %s", apps, want.build, want.appExpires.Format(time.RFC3339))
 	}
 	app := apps[0]
-	h.appID = app.ID
+	h.appID, h.contentVersion = app.ID, app.CommittedContentVersion
 	assigned, err := d.graph.GetAppAssignments(ctx, app.ID)
 	if err != nil {
 		return h, err
