@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -403,5 +404,59 @@ func TestAccAppAssignment_identity(t *testing.T) {
 				ImportStateKind: resource.ImportBlockWithResourceIdentity,
 			},
 		},
+	})
+}
+
+// The engine's waits and errors, on the app's routes: reads that lag behind
+// the assign past the create timeout give the timeout's advice and no
+// state; once they catch up, the next apply adopts the set without a write.
+func TestAccAppAssignment_readLagPastTheTimeout(t *testing.T) {
+	app := publishedApp(t)
+	groups := newGroups(t, 1)
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: app + "/assign", ReadLag: time.Hour})
+	config := strings.Replace(appAssignmentConfig(app, groupAssignment("required", groups[0])), "\n}\n", "\n  timeouts {\n    create = \"5s\"\n  }\n}\n", 1)
+	want := graphfake.AppAssignment{Intent: "required", Target: graphfake.Target{ODataType: "#microsoft.graph.groupAssignmentTarget", GroupID: groups[0]}}
+	var assigns int
+	accTest(t, resource.TestCase{
+		CheckDestroy: func(*terraform.State) error { return checkAppUnassigned(app)(nil) },
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ExpectError: wrapped("Unable to confirm the new assignments", "waiting for Graph's reads to show the assignments just written",
+					"it still showed what the app held before, 0 assignments instead of the planned 1 assignments",
+					"The create timeout (5s) ran out", "the next apply", "adopts the set written"),
+			},
+			{
+				PreConfig: func() {
+					if err := emulator.SetAppAssignments(app, []graphfake.AppAssignment{want}); err != nil {
+						t.Fatal(err)
+					}
+					assigns = appAssignCalls(app)
+				},
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: resource.ComposeTestCheckFunc(checkAppHolds(app, want), func(*terraform.State) error {
+					if n := appAssignCalls(app) - assigns; n != 0 {
+						return fmt.Errorf("%d assigns after the reads caught up, want none", n)
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}
+
+// Throttling past the timeout names what would suffice, on the app's
+// assign as on the configuration's.
+func TestAccAppAssignment_throttlingPastTheTimeout(t *testing.T) {
+	app := publishedApp(t)
+	groups := newGroups(t, 1)
+	emulator.InjectFault(graphfake.Fault{Method: http.MethodPost, PathSuffix: app + "/assign", Status: http.StatusTooManyRequests, RetryAfter: time.Minute})
+	config := strings.Replace(appAssignmentConfig(app, groupAssignment("required", groups[0])), "\n}\n", "\n  timeouts {\n    create = \"5s\"\n  }\n}\n", 1)
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{{
+			Config:      config,
+			ExpectError: wrapped("Unable to assign app", "waiting for Graph to stop throttling POST", "HTTP 429", "The create timeout (5s) ran out", `create = "2m"`),
+		}},
 	})
 }

@@ -174,6 +174,19 @@ func (b *bench) run(ns []int) error {
 
 // workspace starts an emulator and a working directory for n resources.
 func (b *bench) workspace(n int, opts graphfake.Options, providerBlock string) (*graphfake.Server, *tfharness.Terraform, string, error) {
+	return b.workspaceOf(opts, providerBlock, func(srv *graphfake.Server) (string, error) {
+		resources := tfharness.Resources(n)
+		for _, r := range resources {
+			srv.AddConfiguration(r.ConfigurationID, "bench")
+		}
+		return tfharness.Configuration("", resources), nil
+	})
+}
+
+// workspaceOf starts an emulator and a working directory whose
+// configuration, after providerBlock, resources makes (seeding what it
+// needs in the emulator).
+func (b *bench) workspaceOf(opts graphfake.Options, providerBlock string, resources func(*graphfake.Server) (string, error)) (*graphfake.Server, *tfharness.Terraform, string, error) {
 	srv, err := graphfake.Start(opts)
 	if err != nil {
 		return nil, nil, "", err
@@ -188,11 +201,12 @@ func (b *bench) workspace(n int, opts graphfake.Options, providerBlock string) (
 		srv.Close()
 		return nil, nil, "", err
 	}
-	resources := tfharness.Resources(n)
-	for _, r := range resources {
-		srv.AddConfiguration(r.ConfigurationID, "bench")
+	hcl, err := resources(srv)
+	if err != nil {
+		srv.Close()
+		return nil, nil, "", err
 	}
-	config := tfharness.RequiredProviders + "\n" + tfharness.Configuration(providerBlock, resources)
+	config := tfharness.RequiredProviders + "\n" + providerBlock + hcl
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o644); err != nil {
 		srv.Close()
 		return nil, nil, "", err
