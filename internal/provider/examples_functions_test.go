@@ -86,6 +86,15 @@ func functionExampleWorkDir(t *testing.T, dir string, profile []byte) string {
 // test that drives the CLI itself.
 func skipUnlessCLI(t *testing.T, cli string, checks ...tfversion.TerraformVersionCheck) {
 	t.Helper()
+	if reason := cliLacks(t, cli, checks...); reason != "" {
+		t.Skip(reason)
+	}
+}
+
+// cliLacks is why checks skip on cli, or "" if none does: for a test step
+// that only some CLIs can run.
+func cliLacks(t *testing.T, cli string, checks ...tfversion.TerraformVersionCheck) string {
+	t.Helper()
 	var v struct {
 		TerraformVersion string `json:"terraform_version"` // OpenTofu too names it so
 	}
@@ -104,7 +113,8 @@ func skipUnlessCLI(t *testing.T, cli string, checks ...tfversion.TerraformVersio
 			t.Fatal(resp.Error)
 		}
 		if resp.Skip != "" {
-			t.Skip(resp.Skip)
+			return resp.Skip
 		}
 	}
+	return ""
 }

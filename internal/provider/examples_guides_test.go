@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -10,7 +11,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/intunetf/terraform-provider-intune/internal/mobileprovision/mobileprovisiontest"
@@ -136,7 +139,9 @@ func testInHouseAppGuideCheck(t *testing.T, dir string) {
 // and both assignment sets; the yearly renewal, which updates the
 // configuration alone; a new build signed with the renewed profile, which
 // updates the app alone. Each step re-plans empty, with Graph holding what
-// the state says; destroy leaves nothing behind.
+// the state says; on CLIs with `terraform query`, the guide's query then
+// finds the app, the configuration and its assignment set; destroy leaves
+// nothing behind.
 func testInHouseAppGuideApply(t *testing.T, dir string) {
 	needsStorage(t)
 	work, config := exampleWorkDir(t, dir, "")
@@ -191,16 +196,52 @@ func testInHouseAppGuideApply(t *testing.T, dir string) {
 	for _, address := range []string{app, appAssignment, configuration, assignment} {
 		creates = append(creates, plancheck.ExpectResourceAction(address, plancheck.ResourceActionCreate))
 	}
+	// The guide's query finds what the apply made, as it finds what the
+	// portal made: each list block the object of its type, by identity.
+	var appID, configurationID string
+	saveIDs := func(s *terraform.State) error {
+		for address, id := range map[string]*string{app: &appID, configuration: &configurationID} {
+			r, ok := s.RootModule().Resources[address]
+			if !ok {
+				return fmt.Errorf("%s is not in the state", address)
+			}
+			*id = r.Primary.ID
+		}
+		return nil
+	}
+	found := func(address, attribute string, id *string) querycheck.QueryResultCheck {
+		return querycheck.ExpectIdentity(address, map[string]knownvalue.Check{attribute: stringAt{id}})
+	}
+	newBuild := step(func() { writeGuideBuild(t, work, "2", renewed) }, planned(app), "2", renewed, renewed)
+	newBuild.Check = saveIDs
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkExampleDestroyed,
 		Steps: []resource.TestStep{
 			step(func() { writeGuideProfile(t, work, first); writeGuideBuild(t, work, "1", first) }, creates, "1", first, first),
 			step(func() { writeGuideProfile(t, work, renewed) }, planned(configuration), "1", first, renewed),
-			step(func() { writeGuideBuild(t, work, "2", renewed) }, planned(app), "2", renewed, renewed),
+			newBuild,
+			{
+				Query:    true,
+				Config:   "provider \"intune\" {}\n" + readFile(t, filepath.Join(dir, "adopt.tfquery.hcl")),
+				SkipFunc: func() (bool, error) { return cliLacks(t, terraformCLI(t), needsQuery()...) != "", nil },
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					found(app, "id", &appID),
+					found(configuration, "id", &configurationID),
+					found(assignment, "configuration_id", &configurationID),
+				},
+			},
 		},
 	})
 }
+
+// stringAt checks that a value is the string *s holds when the check runs,
+// for an id a step learns only once an earlier one has applied.
+type stringAt struct{ s *string }
+
+func (c stringAt) CheckValue(v any) error { return knownvalue.StringExact(*c.s).CheckValue(v) }
+
+func (c stringAt) String() string { return *c.s }
 
 // writeGuideProfile writes the profile the in-house app guide's
 // configuration uploads, expiring at expires, into work.
