@@ -3,20 +3,25 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-version"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
+	"github.com/intunetf/terraform-provider-intune/internal/mobileprovision/mobileprovisiontest"
 	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
 // A team adopting what the portal made: `terraform query
 // -generate-config-out` with the list resources' examples writes the
-// configuration of every configuration and every assignment set they find,
-// and the plan of that configuration proposes only imports. Applying it
-// writes nothing to Graph.
+// configuration of every configuration, every assignment set and every
+// in-house app they find, and the plan of that configuration proposes only
+// imports. Applying it writes nothing to Graph. An app's generated
+// file_path is the name of the file Intune holds: the team has the .ipa of
+// that build there, and the plan reads it and uploads nothing.
 // terraform-plugin-testing's Query steps cannot generate configuration, so
 // this drives the CLI itself.
 func TestAccQuery_generateConfigProposesOnlyImports(t *testing.T) {
@@ -45,10 +50,21 @@ func TestAccQuery_generateConfigProposesOnlyImports(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Two apps made in the portal, whose builds the team has where the
+	// generated configuration will look (the working directory); one of
+	// another team.
+	ca := mobileprovisiontest.NewCA(t)
+	apps := map[string]string{"Sales app a": "SalesA.ipa", "Sales app b": "SalesB.ipa", "Support app": "Support.ipa"}
+	for name, file := range apps {
+		path := filepath.Join(w.dir, file)
+		b := writeBuild(t, ca, path, "com.example."+strings.TrimSuffix(file, ".ipa"), "12", 0)
+		addPortalApp(t, w.srv, path, name, b.expires)
+	}
+
 	w.writeConfig("provider \"intune\" {}\n")
 	// The query is the list resources' examples, as the registry shows them.
 	var query strings.Builder
-	for _, name := range []string{"intune_ios_lob_provisioning_configuration", "intune_ios_lob_provisioning_assignment"} {
+	for _, name := range []string{"intune_ios_lob_provisioning_configuration", "intune_ios_lob_provisioning_assignment", "intune_ios_lob_app"} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "list-resources", name, "list-resource.tfquery.hcl"))
 		if err != nil {
 			t.Fatal(err)
@@ -71,22 +87,30 @@ func TestAccQuery_generateConfigProposesOnlyImports(t *testing.T) {
 			t.Errorf("the query lists the assignments of %q: %v, want %v:\n%s", name, listed, assigned, res.Output)
 		}
 	}
-	if strings.Contains(res.Output, "Support profile") {
-		t.Errorf("the query lists a configuration without the prefix:\n%s", res.Output)
+	for _, name := range []string{"Sales app a", "Sales app b"} {
+		if !strings.Contains(res.Output, name) {
+			t.Errorf("the query does not list the app %q:\n%s", name, res.Output)
+		}
+	}
+	if strings.Contains(res.Output, "Support profile") || strings.Contains(res.Output, "Support app") {
+		t.Errorf("the query lists a configuration or an app without the prefix:\n%s", res.Output)
 	}
 	generated, err := os.ReadFile(filepath.Join(w.dir, "generated.tf"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(generated), "import {"); n != 5 {
-		t.Errorf("generated.tf has %d import blocks, want 5 (3 configurations, 2 assignment sets):\n%s", n, generated)
+	if n := strings.Count(string(generated), "import {"); n != 7 {
+		t.Errorf("generated.tf has %d import blocks, want 7 (3 configurations, 2 assignment sets, 2 apps):\n%s", n, generated)
+	}
+	if !regexp.MustCompile(`file_path\s+= "SalesA.ipa"`).Match(generated) {
+		t.Errorf("generated.tf does not take the app's file_path from the name of the file Intune holds:\n%s", generated)
 	}
 	if err := os.Remove(filepath.Join(w.dir, "find.tfquery.hcl")); err != nil { // the plan needs only what was generated
 		t.Fatal(err)
 	}
 
 	res = w.run([]string{"plan", "-input=false"})
-	if !strings.Contains(res.Output, "Plan: 5 to import, 0 to add, 0 to change, 0 to destroy.") {
+	if !strings.Contains(res.Output, "Plan: 7 to import, 0 to add, 0 to change, 0 to destroy.") {
 		t.Fatalf("the plan of the generated configuration is not imports only:\n%s\n\ngenerated.tf:\n%s", res.Output, generated)
 	}
 	graphRequests := func(write bool) int { // the token requests are POSTs too
@@ -114,6 +138,26 @@ func TestAccQuery_generateConfigProposesOnlyImports(t *testing.T) {
 	}
 	checkHolds(t, w.srv, resources[:2], false)
 	checkHolds(t, w.srv, []tfharness.Resource{other}, false)
+}
+
+// addPortalApp adds an app named name to srv as the portal makes it from
+// the .ipa at path: its content committed and published, the file's name
+// as fileName, and expires as expirationDateTime, as this provider's upload
+// sets it from the embedded profile. (An app whose expiry in Intune is
+// another plans, with its import, an update of expiration_date_time.)
+func addPortalApp(t *testing.T, srv *graphfake.Server, path, name string, expires time.Time) {
+	t.Helper()
+	ipa, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := srv.AddIOSLobApp(graphfake.IOSLobAppSeed{DisplayName: name, FileName: filepath.Base(path), IPA: ipa})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.EditIOSLobApp(id, func(a *graphfake.IOSLobAppState) { a.Expiration = expires }); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // withoutQuery is why cli cannot run `terraform query`, or "" if it can:

@@ -226,28 +226,35 @@ func uploadConfig(path string) string {
 
 // ipaBuild is an .ipa as written, to compare with what Intune serves.
 type ipaBuild struct {
-	number string
-	size   int64
-	sha256 [32]byte
+	number  string
+	size    int64
+	sha256  [32]byte
+	expires time.Time // its embedded profile's
 }
 
 // build writes the .ipa of bundle id and build number to path, replacing
 // what was there, as a build pipeline would.
 func (u *uploadWorkspace) build(path, bundle, number string) ipaBuild {
-	u.t.Helper()
+	return writeBuild(u.t, u.ca, path, bundle, number, uploadPadding)
+}
+
+// writeBuild writes the .ipa of bundle id and build number, signed with a
+// profile from ca that expires in a year, and padded by padding bytes.
+func writeBuild(t *testing.T, ca *mobileprovisiontest.CA, path, bundle, number string, padding int64) ipaBuild {
+	t.Helper()
 	p := mobileprovisiontest.InHouse(time.Now().AddDate(1, 0, 0))
 	p.Name, p.BundleID = "Sales "+number, bundle
 	if err := ipatest.WriteFile(path, ipatest.Options{
 		BundleName: "Sales", BundleID: bundle, VersionNumber: "1." + number, BuildNumber: number, DisplayName: "Sales",
-		MinimumOSVersion: "16.4", DeviceFamily: []int{1, 2}, Profile: u.ca.Sign(u.t, p.XML()), PaddingBytes: uploadPadding,
+		MinimumOSVersion: "16.4", DeviceFamily: []int{1, 2}, Profile: ca.Sign(t, p.XML()), PaddingBytes: padding,
 	}); err != nil {
-		u.t.Fatal(err)
+		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		u.t.Fatal(err)
+		t.Fatal(err)
 	}
-	return ipaBuild{number: number, size: int64(len(b)), sha256: sha256.Sum256(b)}
+	return ipaBuild{number: number, size: int64(len(b)), sha256: sha256.Sum256(b), expires: p.ExpirationDate}
 }
 
 // apps are the apps of bundle id in Intune.

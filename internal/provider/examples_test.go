@@ -257,11 +257,16 @@ func serveProvider(t *testing.T) string {
 }
 
 // The examples' conventions: an existing configuration is
-// exampleConfigurationID, and the data sources look for exampleDisplayName.
+// exampleConfigurationID, and the data sources look for exampleDisplayName;
+// an existing app is exampleAppID, named exampleAppName, of bundle id
+// exampleBundleID (the app the resource example makes, so the two never
+// exist at once).
 const (
 	exampleConfigurationID = "00000000-0000-0000-0000-000000000001"
 	exampleDisplayName     = "Sales apps"
 	exampleBundleID        = "com.example.sales"
+	exampleAppID           = "00000000-0000-0000-0000-000000000002"
+	exampleAppName         = "Sales"
 )
 
 var (
@@ -454,6 +459,11 @@ func testDataSourceExample(t *testing.T, dir string) {
 	work, _ := exampleWorkDir(t, dir, "")
 	seedExample(t, []string{exampleConfigurationID}, true)
 	t.Cleanup(func() { emulator.DeleteConfiguration(exampleConfigurationID) })
+	seedAppWith(t, graphfake.IOSLobAppSeed{ID: exampleAppID, DisplayName: exampleAppName, BundleID: exampleBundleID, FileName: "Sales.ipa"}, "1")
+	// An expiry, as an upload by Terraform records it, for the examples' checks of it.
+	if err := emulator.EditIOSLobApp(exampleAppID, func(a *graphfake.IOSLobAppState) { a.Expiration = time.Now().AddDate(1, 0, 0) }); err != nil {
+		t.Fatal(err)
+	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -644,14 +654,28 @@ func checkConfigurationInGraph(r *tfjson.StateResource) error {
 
 // dataSourcesFindSeeded checks that every data source of an example found
 // the seeded configuration (by id, by name or in a list), with its
-// assignments.
+// assignments, or the seeded app, with its build.
 type dataSourcesFindSeeded struct{}
 
 func (dataSourcesFindSeeded) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
 	resp.Error = checkStateResources(req.State, tfjson.DataResourceMode, "data source", func(r *tfjson.StateResource) (bool, error) {
 		var errs []error
 		var found []map[string]any
+		wantID, wantName := exampleConfigurationID, exampleDisplayName
 		switch r.Type {
+		case "intune_ios_lob_app":
+			wantID, wantName = exampleAppID, exampleAppName
+			found = []map[string]any{r.AttributeValues}
+			if r.AttributeValues["bundle_id"] != exampleBundleID || r.AttributeValues["build_number"] != "1" {
+				errs = append(errs, fmt.Errorf("%s: want bundle id %s, build 1, got %v, %v", r.Address, exampleBundleID, r.AttributeValues["bundle_id"], r.AttributeValues["build_number"]))
+			}
+		case "intune_ios_lob_apps":
+			wantID, wantName = exampleAppID, exampleAppName
+			for _, a := range objects(r.AttributeValues["apps"]) {
+				if str(a["id"]) == exampleAppID {
+					found = append(found, a)
+				}
+			}
 		case "intune_ios_lob_provisioning_configuration":
 			found = []map[string]any{r.AttributeValues}
 			if len(objects(r.AttributeValues["group"]))+len(objects(r.AttributeValues["target"])) != 2 {
@@ -670,12 +694,12 @@ func (dataSourcesFindSeeded) CheckState(_ context.Context, req statecheck.CheckS
 		default:
 			return true, fmt.Errorf("%s: no check for data source type %s", r.Address, r.Type)
 		}
-		if len(found) != 1 || str(found[0]["id"]) != exampleConfigurationID || str(found[0]["display_name"]) != exampleDisplayName {
+		if len(found) != 1 || str(found[0]["id"]) != wantID || str(found[0]["display_name"]) != wantName {
 			var got []string
 			for _, c := range found {
 				got = append(got, fmt.Sprintf("%s (%q)", str(c["id"]), str(c["display_name"])))
 			}
-			errs = append(errs, fmt.Errorf("%s found %v, want configuration %s (%q) once", r.Address, got, exampleConfigurationID, exampleDisplayName))
+			errs = append(errs, fmt.Errorf("%s found %v, want %s (%q) once", r.Address, got, wantID, wantName))
 		}
 		return true, errors.Join(errs...)
 	})
@@ -726,8 +750,9 @@ func writeFile(t *testing.T, path, content string) {
 // docs/ must have it as the template does.
 func TestListResourceDocsShowTheExamples(t *testing.T) {
 	examples, err := filepath.Glob(filepath.Join(examplesDir, "list-resources", "*", "list-resource.tfquery.hcl"))
-	if err != nil || len(examples) != 2 {
-		t.Fatalf("want the examples of both list resources, got %v (%v)", examples, err)
+	listResources := (&intuneProvider{}).ListResources(context.Background())
+	if err != nil || len(examples) != len(listResources) {
+		t.Fatalf("want an example for each of the %d list resources, got %v (%v)", len(listResources), examples, err)
 	}
 	for _, example := range examples {
 		page := strings.TrimPrefix(filepath.Base(filepath.Dir(example)), "intune_") + ".md"

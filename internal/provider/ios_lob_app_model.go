@@ -88,6 +88,35 @@ func iosLobAppAttributesFrom(ctx context.Context, app *graph.IOSLobApp) (iosLobA
 	}, diags
 }
 
+// iosLobAppResourceModelFrom is the resource as Graph holds it, as an
+// import and `terraform query` read it, with no timeouts. Graph holds
+// neither the .ipa nor what Terraform uploaded: file_path is the name of the
+// file Intune holds (relative, so the working directory), and file_sha256
+// and profile, which describe the file Terraform uploaded, are null until
+// it uploads one. A plan whose file at file_path is the build Intune holds
+// uploads nothing, so the generated configuration plans as imports only.
+func iosLobAppResourceModelFrom(ctx context.Context, app *graph.IOSLobApp) (iosLobAppResourceModel, diag.Diagnostics) {
+	attrs, diags := iosLobAppAttributesFrom(ctx, app)
+	return iosLobAppResourceModel{
+		ID:                  types.StringValue(app.ID),
+		FilePath:            heldFilePath(app),
+		FileSHA256:          types.StringNull(),
+		Profile:             types.ObjectNull(profileAttributeTypes()),
+		iosLobAppAttributes: attrs,
+		uploadTimeouts:      uploadTimeouts{Timeouts: nullResourceTimeouts().Timeouts},
+	}, diags
+}
+
+// heldFilePath is file_path as Graph knows it: the name of the file Intune
+// holds (fileName), null when it has none.
+func heldFilePath(app *graph.IOSLobApp) types.String { return stringOrNull(app.FileName) }
+
+// iosLobAppSummaryFrom is an element of the list data source's apps.
+func iosLobAppSummaryFrom(ctx context.Context, app *graph.IOSLobApp) (iosLobAppSummaryModel, diag.Diagnostics) {
+	attrs, diags := iosLobAppAttributesFrom(ctx, app)
+	return iosLobAppSummaryModel{ID: types.StringValue(app.ID), iosLobAppAttributes: attrs}, diags
+}
+
 func timeValue(t time.Time) types.String {
 	if t.IsZero() {
 		return types.StringNull()

@@ -91,7 +91,8 @@ func (r *iosLobAppResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Required: true,
 				MarkdownDescription: "The `.ipa` to upload: an enterprise-signed iOS app, at most 2 GB. Read at plan time; " +
 					"a file that is missing, not an app, too large, signed with an expired profile, or a new file with the same `build_number` as the one Intune holds, is an error at plan time. " +
-					"Only its content matters: moving the file plans no upload.",
+					"Only its content matters: moving the file plans no upload. An import (and `terraform query`) takes the name of the file Intune holds, " +
+					"relative to the working directory.",
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"file_sha256": schema.StringAttribute{
@@ -103,7 +104,7 @@ func (r *iosLobAppResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"profile": schema.SingleNestedAttribute{
 				Computed: true,
 				MarkdownDescription: "The provisioning profile embedded in the `.ipa` (`embedded.mobileprovision`), as `provider::intune::parse_mobileprovision` reads one; " +
-					"null when the app has none." + fromFile,
+					"null when the app has none." + fromFile + " Like `file_sha256`, it describes the file Terraform uploaded: after an import, null until Terraform uploads a new build.",
 				Attributes: profileResourceAttribute().Attributes,
 			},
 			"display_name": schema.StringAttribute{
@@ -240,6 +241,9 @@ func (r *iosLobAppResource) Read(ctx context.Context, req resource.ReadRequest, 
 			attrs.Size = state.Size // the .ipa's own size, which Graph's app size need not be
 		}
 		state.iosLobAppAttributes = attrs
+		if state.FilePath.IsNull() { // imported: as iosLobAppResourceModelFrom, which terraform query writes
+			state.FilePath = heldFilePath(app)
+		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	})
 }
@@ -405,6 +409,9 @@ func planIPA(plan, state *iosLobAppResourceModel, configuredMinOS types.String, 
 		plan.PublishingState = types.StringUnknown()
 		plan.LastModifiedDateTime = types.StringUnknown()
 	} else {
+		// What the file Terraform uploaded said: null after an import until
+		// an upload, as file_sha256, so that an import plans no change.
+		plan.Profile = state.Profile
 		plan.Size = state.Size
 		if plan.iosLobAppAttributes.sameSettableAs(state.iosLobAppAttributes) && plan.ExpirationDateTime.Equal(state.ExpirationDateTime) {
 			plan.LastModifiedDateTime = state.LastModifiedDateTime
@@ -633,6 +640,12 @@ func (r *iosLobAppResource) input(ctx context.Context, plan iosLobAppResourceMod
 
 // call describes a Graph call about the app for errorDetail.
 func (r *iosLobAppResource) call(action string, op operation, idAttribute string) graphCall {
+	return iosLobAppCall(action, op, idAttribute)
+}
+
+// iosLobAppCall describes a Graph call about an app for errorDetail, in
+// the resource and the data source.
+func iosLobAppCall(action string, op operation, idAttribute string) graphCall {
 	return graphCall{action: action, op: op, idAttribute: idAttribute, sent: iosLobAppAttributesSent, notFound: "No iOS app has this id in the tenant."}
 }
 

@@ -244,6 +244,39 @@ func TestAccIOSLobApp_portalUpload(t *testing.T) {
 	})
 }
 
+// seedApp adds an app to the emulator as the portal would make it, with a
+// committed .ipa of bundle id and build 7 when withContent, and deletes it
+// when the test ends.
+func seedApp(t *testing.T, name, bundle, fileName string, withContent bool) string {
+	t.Helper()
+	build := ""
+	if withContent {
+		build = "7"
+	}
+	return seedAppWith(t, graphfake.IOSLobAppSeed{DisplayName: name, BundleID: bundle, FileName: fileName, Publisher: "Example Corp"}, build)
+}
+
+// seedAppWith adds app with a committed .ipa of its bundle id and build,
+// none when build is "", until the test ends.
+func seedAppWith(t *testing.T, app graphfake.IOSLobAppSeed, build string) string {
+	t.Helper()
+	if build != "" {
+		path := filepath.Join(t.TempDir(), "app.ipa")
+		appBuild(t, path, app.BundleID, build)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		app.IPA = b
+	}
+	id, err := emulator.AddIOSLobApp(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emulator.DeleteIOSLobApp(id) })
+	return id
+}
+
 // onlyApp is the one app of bundle id in the emulator.
 func onlyApp(t *testing.T, bundle string) graphfake.IOSLobAppState {
 	t.Helper()
@@ -391,6 +424,54 @@ func TestAccIOSLobApp_fromFile(t *testing.T) {
 				ImportState:             true,
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: importVerifyIgnore["intune_ios_lob_app"],
+			},
+		},
+	})
+}
+
+// An app made in the portal, imported with the file of the build it serves:
+// the import takes file_path from the name of the file Intune holds; the
+// plan sets the configuration's and uploads nothing, though the file is not
+// byte for byte the one Intune holds, and file_sha256 and profile, which
+// describe the file Terraform uploaded, stay null until it uploads one.
+func TestAccIOSLobApp_importPortalApp(t *testing.T) {
+	needsEmulator(t)
+	name, bundle := uniqueName(t), testBundleID()
+	id := seedApp(t, name, bundle, "Portal.ipa", true)
+	path := filepath.Join(t.TempDir(), "Sales.ipa")
+	appBuild(t, path, bundle, "7") // the build seedApp committed
+	config := appConfig(name, path) + fmt.Sprintf("\nimport {\n  to = %s\n  id = %q\n}\n", appAddress, id)
+	accTest(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						expectImporting(appAddress),
+						plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("file_sha256"), knownvalue.Null()),
+						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("profile"), knownvalue.Null()),
+						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("committed_content_version"), knownvalue.StringExact("1")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: func(*terraform.State) error {
+					if n := countCalls(requestsFor(id), "POST", "/contentVersions"); n != 0 {
+						return fmt.Errorf("the import uploaded: %d content versions made", n)
+					}
+					return nil
+				},
+			},
+			{
+				ResourceName:  appAddress,
+				ImportState:   true,
+				ImportStateId: id,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 || states[0].Attributes["file_path"] != "Portal.ipa" {
+						return fmt.Errorf("imported %+v, want file_path %q, the name of the file Intune holds", states, "Portal.ipa")
+					}
+					return nil
+				},
 			},
 		},
 	})

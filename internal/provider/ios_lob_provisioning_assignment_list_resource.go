@@ -14,12 +14,13 @@ import (
 // least one. A configuration with none has nothing to import; a new
 // intune_ios_lob_provisioning_assignment assigns it.
 func newIOSLobProvisioningAssignmentListResource() list.ListResource {
-	return &configurationListResource{
+	return &listResource[graph.Configuration]{
 		typeName: "_ios_lob_provisioning_assignment",
 		description: "The assignment set of every iOS LOB app provisioning configuration of the tenant that has at least one " +
 			"assignment, each with its identity (`configuration_id`) and a display name from the configuration's; with " +
 			"`include_resource = true`, its `group` and `target` blocks. It reads each configuration's assignments.",
-		result: assignmentListResult,
+		entities: configurations,
+		result:   assignmentListResult,
 	}
 }
 

@@ -2,16 +2,13 @@ package provider
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
@@ -51,13 +48,8 @@ func (d *iosLobProvisioningConfigurationDataSource) Schema(ctx context.Context, 
 				CustomType:          guidType{},
 				MarkdownDescription: "The configuration id (a GUID). Give this or `display_name`.",
 			},
-			"display_name": schema.StringAttribute{
-				Optional: true,
-				Computed: true,
-				MarkdownDescription: "The configuration's name, compared exactly (case included). Give this or `id`; " +
-					"exactly one configuration must have it, or the read fails saying how many do.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
+			"display_name": searchAttribute("The configuration's name, compared exactly (case included). Give this or `id`; " +
+				"exactly one configuration must have it, or the read fails saying how many do."),
 			"description": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "The description, null when there is none.",
@@ -133,7 +125,7 @@ func (d *iosLobProvisioningConfigurationDataSource) Read(ctx context.Context, re
 		id := cfg.ID.ValueString()
 		if cfg.ID.IsNull() {
 			var ok bool
-			if id, ok = d.findByName(ctx, cfg.DisplayName.ValueString(), op, resp); !ok {
+			if id, ok = d.findByName(ctx, cfg.DisplayName.ValueString(), op, &resp.Diagnostics); !ok {
 				return
 			}
 		}
@@ -170,46 +162,13 @@ func (d *iosLobProvisioningConfigurationDataSource) Read(ctx context.Context, re
 	})
 }
 
-// findByName returns the id of the one configuration named name. Graph
-// documents $filter on this entity for id only, so the list (every page,
-// without payloads) is filtered here.
-func (d *iosLobProvisioningConfigurationDataSource) findByName(ctx context.Context, name string, op operation, resp *datasource.ReadResponse) (string, bool) {
-	all, err := d.client.ListConfigurations(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to list provisioning configurations", errorDetail(err, graphCall{action: listConfigurations, op: op}))
+// findByName returns the id of the one configuration named name, matched
+// in the whole list (configurations: no name filter is documented).
+func (d *iosLobProvisioningConfigurationDataSource) findByName(ctx context.Context, name string, op operation, diags *diag.Diagnostics) (string, bool) {
+	all, ok := configurations.all(ctx, d.client, op, diags)
+	if !ok {
 		return "", false
 	}
-	var exact, otherCase []graph.Configuration
-	for _, c := range all {
-		switch {
-		case c.DisplayName == name:
-			exact = append(exact, c)
-		case strings.EqualFold(c.DisplayName, name):
-			otherCase = append(otherCase, c)
-		}
-	}
-	switch len(exact) {
-	case 1:
-		return exact[0].ID, true
-	case 0:
-		detail := fmt.Sprintf("No iOS LOB app provisioning configuration is named %q (0 matches among %d; names are compared exactly, case included).", name, len(all))
-		if len(otherCase) > 0 {
-			detail += fmt.Sprintf(" %d differ only in case: %s.", len(otherCase), describeConfigurations(otherCase))
-		}
-		detail += " Check display_name, or list names with the intune_ios_lob_provisioning_configurations data source."
-		resp.Diagnostics.AddAttributeError(path.Root("display_name"), "Provisioning configuration not found", detail)
-	default:
-		resp.Diagnostics.AddAttributeError(path.Root("display_name"), "Ambiguous provisioning configuration name",
-			fmt.Sprintf("%d iOS LOB app provisioning configurations are named %q: %s. Look one up by id instead, or rename them so that names are unique.",
-				len(exact), name, describeConfigurations(exact)))
-	}
-	return "", false
-}
-
-func describeConfigurations(cs []graph.Configuration) string {
-	parts := make([]string, len(cs))
-	for i, c := range cs {
-		parts[i] = fmt.Sprintf("%q (id %s)", c.DisplayName, c.ID)
-	}
-	return strings.Join(parts, ", ")
+	c, ok := configurations.one(all, configurations.named(name), diags)
+	return c.ID, ok
 }

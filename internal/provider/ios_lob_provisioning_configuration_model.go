@@ -142,3 +142,8 @@ type configurationSummaryModel struct {
 	ID types.String `tfsdk:"id"`
 	configurationAttributes
 }
+
+func configurationSummaryFrom(ctx context.Context, cfg *graph.Configuration) (configurationSummaryModel, diag.Diagnostics) {
+	attrs, diags := configurationAttributesFrom(ctx, cfg)
+	return configurationSummaryModel{ID: types.StringValue(cfg.ID), configurationAttributes: attrs}, diags
+}

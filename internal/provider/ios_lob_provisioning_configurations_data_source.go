@@ -1,37 +1,34 @@
 package provider
 
 import (
-	"context"
-	"sort"
-	"strings"
-
-	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
-var (
-	_ datasource.DataSourceWithConfigure = &iosLobProvisioningConfigurationsDataSource{}
-)
-
-type iosLobProvisioningConfigurationsDataSource struct {
-	configuredDataSource
-}
-
-type configurationsDataSourceModel struct {
-	DisplayNamePrefix types.String                `tfsdk:"display_name_prefix"`
-	IDs               []types.String              `tfsdk:"ids"`
-	Configurations    []configurationSummaryModel `tfsdk:"configurations"`
-	dataSourceTimeouts
-}
-
-func (d *iosLobProvisioningConfigurationsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_ios_lob_provisioning_configurations"
+// newIOSLobProvisioningConfigurationsDataSource lists the tenant's
+// configurations (list_data_source.go).
+func newIOSLobProvisioningConfigurationsDataSource() datasource.DataSource {
+	return &entityListDataSource[graph.Configuration, configurationSummaryModel]{
+		typeName:    "_ios_lob_provisioning_configurations",
+		description: configurationsDataSourceDescription,
+		entities:    configurations,
+		items:       "configurations",
+		item: map[string]schema.Attribute{
+			"id":                      schema.StringAttribute{Computed: true, MarkdownDescription: "The configuration id."},
+			"display_name":            schema.StringAttribute{Computed: true, MarkdownDescription: "The name."},
+			"description":             schema.StringAttribute{Computed: true, MarkdownDescription: "The description, null when there is none."},
+			"payload_file_name":       schema.StringAttribute{Computed: true, MarkdownDescription: "The file name of the profile."},
+			"expiration_date_time":    schema.StringAttribute{Computed: true, CustomType: rfc3339Type{}, MarkdownDescription: "When the profile expires (RFC 3339), null when unset."},
+			"role_scope_tag_ids":      schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Ids of the scope tags."},
+			"created_date_time":       schema.StringAttribute{Computed: true, MarkdownDescription: "When it was created (RFC 3339)."},
+			"last_modified_date_time": schema.StringAttribute{Computed: true, MarkdownDescription: "When it was last changed (RFC 3339)."},
+			"version":                 schema.Int64Attribute{Computed: true, MarkdownDescription: "The version Intune gives it."},
+		},
+		itemFrom: configurationSummaryFrom,
+	}
 }
 
 // No `profile`: Graph's list carries no payloads, and reading each
@@ -42,89 +39,3 @@ const configurationsDataSourceDescription = "Every iOS LOB app provisioning conf
 	"name starts with `display_name_prefix`. Profiles are not included (Graph lists configurations without them), so " +
 	"neither is `profile`; `expiration_date_time` is. Read one configuration's profile with the " +
 	"`intune_ios_lob_provisioning_configuration` data source."
-
-func (d *iosLobProvisioningConfigurationsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	resp.Schema = schema.Schema{
-		MarkdownDescription: configurationsDataSourceDescription,
-		Attributes: map[string]schema.Attribute{
-			"display_name_prefix": schema.StringAttribute{
-				Optional:            true,
-				MarkdownDescription: "Only configurations whose `display_name` starts with this, compared without regard to case.",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"ids": schema.ListAttribute{
-				Computed:            true,
-				ElementType:         types.StringType,
-				MarkdownDescription: "The ids of the configurations found, in the order of `configurations`.",
-			},
-			"configurations": schema.ListNestedAttribute{
-				Computed:            true,
-				MarkdownDescription: "The configurations found, ordered by `display_name`, then `id`.",
-				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"id":                      schema.StringAttribute{Computed: true, MarkdownDescription: "The configuration id."},
-						"display_name":            schema.StringAttribute{Computed: true, MarkdownDescription: "The name."},
-						"description":             schema.StringAttribute{Computed: true, MarkdownDescription: "The description, null when there is none."},
-						"payload_file_name":       schema.StringAttribute{Computed: true, MarkdownDescription: "The file name of the profile."},
-						"expiration_date_time":    schema.StringAttribute{Computed: true, CustomType: rfc3339Type{}, MarkdownDescription: "When the profile expires (RFC 3339), null when unset."},
-						"role_scope_tag_ids":      schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Ids of the scope tags."},
-						"created_date_time":       schema.StringAttribute{Computed: true, MarkdownDescription: "When it was created (RFC 3339)."},
-						"last_modified_date_time": schema.StringAttribute{Computed: true, MarkdownDescription: "When it was last changed (RFC 3339)."},
-						"version":                 schema.Int64Attribute{Computed: true, MarkdownDescription: "The version Intune gives it."},
-					},
-				},
-			},
-		},
-		Blocks: map[string]schema.Block{
-			"timeouts": dstimeouts.Block(ctx),
-		},
-	}
-}
-
-func (d *iosLobProvisioningConfigurationsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	within(ctx, req.Config, opRead, &resp.Diagnostics, func(ctx context.Context, cfg configurationsDataSourceModel, op operation) {
-		all, err := d.client.ListConfigurations(ctx)
-		if err != nil {
-			resp.Diagnostics.AddError("Unable to list provisioning configurations", errorDetail(err, graphCall{action: listConfigurations, op: op}))
-			return
-		}
-		matched := withDisplayNamePrefix(all, cfg.DisplayNamePrefix.ValueString())
-
-		cfg.IDs = make([]types.String, 0, len(matched))
-		cfg.Configurations = make([]configurationSummaryModel, 0, len(matched))
-		for i := range matched {
-			attrs, diags := configurationAttributesFrom(ctx, &matched[i])
-			resp.Diagnostics.Append(diags...)
-			cfg.IDs = append(cfg.IDs, types.StringValue(matched[i].ID))
-			cfg.Configurations = append(cfg.Configurations, configurationSummaryModel{
-				ID:                      types.StringValue(matched[i].ID),
-				configurationAttributes: attrs,
-			})
-		}
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
-	})
-}
-
-// withDisplayNamePrefix is what the data source and both list resources
-// return: the configurations whose name starts with prefix, without regard
-// to case, ordered by name, then id. It filters here, because Graph
-// documents $filter on this entity for id only.
-func withDisplayNamePrefix(all []graph.Configuration, prefix string) []graph.Configuration {
-	prefix = strings.ToLower(prefix)
-	var matched []graph.Configuration
-	for _, c := range all {
-		if strings.HasPrefix(strings.ToLower(c.DisplayName), prefix) {
-			matched = append(matched, c)
-		}
-	}
-	sort.SliceStable(matched, func(i, j int) bool {
-		if matched[i].DisplayName != matched[j].DisplayName {
-			return matched[i].DisplayName < matched[j].DisplayName
-		}
-		return matched[i].ID < matched[j].ID
-	})
-	return matched
-}

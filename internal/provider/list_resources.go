@@ -18,60 +18,92 @@ import (
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
-// What both list resources (`terraform query`, Terraform 1.14+) share: the
-// provider's client, the `display_name_prefix` filter, and the walk over
-// the tenant's configurations that each turns into results.
+// What every list resource (`terraform query`, Terraform 1.14+) shares:
+// the provider's client, the `display_name_prefix` filter, and the walk
+// over the tenant's entities of one kind that each turns into results.
 
-// configurationListResource is either list resource: what sets them apart
-// is their name, their description and the result each configuration
+// listResource is a list resource: what sets one apart is its name, its
+// description, the kind of entity it walks and the result each entity
 // gives (in their own files).
-type configurationListResource struct {
+type listResource[T any] struct {
 	configuredResource
 	typeName    string // the managed resource's, after the provider's name
 	description string
-	result      listResult
+	entities    entityKind[T]
+	result      listResult[T]
 }
 
-var _ list.ListResourceWithConfigure = &configurationListResource{}
+var _ list.ListResourceWithConfigure = &listResource[graph.Configuration]{}
 
-// listConfigModel is the configuration of a `list` block of either resource.
+// listConfigModel is the configuration of a `list` block.
 type listConfigModel struct {
 	DisplayNamePrefix types.String `tfsdk:"display_name_prefix"`
 }
 
-func (l *configurationListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+func (l *listResource[T]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + l.typeName
 }
 
 // ListResourceConfigSchema is the `config` of a `list` block.
-func (l *configurationListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
+func (l *listResource[T]) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
 	resp.Schema = listschema.Schema{
-		MarkdownDescription: l.description + " Results are ordered by the configuration's `display_name`, then its id.",
+		MarkdownDescription: l.description + " Results are ordered by the " + l.entities.short + "'s `display_name`, then its id.",
 		Attributes: map[string]listschema.Attribute{
 			"display_name_prefix": listschema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Only configurations whose `display_name` starts with this, compared without regard to case.",
+				MarkdownDescription: "Only " + l.entities.short + "s whose `display_name` starts with this, compared without regard to case.",
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 		},
 	}
 }
 
-// listResult builds one result from a configuration, reading Graph with
-// client as it needs, or reports false to leave the configuration out.
-type listResult func(ctx context.Context, client *graph.Client, req list.ListRequest, cfg graph.Configuration, result *list.ListResult) bool
+// listResult builds one result from an entity, reading Graph with client
+// as it needs, or reports false to leave the entity out.
+type listResult[T any] func(ctx context.Context, client *graph.Client, req list.ListRequest, entity T, result *list.ListResult) bool
 
-// List streams, in order, a result per configuration whose name has the
+// asResource is the listResult of a list resource whose results are the
+// entities themselves: the entity's id as identity (`id`), its name as
+// display name, and with include_resource the resource read gives. read
+// reports false for an entity gone since the list, which is left out; an
+// error it adds goes with the result, which then has no resource.
+func asResource[T, M any](entities entityKind[T], read func(ctx context.Context, client *graph.Client, entity T, diags *diag.Diagnostics) (M, bool)) listResult[T] {
+	return func(ctx context.Context, client *graph.Client, req list.ListRequest, entity T, result *list.ListResult) bool {
+		id, name := entities.key(entity)
+		result.DisplayName = name
+		result.Diagnostics.Append(setIdentity(ctx, result.Identity, "id", id)...)
+		if !req.IncludeResource || result.Diagnostics.HasError() {
+			return true
+		}
+		m, found := read(ctx, client, entity, &result.Diagnostics)
+		if found && !result.Diagnostics.HasError() {
+			result.Diagnostics.Append(result.Resource.Set(ctx, &m)...)
+		}
+		return found
+	}
+}
+
+// fromList is the read of asResource for a list that carries the whole
+// resource: from maps the listed entity, with no request.
+func fromList[T, M any](from func(context.Context, *T) (M, diag.Diagnostics)) func(context.Context, *graph.Client, T, *diag.Diagnostics) (M, bool) {
+	return func(ctx context.Context, _ *graph.Client, entity T, diags *diag.Diagnostics) (M, bool) {
+		m, d := from(ctx, &entity)
+		diags.Append(d...)
+		return m, true
+	}
+}
+
+// List streams, in order, a result per entity whose name has the
 // configured prefix and that l.result keeps, up to the query's limit. The
-// result is built for batch configurations at a time, since each may read Graph
-// (the configuration's payload, its assignments): a query of a hundred
+// result is built for batch entities at a time, since each may read Graph
+// (a configuration's payload, its assignments): a query of a hundred
 // configurations then takes some ten rounds of requests, not a hundred,
 // and the provider's limiter keeps the requests within Intune's budget.
-func (l *configurationListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
+func (l *listResource[T]) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	stream.Results = l.results(ctx, req)
 }
 
-func (l *configurationListResource) results(ctx context.Context, req list.ListRequest) iter.Seq[list.ListResult] {
+func (l *listResource[T]) results(ctx context.Context, req list.ListRequest) iter.Seq[list.ListResult] {
 	var cfg listConfigModel
 	if diags := req.Config.Get(ctx, &cfg); diags.HasError() {
 		return list.ListResultsStreamDiagnostics(diags)
@@ -84,17 +116,14 @@ func (l *configurationListResource) results(ctx context.Context, req list.ListRe
 	return func(push func(list.ListResult) bool) {
 		ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
 		defer cancel()
-		all, err := l.client.ListConfigurations(ctx)
-		if err != nil {
-			var diags diag.Diagnostics
-			diags.AddError("Unable to list provisioning configurations", errorDetail(err, graphCall{
-				action: listConfigurations, op: operation{name: opRead, timeout: defaultReadTimeout},
-			}))
+		var diags diag.Diagnostics
+		all, ok := l.entities.all(ctx, l.client, operation{name: opRead, timeout: defaultReadTimeout}, &diags)
+		if !ok {
 			push(list.ListResult{Diagnostics: diags})
 			return
 		}
 		const batch = 8
-		matched := withDisplayNamePrefix(all, cfg.DisplayNamePrefix.ValueString())
+		matched := l.entities.withDisplayNamePrefix(all, cfg.DisplayNamePrefix.ValueString())
 		pushed := int64(0)
 		for start := 0; start < len(matched); start += batch {
 			part := matched[start:min(start+batch, len(matched))]

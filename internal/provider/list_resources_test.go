@@ -27,49 +27,60 @@ list %q "test" {
 `, resourceType, includeResource, prefix)
 }
 
+// queriesByPrefix are the steps of a list resource's test, whose
+// entities prefix+" a" (ids[0]) and prefix+" B" (ids[1]) are seeded beside
+// one of another team: the query by prefix finds both, whatever the case,
+// each with its identity and name; the query by prefix+" A" with
+// include_resource finds the first, whose resource has its id, its name
+// and want.
+func queriesByPrefix(resourceType, prefix string, ids [2]string, want ...querycheck.KnownValueCheck) []resource.TestStep {
+	address := resourceType + ".test"
+	byID := func(id string) queryfilter.QueryFilter {
+		return queryfilter.ByResourceIdentity(map[string]knownvalue.Check{"id": knownvalue.StringExact(id)})
+	}
+	return []resource.TestStep{
+		{
+			Query:  true,
+			Config: listConfig(resourceType, prefix, false),
+			QueryResultChecks: []querycheck.QueryResultCheck{
+				querycheck.ExpectLength(address, 2),
+				querycheck.ExpectIdentity(address, map[string]knownvalue.Check{"id": knownvalue.StringExact(ids[0])}),
+				querycheck.ExpectIdentity(address, map[string]knownvalue.Check{"id": knownvalue.StringExact(ids[1])}),
+				querycheck.ExpectResourceDisplayName(address, byID(ids[1]), knownvalue.StringExact(prefix+" B")),
+			},
+		},
+		{
+			Query:  true,
+			Config: listConfig(resourceType, prefix+" A", true),
+			QueryResultChecks: []querycheck.QueryResultCheck{
+				querycheck.ExpectLength(address, 1),
+				querycheck.ExpectResourceKnownValues(address, byID(ids[0]), append([]querycheck.KnownValueCheck{
+					{Path: tfjsonpath.New("id"), KnownValue: knownvalue.StringExact(ids[0])},
+					{Path: tfjsonpath.New("display_name"), KnownValue: knownvalue.StringExact(prefix + " a")},
+				}, want...)),
+			},
+		},
+	}
+}
+
 // The query finds the configurations whose name has the prefix, whatever
 // its case, each with its identity and name, and with include_resource the
 // whole resource as import would read it.
 func TestAccConfiguration_list(t *testing.T) {
 	needsEmulator(t)
 	prefix := uniqueName(t)
-	ids := []string{uuid.NewString(), uuid.NewString()}
+	ids := [2]string{uuid.NewString(), uuid.NewString()}
 	emulator.AddConfiguration(ids[0], prefix+" a")
 	emulator.AddConfiguration(ids[1], prefix+" B")
 	emulator.AddConfiguration(uuid.NewString(), "another team "+prefix)
-	const address = "intune_ios_lob_provisioning_configuration.test"
-	byID := func(id string) queryfilter.QueryFilter {
-		return queryfilter.ByResourceIdentity(map[string]knownvalue.Check{"id": knownvalue.StringExact(id)})
-	}
 	accTest(t, resource.TestCase{
 		TerraformVersionChecks: needsQuery(),
-		Steps: []resource.TestStep{
-			{
-				Query:  true,
-				Config: listConfig("intune_ios_lob_provisioning_configuration", prefix, false),
-				QueryResultChecks: []querycheck.QueryResultCheck{
-					querycheck.ExpectLength(address, 2),
-					querycheck.ExpectIdentity(address, map[string]knownvalue.Check{"id": knownvalue.StringExact(ids[0])}),
-					querycheck.ExpectIdentity(address, map[string]knownvalue.Check{"id": knownvalue.StringExact(ids[1])}),
-					querycheck.ExpectResourceDisplayName(address, byID(ids[1]), knownvalue.StringExact(prefix+" B")),
-				},
-			},
-			{
-				Query:  true,
-				Config: listConfig("intune_ios_lob_provisioning_configuration", prefix+" A", true),
-				QueryResultChecks: []querycheck.QueryResultCheck{
-					querycheck.ExpectLength(address, 1),
-					querycheck.ExpectResourceKnownValues(address, byID(ids[0]), []querycheck.KnownValueCheck{
-						{Path: tfjsonpath.New("id"), KnownValue: knownvalue.StringExact(ids[0])},
-						{Path: tfjsonpath.New("display_name"), KnownValue: knownvalue.StringExact(prefix + " a")},
-						{Path: tfjsonpath.New("payload_file_name"), KnownValue: knownvalue.StringExact("graphfake.xml")},
-						{Path: tfjsonpath.New("payload"), KnownValue: knownvalue.NotNull()},
-						{Path: tfjsonpath.New("profile").AtMapKey("name"), KnownValue: knownvalue.StringExact(prefix + " a")},
-						{Path: tfjsonpath.New("role_scope_tag_ids"), KnownValue: knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("0")})},
-					}),
-				},
-			},
-		},
+		Steps: queriesByPrefix("intune_ios_lob_provisioning_configuration", prefix, ids,
+			querycheck.KnownValueCheck{Path: tfjsonpath.New("payload_file_name"), KnownValue: knownvalue.StringExact("graphfake.xml")},
+			querycheck.KnownValueCheck{Path: tfjsonpath.New("payload"), KnownValue: knownvalue.NotNull()},
+			querycheck.KnownValueCheck{Path: tfjsonpath.New("profile").AtMapKey("name"), KnownValue: knownvalue.StringExact(prefix + " a")},
+			querycheck.KnownValueCheck{Path: tfjsonpath.New("role_scope_tag_ids"), KnownValue: knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("0")})},
+		),
 	})
 }
 
@@ -114,5 +125,29 @@ func TestAccAssignment_list(t *testing.T) {
 				}),
 			},
 		}},
+	})
+}
+
+// The query finds the apps whose name has the prefix, each with its
+// identity and name, and with include_resource the whole resource as an
+// import reads it: file_path is the name of the file Intune holds, and what
+// describes the file Terraform uploaded is null.
+func TestAccIOSLobApp_list(t *testing.T) {
+	needsEmulator(t)
+	prefix, bundle := uniqueName(t), testBundleID()
+	ids := [2]string{seedApp(t, prefix+" a", bundle+".a", "SalesA.ipa", true), seedApp(t, prefix+" B", bundle+".b", "SalesB.ipa", false)}
+	seedApp(t, "another team "+prefix, bundle+".other", "Other.ipa", true)
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: needsQuery(),
+		Steps: queriesByPrefix("intune_ios_lob_app", prefix, ids,
+			querycheck.KnownValueCheck{Path: tfjsonpath.New("file_path"), KnownValue: knownvalue.StringExact("SalesA.ipa")},
+			querycheck.KnownValueCheck{Path: tfjsonpath.New("file_sha256"), KnownValue: knownvalue.Null()},
+			querycheck.KnownValueCheck{Path: tfjsonpath.New("profile"), KnownValue: knownvalue.Null()},
+			querycheck.KnownValueCheck{Path: tfjsonpath.New("bundle_id"), KnownValue: knownvalue.StringExact(bundle + ".a")},
+			querycheck.KnownValueCheck{Path: tfjsonpath.New("build_number"), KnownValue: knownvalue.StringExact("7")},
+			querycheck.KnownValueCheck{Path: tfjsonpath.New("publisher"), KnownValue: knownvalue.StringExact("Example Corp")},
+			querycheck.KnownValueCheck{Path: tfjsonpath.New("minimum_supported_operating_system"), KnownValue: knownvalue.StringExact("16.0")},
+			querycheck.KnownValueCheck{Path: tfjsonpath.New("role_scope_tag_ids"), KnownValue: knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("0")})},
+		),
 	})
 }

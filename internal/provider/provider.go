@@ -387,7 +387,9 @@ func (p *intuneProvider) Resources(context.Context) []func() resource.Resource {
 func (p *intuneProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		newDataSourceOf[iosLobProvisioningConfigurationDataSource],
-		newDataSourceOf[iosLobProvisioningConfigurationsDataSource],
+		newIOSLobProvisioningConfigurationsDataSource,
+		newDataSourceOf[iosLobAppDataSource],
+		newIOSLobAppsDataSource,
 	}
 }
 
@@ -397,6 +399,7 @@ func (p *intuneProvider) ListResources(context.Context) []func() list.ListResour
 	return []func() list.ListResource{
 		newIOSLobProvisioningAssignmentListResource,
 		newIOSLobProvisioningConfigurationListResource,
+		newIOSLobAppListResource,
 	}
 }
 
