@@ -429,6 +429,42 @@ func TestAccIOSLobApp_fromFile(t *testing.T) {
 	})
 }
 
+// An app Terraform uploaded, imported into a fresh state with the file it
+// uploaded: the import takes file_path from the name of the file Intune
+// holds, so the apply sets the configuration's path and sends nothing to
+// Graph. That update keeps the identity on every CLI, those that plan none
+// (Terraform before 1.12) included, where it once failed with "Missing
+// Resource Identity After Update".
+func TestAccIOSLobApp_importThenSetFilePath(t *testing.T) {
+	needsStorage(t)
+	path := filepath.Join(t.TempDir(), "Sales.ipa")
+	bundle := testBundleID()
+	appBuild(t, path, bundle, "1")
+	// The CLI itself: terraform-plugin-testing cannot empty a state.
+	m := newCLIModule(t, appConfig(uniqueName(t), path))
+	run := func(args ...string) { runCLI(t, m.cli, m.dir, m.env, append(args, "-no-color")...) }
+	run("apply", "-auto-approve", "-input=false")
+	t.Cleanup(func() { run("destroy", "-auto-approve", "-input=false") })
+	var id string
+	for _, a := range emulator.IOSLobApps() {
+		if a.BundleID == bundle {
+			id = a.ID
+		}
+	}
+	if id == "" {
+		t.Fatalf("the apply made no app of bundle id %s", bundle)
+	}
+	run("state", "rm", appAddress)
+	writeFile(t, filepath.Join(m.dir, "import.tf"), fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", appAddress, id))
+	run("apply", "-auto-approve", "-input=false")
+	if diags, code := m.plan(t, "-detailed-exitcode"); code != 0 {
+		t.Errorf("the plan after the import's apply exited %d, want 0 (no changes): %+v", code, diags)
+	}
+	if app, _ := emulator.IOSLobApp(id); app.CommittedContentVersion != "1" {
+		t.Errorf("the import uploaded: Intune serves content version %q, want 1", app.CommittedContentVersion)
+	}
+}
+
 // An app made in the portal, imported with the file of the build it serves:
 // the import takes file_path from the name of the file Intune holds; the
 // plan sets the configuration's and uploads nothing, though the file is not
