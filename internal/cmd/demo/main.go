@@ -259,9 +259,10 @@ func run(terraform string, steps *timings) error {
 	if err := os.WriteFile(filepath.Join(importDir, "imports.tf"), []byte(imports.String()), 0o644); err != nil {
 		return err
 	}
-	// Intune does not hold the .ipa: the import reads no file_path, and the
-	// plan sets the configuration's, with the build Intune serves, so
-	// nothing is uploaded.
+	// Intune does not hold the .ipa: the import takes file_path from the
+	// name of the file Intune holds (Sales.ipa), the plan sets the
+	// configuration's (./Sales.ipa), and the file's build being the one
+	// Intune serves, nothing is uploaded.
 	if out, err = d.tf(importDir, 2, "plan", "-input=false", "-detailed-exitcode"); err != nil {
 		return err
 	}
