@@ -20,6 +20,14 @@ resource "intune_ios_lob_app" "sales" {
   file_path    = "${path.module}/Sales.ipa"
 }
 
+# The provisioning profile that keeps the app launching. Apple issues a new
+# one every year.
+resource "intune_ios_lob_provisioning_configuration" "sales" {
+  display_name      = "Sales apps"
+  payload_file_name = "sales.mobileprovision"
+  payload           = filebase64("${path.module}/sales.mobileprovision")
+}
+
 # Who receives the app: installed on the team's devices.
 resource "intune_ios_lob_app_assignment" "sales" {
   app_id = intune_ios_lob_app.sales.id
@@ -29,14 +37,6 @@ resource "intune_ios_lob_app_assignment" "sales" {
     type     = "group"
     group_id = local.sales_team
   }
-}
-
-# The provisioning profile that keeps the app launching. Apple issues a new
-# one every year.
-resource "intune_ios_lob_provisioning_configuration" "sales" {
-  display_name      = "Sales apps"
-  payload_file_name = "sales.mobileprovision"
-  payload           = filebase64("${path.module}/sales.mobileprovision")
 }
 
 # Who receives the profile: the same devices as the app.
