@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -85,9 +86,37 @@ var _ azcore.TokenCredential = (*Credential)(nil)
 // A configured method that fails to build stops the chain with its own
 // error, rather than falling through to another method and hiding the cause.
 type method struct {
-	name       string
-	configured func(s *resolved) (bool, string)
-	build      func(s *resolved) (azcore.TokenCredential, error)
+	name string
+	// skip says why the method is not configured; "" when it is.
+	skip func(s *resolved) string
+	// application: the credential is an application's, which needs
+	// tenant_id and client_id before it can be built.
+	application bool
+	// oidc: the method is an OIDC one, skipped when use_oidc says so.
+	oidc  oidcGate
+	build func(s *resolved) (azcore.TokenCredential, error)
+}
+
+// oidcGate is how use_oidc gates an OIDC method: a token given outright is
+// used unless use_oidc is false; a token requested from the platform only
+// when use_oidc is true.
+type oidcGate int
+
+const (
+	notOIDC oidcGate = iota
+	oidcUnlessOff
+	oidcWhenOn
+)
+
+// skipped says why use_oidc skips an OIDC method; "" when it does not.
+func (g oidcGate) skipped(s *resolved) string {
+	switch {
+	case g == oidcUnlessOff && s.oidcOff():
+		return "use_oidc (ARM_USE_OIDC) is false"
+	case g == oidcWhenOn && !s.oidcOn():
+		return "use_oidc (ARM_USE_OIDC) is not true"
+	}
+	return ""
 }
 
 // resolved holds Settings with the *_file_path values read.
@@ -108,22 +137,16 @@ const (
 // methods are tried in the order ARCHITECTURE.md ("Authentication") gives.
 var methods = []method{
 	{
-		name: "OIDC token",
-		configured: func(s *resolved) (bool, string) {
-			switch {
-			case s.oidcOff():
-				return false, "use_oidc (ARM_USE_OIDC) is false"
-			case s.OIDCToken == "":
-				return false, "oidc_token (ARM_OIDC_TOKEN) is not set"
-			case s.OIDCTokenFilePath != "":
-				return false, "oidc_token_file_path is set too, and the token is read from that file"
+		name:        "OIDC token",
+		application: true,
+		oidc:        oidcUnlessOff,
+		skip: func(s *resolved) string {
+			if s.OIDCToken == "" {
+				return "oidc_token (ARM_OIDC_TOKEN) is not set"
 			}
-			return true, ""
+			return unless(s.OIDCTokenFilePath == "", "oidc_token_file_path is set too, and the token is read from that file")
 		},
 		build: func(s *resolved) (azcore.TokenCredential, error) {
-			if err := s.requireTenantAndClient(); err != nil {
-				return nil, err
-			}
 			if !looksLikeJWT(s.OIDCToken) {
 				return nil, errors.New("oidc_token is not a JWT (three base64url parts separated by dots)")
 			}
@@ -132,20 +155,13 @@ var methods = []method{
 		},
 	},
 	{
-		name: "OIDC token file",
-		configured: func(s *resolved) (bool, string) {
-			switch {
-			case s.oidcOff():
-				return false, "use_oidc (ARM_USE_OIDC) is false"
-			case s.OIDCTokenFilePath == "":
-				return false, "oidc_token_file_path (ARM_OIDC_TOKEN_FILE_PATH) is not set"
-			}
-			return true, ""
+		name:        "OIDC token file",
+		application: true,
+		oidc:        oidcUnlessOff,
+		skip: func(s *resolved) string {
+			return unless(s.OIDCTokenFilePath != "", "oidc_token_file_path (ARM_OIDC_TOKEN_FILE_PATH) is not set")
 		},
 		build: func(s *resolved) (azcore.TokenCredential, error) {
-			if err := s.requireTenantAndClient(); err != nil {
-				return nil, err
-			}
 			// Read it now to fail early and to compare it with oidc_token.
 			if _, err := valueOrFile("oidc_token", s.OIDCToken, s.OIDCTokenFilePath); err != nil {
 				return nil, err
@@ -159,23 +175,20 @@ var methods = []method{
 		},
 	},
 	{
-		name: "OIDC token request (GitHub Actions)",
-		configured: func(s *resolved) (bool, string) {
+		name:        "OIDC token request (GitHub Actions)",
+		application: true,
+		oidc:        oidcWhenOn,
+		skip: func(s *resolved) string {
 			switch {
-			case !s.oidcOn():
-				return false, "use_oidc (ARM_USE_OIDC) is not true"
 			case s.ADOServiceConnectionID != "":
-				return false, "ado_pipeline_service_connection_id is set, so the token is requested from Azure DevOps"
+				return "ado_pipeline_service_connection_id is set, so the token is requested from Azure DevOps"
 			case s.OIDCRequestURL == "" || s.OIDCRequestToken == "":
-				return false, "oidc_request_url and oidc_request_token (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN, " +
+				return "oidc_request_url and oidc_request_token (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN, " +
 					"which GitHub Actions sets for jobs with `permissions: id-token: write`) are not both set"
 			}
-			return true, ""
+			return ""
 		},
 		build: func(s *resolved) (azcore.TokenCredential, error) {
-			if err := s.requireTenantAndClient(); err != nil {
-				return nil, err
-			}
 			req, err := newGitHubTokenRequest(s.OIDCRequestURL, s.OIDCRequestToken, s.Cloud.TokenExchangeAudience(), s.Transport)
 			if err != nil {
 				return nil, err
@@ -184,20 +197,13 @@ var methods = []method{
 		},
 	},
 	{
-		name: "OIDC token request (Azure DevOps)",
-		configured: func(s *resolved) (bool, string) {
-			switch {
-			case !s.oidcOn():
-				return false, "use_oidc (ARM_USE_OIDC) is not true"
-			case s.ADOServiceConnectionID == "":
-				return false, "ado_pipeline_service_connection_id (ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID) is not set"
-			}
-			return true, ""
+		name:        "OIDC token request (Azure DevOps)",
+		application: true,
+		oidc:        oidcWhenOn,
+		skip: func(s *resolved) string {
+			return unless(s.ADOServiceConnectionID != "", "ado_pipeline_service_connection_id (ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID) is not set")
 		},
 		build: func(s *resolved) (azcore.TokenCredential, error) {
-			if err := s.requireTenantAndClient(); err != nil {
-				return nil, err
-			}
 			if s.OIDCRequestToken == "" {
 				return nil, errors.New("oidc_request_token (ARM_OIDC_REQUEST_TOKEN or SYSTEM_ACCESSTOKEN) is not set; " +
 					"map the pipeline's System.AccessToken into the step's environment, e.g. `SYSTEM_ACCESSTOKEN: $(System.AccessToken)`")
@@ -220,11 +226,8 @@ var methods = []method{
 	},
 	{
 		name: "AKS workload identity",
-		configured: func(s *resolved) (bool, string) {
-			if !s.UseAKSWorkloadIdentity {
-				return false, "use_aks_workload_identity (ARM_USE_AKS_WORKLOAD_IDENTITY) is not true"
-			}
-			return true, ""
+		skip: func(s *resolved) string {
+			return unless(s.UseAKSWorkloadIdentity, "use_aks_workload_identity (ARM_USE_AKS_WORKLOAD_IDENTITY) is not true")
 		},
 		build: func(s *resolved) (azcore.TokenCredential, error) {
 			file := os.Getenv(envFederatedTokenFile)
@@ -252,17 +255,12 @@ var methods = []method{
 		},
 	},
 	{
-		name: "client secret",
-		configured: func(s *resolved) (bool, string) {
-			if s.clientSecret == "" {
-				return false, "client_secret (ARM_CLIENT_SECRET) and client_secret_file_path (ARM_CLIENT_SECRET_FILE_PATH) are not set"
-			}
-			return true, ""
+		name:        "client secret",
+		application: true,
+		skip: func(s *resolved) string {
+			return unless(s.clientSecret != "", "client_secret (ARM_CLIENT_SECRET) and client_secret_file_path (ARM_CLIENT_SECRET_FILE_PATH) are not set")
 		},
 		build: func(s *resolved) (azcore.TokenCredential, error) {
-			if err := s.requireTenantAndClient(); err != nil {
-				return nil, err
-			}
 			return azidentity.NewClientSecretCredential(s.TenantID, s.clientID, s.clientSecret, &azidentity.ClientSecretCredentialOptions{
 				ClientOptions:            s.clientOptions(),
 				DisableInstanceDiscovery: s.DisableInstanceDiscovery,
@@ -270,17 +268,13 @@ var methods = []method{
 		},
 	},
 	{
-		name: "client certificate",
-		configured: func(s *resolved) (bool, string) {
-			if s.ClientCertificate == "" && s.ClientCertificatePath == "" {
-				return false, "client_certificate (ARM_CLIENT_CERTIFICATE) and client_certificate_path (ARM_CLIENT_CERTIFICATE_PATH) are not set"
-			}
-			return true, ""
+		name:        "client certificate",
+		application: true,
+		skip: func(s *resolved) string {
+			return unless(s.ClientCertificate != "" || s.ClientCertificatePath != "",
+				"client_certificate (ARM_CLIENT_CERTIFICATE) and client_certificate_path (ARM_CLIENT_CERTIFICATE_PATH) are not set")
 		},
 		build: func(s *resolved) (azcore.TokenCredential, error) {
-			if err := s.requireTenantAndClient(); err != nil {
-				return nil, err
-			}
 			certs, key, err := loadCertificate(s.ClientCertificate, s.ClientCertificatePath, s.ClientCertificatePassword)
 			if err != nil {
 				return nil, err
@@ -293,12 +287,7 @@ var methods = []method{
 	},
 	{
 		name: "managed identity",
-		configured: func(s *resolved) (bool, string) {
-			if !s.UseMSI {
-				return false, "use_msi (ARM_USE_MSI) is not true"
-			}
-			return true, ""
-		},
+		skip: func(s *resolved) string { return unless(s.UseMSI, "use_msi (ARM_USE_MSI) is not true") },
 		build: func(s *resolved) (azcore.TokenCredential, error) {
 			// A client id selects a user-assigned identity; none means the
 			// system-assigned one. The endpoint (IMDS, App Service,
@@ -312,16 +301,16 @@ var methods = []method{
 	},
 	{
 		name: "Azure CLI",
-		configured: func(s *resolved) (bool, string) {
+		skip: func(s *resolved) string {
 			if !s.UseCLI {
-				return false, "use_cli (ARM_USE_CLI) is false"
+				return "use_cli (ARM_USE_CLI) is false"
 			}
 			// use_cli defaults to true, so a missing az must skip quietly
 			// rather than fail a run that never meant to use it.
 			if _, err := exec.LookPath("az"); err != nil {
-				return false, "use_cli is true, but no az executable was found on PATH"
+				return "use_cli is true, but no az executable was found on PATH"
 			}
-			return true, ""
+			return ""
 		},
 		build: func(s *resolved) (azcore.TokenCredential, error) {
 			return azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: s.TenantID})
@@ -342,12 +331,15 @@ func NewCredential(s Settings) (*Credential, error) {
 
 	var skipped []string
 	for _, m := range methods {
-		ok, why := m.configured(r)
-		if !ok {
+		if why := cmp.Or(m.oidc.skipped(r), m.skip(r)); why != "" {
 			skipped = append(skipped, fmt.Sprintf("- %s: not configured: %s", m.name, why))
 			continue
 		}
-		cred, err := m.build(r)
+		var cred azcore.TokenCredential
+		err := r.requireTenantAndClient(m.application)
+		if err == nil {
+			cred, err = m.build(r)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s authentication is configured but cannot be used: %w", m.name, err)
 		}
@@ -364,7 +356,20 @@ func NewCredential(s Settings) (*Credential, error) {
 func (s *resolved) oidcOff() bool { return s.UseOIDC != nil && !*s.UseOIDC }
 func (s *resolved) oidcOn() bool  { return s.UseOIDC != nil && *s.UseOIDC }
 
-func (s *resolved) requireTenantAndClient() error {
+// unless is "" when on, else why: the skip of a method one setting turns on.
+func unless(on bool, why string) string {
+	if on {
+		return ""
+	}
+	return why
+}
+
+// requireTenantAndClient refuses an application's credential without
+// tenant_id and client_id.
+func (s *resolved) requireTenantAndClient(application bool) error {
+	if !application {
+		return nil
+	}
 	var missing []string
 	if s.TenantID == "" {
 		missing = append(missing, "tenant_id (ARM_TENANT_ID)")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -100,39 +101,10 @@ func testInterrupt(t *testing.T, sig syscall.Signal, readLag time.Duration) {
 	}
 	ended := time.Now()
 	t.Logf("%v after %d writes; terraform exited %d, %.1fs after the signal", sig, assigned(), res.ExitCode, ended.Sub(intr.At).Seconds())
-	if res.ExitCode == 0 {
-		t.Fatalf("the interrupted apply exited 0:\n%s", res.Output)
+	if d := ended.Sub(intr.At); sig == syscall.SIGINT && d > 5*time.Minute {
+		t.Errorf("terraform took %v to exit after SIGINT: the provider's waits were not cut short", d)
 	}
-	if sig == syscall.SIGINT {
-		if d := ended.Sub(intr.At); d > 5*time.Minute {
-			t.Errorf("terraform took %v to exit after SIGINT: the provider's waits were not cut short", d)
-		}
-		if !strings.Contains(res.Output, "Interrupt received") {
-			t.Errorf("terraform did not see the interrupt:\n%s", res.Output)
-		}
-	}
-	// No provider process outlives Terraform by more than a few seconds (the
-	// bound is a minute, for a busy machine; the log says how long it took).
-	if len(intr.ProviderPIDs) == 0 {
-		t.Fatal("no provider process was seen")
-	}
-	deadline := time.Now().Add(time.Minute)
-	for _, pid := range intr.ProviderPIDs {
-		for tfharness.ProcessAlive(pid) && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-		}
-		if tfharness.ProcessAlive(pid) {
-			t.Errorf("provider process %d still runs %v after terraform exited", pid, time.Since(ended).Round(time.Second))
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}
-	gone := time.Now()
-	t.Logf("%d provider processes, all gone %.1fs after terraform exited", len(intr.ProviderPIDs), gone.Sub(ended).Seconds())
-	if sig == syscall.SIGKILL {
-		// A killed Terraform leaves its lock info behind; the lock itself
-		// (an OS file lock) died with it.
-		_ = os.Remove(w.dir + "/.terraform.tfstate.lock.info")
-	}
+	gone := interrupted(t, "the interrupted apply", sig, res, intr, w.dir, ended)
 
 	// The service settles (reads catch up); the user applies again.
 	w.srv.SetReadLag(0)
@@ -160,4 +132,39 @@ func testInterrupt(t *testing.T, sig syscall.Signal, readLag time.Duration) {
 		}
 	}
 	t.Logf("the second apply took %.1fs", again.Wall.Seconds())
+}
+
+// interrupted checks what every interrupted apply must end with: Terraform
+// failed, having seen a SIGINT, and no provider process outlived it by more
+// than a minute (a generous bound for a busy machine; the log says how long
+// they took). After a SIGKILL it removes the lock info Terraform left in dir
+// (the lock itself, an OS file lock, died with it). It returns when the
+// provider processes were gone.
+func interrupted(t *testing.T, what string, sig syscall.Signal, res tfharness.Result, intr tfharness.Interruption, dir string, ended time.Time) time.Time {
+	t.Helper()
+	if res.ExitCode == 0 {
+		t.Fatalf("%s exited 0 after %v:\n%s", what, sig, res.Output)
+	}
+	if sig == syscall.SIGINT && !strings.Contains(res.Output, "Interrupt received") {
+		t.Errorf("terraform did not see the interrupt:\n%s", res.Output)
+	}
+	if len(intr.ProviderPIDs) == 0 {
+		t.Fatal("no provider process was seen")
+	}
+	deadline := time.Now().Add(time.Minute)
+	for _, pid := range intr.ProviderPIDs {
+		for tfharness.ProcessAlive(pid) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if tfharness.ProcessAlive(pid) {
+			t.Errorf("provider process %d still runs %v after terraform exited", pid, time.Since(ended).Round(time.Second))
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	gone := time.Now()
+	t.Logf("%s: %d provider process(es), all gone %.1fs after terraform exited", what, len(intr.ProviderPIDs), gone.Sub(ended).Seconds())
+	if sig == syscall.SIGKILL {
+		_ = os.Remove(filepath.Join(dir, ".terraform.tfstate.lock.info"))
+	}
+	return gone
 }

@@ -342,35 +342,10 @@ func (u *uploadWorkspace) interruptUpload(sig syscall.Signal, what string) {
 	ended := time.Now()
 	t.Logf("%s: %v with %d block(s) staged and %d held; terraform exited %d, %.1fs after the signal",
 		what, sig, staged, held, res.ExitCode, ended.Sub(intr.At).Seconds())
-	if res.ExitCode == 0 {
-		t.Fatalf("%s exited 0 after %v:\n%s", what, sig, res.Output)
-	}
 	if sig == syscall.SIGINT {
 		t.Logf("%s, what terraform said:\n%s", what, errorLines(res.Output))
 	}
-	if sig == syscall.SIGINT && !strings.Contains(res.Output, "Interrupt received") {
-		t.Errorf("terraform did not see the interrupt:\n%s", res.Output)
-	}
-	if len(intr.ProviderPIDs) == 0 {
-		t.Fatal("no provider process was seen")
-	}
-	// A generous deadline for a busy machine; the log says how long it took.
-	deadline := time.Now().Add(time.Minute)
-	for _, pid := range intr.ProviderPIDs {
-		for tfharness.ProcessAlive(pid) && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-		}
-		if tfharness.ProcessAlive(pid) {
-			t.Errorf("provider process %d still runs %v after terraform exited", pid, time.Since(ended).Round(time.Second))
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}
-	t.Logf("%d provider process(es), all gone %.1fs after terraform exited", len(intr.ProviderPIDs), time.Since(ended).Seconds())
-	if sig == syscall.SIGKILL {
-		// A killed Terraform leaves its lock info behind; the lock itself
-		// (an OS file lock) died with it.
-		_ = os.Remove(filepath.Join(u.dir, ".terraform.tfstate.lock.info"))
-	}
+	interrupted(t, what, sig, res, intr, u.dir, ended)
 	// The upload never finished: no commit, and the app was not pointed at
 	// new content.
 	for _, r := range u.srv.Requests()[before:] {

@@ -221,14 +221,6 @@ func (c *Client) AssignApp(ctx context.Context, appID string, a AppAssignments) 
 
 // postAction posts an action's parameters as JSON and expects no content.
 func (c *Client) postAction(ctx context.Context, u string, params any) error {
-	payload, err := json.Marshal(params)
-	if err != nil {
-		return err
-	}
-	req, err := c.jsonRequest(ctx, http.MethodPost, u, payload)
-	if err != nil {
-		return err
-	}
-	_, err = c.do(req, http.StatusNoContent, http.StatusOK)
+	_, _, err := c.send(ctx, http.MethodPost, u, params, http.StatusNoContent, http.StatusOK)
 	return err
 }

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 )
 
 // TypeIOSLobApp is the OData type of an iOS line-of-business app. Graph
@@ -248,7 +246,7 @@ type IOSLobAppInput struct {
 // iosLobAppBody renders in as JSON, always with the concrete @odata.type: a
 // PATCH of a mobileApp without it (or with the abstract type) fails with
 // ModelValidationFailure (msgraph-beta-sdk-dotnet issue 699).
-func iosLobAppBody(in IOSLobAppInput) ([]byte, error) {
+func iosLobAppBody(in IOSLobAppInput) (map[string]any, error) {
 	props := map[string]any{"@odata.type": TypeIOSLobApp}
 	str := func(name string, v *string, emptyIsNull bool) {
 		switch {
@@ -295,7 +293,7 @@ func iosLobAppBody(in IOSLobAppInput) ([]byte, error) {
 			props["expirationDateTime"] = in.ExpirationDateTime.UTC().Format(time.RFC3339Nano)
 		}
 	}
-	return json.Marshal(props)
+	return props, nil
 }
 
 func (c *Client) mobileAppsURL() string {
@@ -306,38 +304,13 @@ func (c *Client) mobileAppURL(id string) string {
 	return c.mobileAppsURL() + "/" + url.PathEscape(id)
 }
 
-func (c *Client) jsonRequest(ctx context.Context, method, u string, body []byte) (*policy.Request, error) {
-	req, err := newRequest(ctx, method, u)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		if err := req.SetBody(streaming.NopCloser(bytes.NewReader(body)), "application/json"); err != nil {
-			return nil, err
-		}
-	}
-	return req, nil
-}
-
 // CreateIOSLobApp posts a new iOS LOB app (no content yet: publishingState
 // notPublished until a content version is committed).
 func (c *Client) CreateIOSLobApp(ctx context.Context, in IOSLobAppInput) (*IOSLobApp, error) {
 	if in.DisplayName == nil {
 		return nil, fmt.Errorf("creating an iOS LOB app needs a display name")
 	}
-	payload, err := iosLobAppBody(in)
-	if err != nil {
-		return nil, err
-	}
-	req, err := c.jsonRequest(ctx, http.MethodPost, c.mobileAppsURL(), payload)
-	if err != nil {
-		return nil, err
-	}
-	body, err := c.do(req, http.StatusCreated)
-	if err != nil {
-		return nil, err
-	}
-	return decodeIOSLobApp(body, req)
+	return sendEntity(ctx, c, http.MethodPost, c.mobileAppsURL(), func() (any, error) { return iosLobAppBody(in) }, decodeIOSLobApp, http.StatusCreated)
 }
 
 // WrongAppTypeError is a mobile app that exists but is not an iosLobApp.
@@ -353,29 +326,22 @@ func (e *WrongAppTypeError) Error() string {
 func isIOSLobApp(odataType string) bool { return strings.EqualFold(odataType, TypeIOSLobApp) }
 
 func decodeIOSLobApp(body []byte, req *policy.Request) (*IOSLobApp, error) {
-	var a IOSLobApp
-	if err := json.Unmarshal(body, &a); err != nil {
-		return nil, fmt.Errorf("decoding the response of %s %s: %w", req.Raw().Method, req.Raw().URL.Path, err)
-	}
-	if a.ID == "" {
-		return nil, fmt.Errorf("the response of %s %s has no id", req.Raw().Method, req.Raw().URL.Path)
+	a, err := decodeEntity(body, req, func(a *IOSLobApp) string { return a.ID })
+	if err != nil {
+		return nil, err
 	}
 	// Graph always names the derived type of a member of mobileApps; an
 	// answer without one is taken at its word.
 	if a.ODataType != "" && !isIOSLobApp(a.ODataType) {
 		return nil, &WrongAppTypeError{ID: a.ID, ODataType: a.ODataType}
 	}
-	return &a, nil
+	return a, nil
 }
 
 // GetIOSLobApp reads one app; a *Error with status 404 means it is gone, a
 // *WrongAppTypeError that the id is another kind of app.
 func (c *Client) GetIOSLobApp(ctx context.Context, id string) (*IOSLobApp, error) {
-	req, err := newRequest(ctx, http.MethodGet, c.mobileAppURL(id))
-	if err != nil {
-		return nil, err
-	}
-	body, err := c.do(req, http.StatusOK)
+	body, req, err := c.send(ctx, http.MethodGet, c.mobileAppURL(id), nil, http.StatusOK)
 	if err != nil {
 		return nil, err
 	}
@@ -385,32 +351,18 @@ func (c *Client) GetIOSLobApp(ctx context.Context, id string) (*IOSLobApp, error
 // UpdateIOSLobApp patches the fields of in that are set and returns the
 // app: the 200 entity Graph documents, or, after a 204, the app read again.
 func (c *Client) UpdateIOSLobApp(ctx context.Context, id string, in IOSLobAppInput) (*IOSLobApp, error) {
-	payload, err := iosLobAppBody(in)
-	if err != nil {
-		return nil, err
-	}
-	req, err := c.jsonRequest(ctx, http.MethodPatch, c.mobileAppURL(id), payload)
-	if err != nil {
-		return nil, err
-	}
-	body, err := c.do(req, http.StatusOK, http.StatusNoContent)
-	if err != nil {
-		return nil, err
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	a, err := sendEntity(ctx, c, http.MethodPatch, c.mobileAppURL(id), func() (any, error) { return iosLobAppBody(in) }, decodeIOSLobApp,
+		http.StatusOK, http.StatusNoContent)
+	if err == nil && a == nil {
 		return c.GetIOSLobApp(ctx, id)
 	}
-	return decodeIOSLobApp(body, req)
+	return a, err
 }
 
 // DeleteMobileApp deletes a mobile app of any type; a *Error with status
 // 404 means it was already gone.
 func (c *Client) DeleteMobileApp(ctx context.Context, id string) error {
-	req, err := newRequest(ctx, http.MethodDelete, c.mobileAppURL(id))
-	if err != nil {
-		return err
-	}
-	_, err = c.do(req, http.StatusNoContent, http.StatusOK)
+	_, _, err := c.send(ctx, http.MethodDelete, c.mobileAppURL(id), nil, http.StatusNoContent, http.StatusOK)
 	return err
 }
 

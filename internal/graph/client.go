@@ -9,6 +9,7 @@
 package graph
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -17,12 +18,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 )
@@ -252,11 +255,7 @@ func (c *Client) checkNextLink(next string) error {
 }
 
 func (c *Client) getJSON(ctx context.Context, u string, v any) error {
-	req, err := newRequest(ctx, http.MethodGet, u)
-	if err != nil {
-		return err
-	}
-	body, err := c.do(req, http.StatusOK)
+	body, req, err := c.send(ctx, http.MethodGet, u, nil, http.StatusOK)
 	if err != nil {
 		return err
 	}
@@ -264,6 +263,61 @@ func (c *Client) getJSON(ctx context.Context, u string, v any) error {
 		return fmt.Errorf("decoding the response of GET %s: %w", req.Raw().URL.Path, err)
 	}
 	return nil
+}
+
+// send sends a request with a JSON body and returns the body of a response
+// whose status is one of ok, and the request, which messages about the
+// response name; or a *Error. The body is nil for none, an
+// io.ReadSeekCloser of JSON as it is, or else a value to marshal.
+func (c *Client) send(ctx context.Context, method, u string, body any, ok ...int) ([]byte, *policy.Request, error) {
+	req, err := newRequest(ctx, method, u)
+	if err != nil {
+		return nil, nil, err
+	}
+	if body != nil {
+		content, isReader := body.(io.ReadSeekCloser)
+		if !isReader {
+			payload, err := json.Marshal(body)
+			if err != nil {
+				return nil, nil, err
+			}
+			content = streaming.NopCloser(bytes.NewReader(payload))
+		}
+		if err := req.SetBody(content, "application/json"); err != nil {
+			return nil, nil, err
+		}
+	}
+	resp, err := c.do(req, ok...)
+	return resp, req, err
+}
+
+// sendEntity sends a create or an update of one entity with the body
+// render makes, and decodes Graph's answer with decode; an answer with no
+// content, where ok allows 204, is nil and no error.
+func sendEntity[T any](ctx context.Context, c *Client, method, u string, render func() (any, error),
+	decode func([]byte, *policy.Request) (*T, error), ok ...int) (*T, error) {
+	payload, err := render()
+	if err != nil {
+		return nil, err
+	}
+	body, req, err := c.send(ctx, method, u, payload, ok...)
+	if err != nil || len(bytes.TrimSpace(body)) == 0 && slices.Contains(ok, http.StatusNoContent) {
+		return nil, err
+	}
+	return decode(body, req)
+}
+
+// decodeEntity decodes the entity Graph answered req with, which must have
+// an id.
+func decodeEntity[T any](body []byte, req *policy.Request, id func(*T) string) (*T, error) {
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, fmt.Errorf("decoding the response of %s %s: %w", req.Raw().Method, req.Raw().URL.Path, err)
+	}
+	if id(&v) == "" {
+		return nil, fmt.Errorf("the response of %s %s has no id", req.Raw().Method, req.Raw().URL.Path)
+	}
+	return &v, nil
 }
 
 // newRequest is runtime.NewRequest with a record of the request's

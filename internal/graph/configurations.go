@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -46,15 +45,8 @@ func (c *Client) CreateConfiguration(ctx context.Context, in ConfigurationInput)
 	if in.DisplayName == nil || in.PayloadFileName == nil || in.Payload == nil {
 		return nil, fmt.Errorf("creating a configuration needs a display name, a payload file name and a payload")
 	}
-	req, err := c.configurationRequest(ctx, http.MethodPost, c.configurationsURL(), in)
-	if err != nil {
-		return nil, err
-	}
-	body, err := c.do(req, http.StatusCreated)
-	if err != nil {
-		return nil, err
-	}
-	return decodeWithoutPayload(body, req)
+	return sendEntity(ctx, c, http.MethodPost, c.configurationsURL(), func() (any, error) { return configurationBody(in) }, decodeWithoutPayload,
+		http.StatusCreated)
 }
 
 // UpdateConfiguration patches the fields of in that are set and returns the
@@ -62,25 +54,14 @@ func (c *Client) CreateConfiguration(ctx context.Context, in ConfigurationInput)
 // update page carries it. A 204 No Content, which other Intune entities
 // answer, is success too and returns nil: the caller then reads it back.
 func (c *Client) UpdateConfiguration(ctx context.Context, id string, in ConfigurationInput) (*Configuration, error) {
-	req, err := c.configurationRequest(ctx, http.MethodPatch, c.configurationURL(id), in)
-	if err != nil {
-		return nil, err
-	}
-	body, err := c.do(req, http.StatusOK, http.StatusNoContent)
-	if err != nil || len(bytes.TrimSpace(body)) == 0 {
-		return nil, err
-	}
-	return decodeWithoutPayload(body, req)
+	return sendEntity(ctx, c, http.MethodPatch, c.configurationURL(id), func() (any, error) { return configurationBody(in) }, decodeWithoutPayload,
+		http.StatusOK, http.StatusNoContent)
 }
 
 // DeleteConfiguration deletes a configuration; a *Error with status 404
 // means it was already gone.
 func (c *Client) DeleteConfiguration(ctx context.Context, id string) error {
-	req, err := newRequest(ctx, http.MethodDelete, c.configurationURL(id))
-	if err != nil {
-		return err
-	}
-	_, err = c.do(req, http.StatusNoContent, http.StatusOK)
+	_, _, err := c.send(ctx, http.MethodDelete, c.configurationURL(id), nil, http.StatusNoContent, http.StatusOK)
 	return err
 }
 
@@ -130,21 +111,6 @@ func (c *Client) ListConfigurations(ctx context.Context) ([]Configuration, error
 // 404 means the configuration is gone.
 func (c *Client) GetConfigurationWithAssignments(ctx context.Context, id string) (*Configuration, *Assignments, error) {
 	return c.getWithAssignments(ctx, id, c.configurationURL(id))
-}
-
-func (c *Client) configurationRequest(ctx context.Context, method, u string, in ConfigurationInput) (*policy.Request, error) {
-	body, err := configurationBody(in)
-	if err != nil {
-		return nil, err
-	}
-	req, err := newRequest(ctx, method, u)
-	if err != nil {
-		return nil, err
-	}
-	if err := req.SetBody(body, "application/json"); err != nil {
-		return nil, err
-	}
-	return req, nil
 }
 
 // configurationBody renders in as JSON without holding a copy of the
@@ -278,13 +244,9 @@ type configurationWithoutPayload struct {
 // decodeWithoutPayload decodes an entity but drops its payload: the 201 of a
 // create echoes the profile, which the caller already holds.
 func decodeWithoutPayload(body []byte, req *policy.Request) (*Configuration, error) {
-	var wire configurationWithoutPayload
-	if err := json.Unmarshal(body, &wire); err != nil {
-		return nil, fmt.Errorf("decoding the response of %s %s: %w", req.Raw().Method, req.Raw().URL.Path, err)
+	wire, err := decodeEntity(body, req, func(w *configurationWithoutPayload) string { return w.ID })
+	if err != nil {
+		return nil, err
 	}
-	if wire.ID == "" {
-		return nil, fmt.Errorf("the response of %s %s has no id", req.Raw().Method, req.Raw().URL.Path)
-	}
-	cfg := wire.Configuration
-	return &cfg, nil
+	return &wire.Configuration, nil
 }

@@ -60,11 +60,7 @@ func (c *Client) contentVersionsURL(appID string) string {
 
 // createContentVersion posts an empty mobileAppContent and returns its id.
 func (c *Client) createContentVersion(ctx context.Context, appID string) (string, error) {
-	req, err := c.jsonRequest(ctx, http.MethodPost, c.contentVersionsURL(appID), []byte("{}"))
-	if err != nil {
-		return "", err
-	}
-	body, err := c.do(req, http.StatusCreated, http.StatusOK)
+	body, req, err := c.send(ctx, http.MethodPost, c.contentVersionsURL(appID), struct{}{}, http.StatusCreated, http.StatusOK)
 	if err != nil {
 		return "", err
 	}
@@ -90,16 +86,8 @@ type contentFileRequest struct {
 // createContentFile posts the file entry and returns the URL of the file.
 func (c *Client) createContentFile(ctx context.Context, appID, version string, f contentFileRequest) (string, *contentFile, error) {
 	f.ODataType = "#microsoft.graph.mobileAppContentFile"
-	payload, err := json.Marshal(f)
-	if err != nil {
-		return "", nil, err
-	}
 	filesURL := c.contentVersionsURL(appID) + "/" + url.PathEscape(version) + "/files"
-	req, err := c.jsonRequest(ctx, http.MethodPost, filesURL, payload)
-	if err != nil {
-		return "", nil, err
-	}
-	body, err := c.do(req, http.StatusCreated, http.StatusOK)
+	body, req, err := c.send(ctx, http.MethodPost, filesURL, f, http.StatusCreated, http.StatusOK)
 	if err != nil {
 		return "", nil, err
 	}
@@ -120,11 +108,7 @@ func (c *Client) getContentFile(ctx context.Context, fileURL string) (*contentFi
 
 // renewUpload asks Intune for a new SAS for the file's blob.
 func (c *Client) renewUpload(ctx context.Context, fileURL string) error {
-	req, err := newRequest(ctx, http.MethodPost, fileURL+"/renewUpload")
-	if err != nil {
-		return err
-	}
-	_, err = c.do(req, http.StatusNoContent, http.StatusOK)
+	_, _, err := c.send(ctx, http.MethodPost, fileURL+"/renewUpload", nil, http.StatusNoContent, http.StatusOK)
 	return err
 }
 
@@ -134,17 +118,10 @@ func (c *Client) commitFile(ctx context.Context, fileURL string, info FileEncryp
 		ODataType string `json:"@odata.type"`
 		FileEncryptionInfo
 	}
-	payload, err := json.Marshal(struct {
+	params := struct {
 		Info wireInfo `json:"fileEncryptionInfo"`
-	}{wireInfo{"#microsoft.graph.fileEncryptionInfo", info}})
-	if err != nil {
-		return err
-	}
-	req, err := c.jsonRequest(ctx, http.MethodPost, fileURL+"/commit", payload)
-	if err != nil {
-		return err
-	}
-	_, err = c.do(req, http.StatusNoContent, http.StatusOK)
+	}{wireInfo{"#microsoft.graph.fileEncryptionInfo", info}}
+	_, _, err := c.send(ctx, http.MethodPost, fileURL+"/commit", params, http.StatusNoContent, http.StatusOK)
 	return err
 }
 

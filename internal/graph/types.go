@@ -46,53 +46,26 @@ type Configuration struct {
 // GroupAssignment is one entry of groupAssignments
 // (appProvisioningConfigurationGroupAssignments on assign).
 type GroupAssignment struct {
-	ID            string
-	TargetGroupID string
+	ID            string `json:"id,omitempty"`
+	TargetGroupID string `json:"targetGroupId"`
 }
 
+// MarshalJSON writes the entry as assign takes it: its type named, no id
+// (Intune makes new ones).
 func (g GroupAssignment) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		ODataType     string `json:"@odata.type"`
-		TargetGroupID string `json:"targetGroupId"`
-	}{TypeGroupAssignment, g.TargetGroupID})
-}
-
-func (g *GroupAssignment) UnmarshalJSON(b []byte) error {
-	var wire struct {
-		ID            string `json:"id"`
-		TargetGroupID string `json:"targetGroupId"`
-	}
-	if err := json.Unmarshal(b, &wire); err != nil {
-		return err
-	}
-	*g = GroupAssignment{ID: wire.ID, TargetGroupID: wire.TargetGroupID}
-	return nil
+	return json.Marshal(map[string]any{"@odata.type": TypeGroupAssignment, "targetGroupId": g.TargetGroupID})
 }
 
 // TargetAssignment is one entry of assignments
 // (iOSLobAppProvisioningConfigAssignments on assign).
 type TargetAssignment struct {
-	ID     string `json:"-"`
+	ID     string `json:"id,omitempty"`
 	Target Target `json:"target"`
 }
 
+// MarshalJSON writes the entry as assign takes it, as GroupAssignment's.
 func (a TargetAssignment) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		ODataType string `json:"@odata.type"`
-		Target    Target `json:"target"`
-	}{TypeTargetAssignment, a.Target})
-}
-
-func (a *TargetAssignment) UnmarshalJSON(b []byte) error {
-	var wire struct {
-		ID     string `json:"id"`
-		Target Target `json:"target"`
-	}
-	if err := json.Unmarshal(b, &wire); err != nil {
-		return err
-	}
-	*a = TargetAssignment{ID: wire.ID, Target: wire.Target}
-	return nil
+	return json.Marshal(map[string]any{"@odata.type": TypeTargetAssignment, "target": a.Target})
 }
 
 // Target is a deviceAndAppManagementAssignmentTarget. ODataType is kept as

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 )
@@ -112,9 +111,9 @@ func (s *Server) SetAppAssignments(appID string, as []AppAssignment) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.mobileApps[strings.ToLower(appID)]
-	if !ok {
-		return fmt.Errorf("graphfake: app %q does not exist", appID)
+	a, err := find(s.mobileApps, "app", appID)
+	if err != nil {
+		return err
 	}
 	if e := a.assignable(); e != nil {
 		return fmt.Errorf("graphfake: %s", e.message)
@@ -237,8 +236,8 @@ func parseAppAssignBody(body []byte) ([]AppAssignment, *graphError) {
 // clients that re-post the set they read (the portal re-posts the existing
 // assignments with a new one, powershell-intune-samples issue 36) send
 // them, so they are accepted when well typed, and ignored, like the id.
-var appAssignmentShape = entityShape{odataType: appAssignmentODataType, typeOptional: true,
-	properties: []string{"intent", "target", "settings", "source", "sourceId"}}
+var appAssignmentShape = objectShape{odataType: appAssignmentODataType, typeOptional: true,
+	properties: []string{"id", "intent", "target", "settings", "source", "sourceId"}}
 
 func parseAppAssignment(raw json.RawMessage, where string) (AppAssignment, *graphError) {
 	props, e := appAssignmentShape.entity(raw, where)
@@ -267,19 +266,6 @@ func parseAppAssignment(raw json.RawMessage, where string) (AppAssignment, *grap
 	}
 	x.Settings, e = parseAppAssignmentSettings(props["settings"], where+".settings")
 	return x, e
-}
-
-// enumValue requires raw to be a member of an enum type, spelt as the
-// metadata spells it (OData's JSON format writes members as strings).
-func enumValue(raw json.RawMessage, enum string, members []string, where string) *graphError {
-	var v string
-	if isNull(raw) {
-		return odataBadRequest("%s: a null value was found, which the type 'microsoft.graph.%s[Nullable=False]' does not allow.", where, enum)
-	}
-	if json.Unmarshal(raw, &v) != nil || !slices.Contains(members, v) {
-		return odataBadRequest("%s: cannot convert the literal %s to the expected type 'microsoft.graph.%s'.", where, raw, enum)
-	}
-	return nil
 }
 
 // parseAppAssignmentSettings reads settings: null (or absent), or an
@@ -320,15 +306,6 @@ func parseAppAssignmentSettings(raw json.RawMessage, where string) (*IOSLobAppAs
 		}
 	}
 	return st, checkSettings(st, where)
-}
-
-// nullableString reads a nullable Edm.String: nil when absent or null.
-func nullableString(props map[string]json.RawMessage, name, where string) (*string, *graphError) {
-	if raw, ok := props[name]; !ok || isNull(raw) {
-		return nil, nil
-	}
-	v, e := requiredString(props, name, where)
-	return &v, e
 }
 
 // checkSettings checks the values of iosLobAppAssignmentSettings. The

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,6 +60,10 @@ type AppFaults struct {
 type contentVersion struct {
 	id    string
 	files []*contentFile
+}
+
+func (v *contentVersion) entityJSON() map[string]any {
+	return map[string]any{"@odata.type": contentVersionODataType, "id": v.id}
 }
 
 func (v *contentVersion) file(id string) *contentFile {
@@ -130,10 +133,6 @@ func (s *Server) contentContext(appID string) string {
 
 // serveAppContent routes {app}/microsoft.graph.iosLobApp/...; segs follow the cast.
 func (s *Server) serveAppContent(w http.ResponseWriter, r *http.Request, appID string, segs []string) {
-	if len(segs) > 0 && slices.Contains([]string{segmentAssignments, segmentAssign, segmentAssignQualified}, strings.ToLower(segs[0])) {
-		s.noCastRoute(w, r, appID, segs)
-		return
-	}
 	if len(segs) == 0 || !strings.EqualFold(segs[0], "contentVersions") {
 		name := iosLobAppCast
 		if len(segs) > 0 {
@@ -188,7 +187,20 @@ func (s *Server) serveAppContent(w http.ResponseWriter, r *http.Request, appID s
 
 // contentVersionShape is a mobileAppContent as a client creates it: an
 // empty object (every client sends {}), or one that names its type.
-var contentVersionShape = entityShape{odataType: contentVersionODataType, typeOptional: true}
+var contentVersionShape = objectShape{odataType: contentVersionODataType, typeOptional: true, properties: []string{"id"}}
+
+// contentFileShape is a mobileAppContentFile. Bodies may carry its
+// read-only properties (clients echo entities back); they are ignored, as
+// Intune ignores them.
+var contentFileShape = objectShape{odataType: contentFileODataType, typeOptional: true, properties: []string{
+	"id", "name", "size", "sizeEncrypted", "manifest", "isDependency", "isFrameworkFile",
+	"azureStorageUri", "azureStorageUriExpirationDateTime", "createdDateTime", "isCommitted", "uploadState", "uploadErrorCode",
+}}
+
+// encryptionInfoShape is a fileEncryptionInfo, every property nullable.
+var encryptionInfoShape = objectShape{odataType: encryptionInfoODataType, typeOptional: true, properties: []string{
+	"encryptionKey", "macKey", "initializationVector", "mac", "fileDigest", "fileDigestAlgorithm", "profileIdentifier",
+}}
 
 // lookupContent finds an app, one of its versions and one of its files;
 // version or file "" is not looked up. s.mu must be held. The error is the
@@ -216,63 +228,60 @@ func (s *Server) createContentVersion(w http.ResponseWriter, r *http.Request, ap
 	if _, ok := readBody(s, w, r, maxEntityBody, contentVersionShape.body); !ok {
 		return
 	}
-	s.mu.Lock()
-	a, ok := s.mobileApps[appID]
-	var v *contentVersion
-	if ok {
+	s.answer(w, r, http.StatusCreated, func() (any, bool) {
+		a, ok := s.mobileApps[appID]
+		if !ok {
+			return nil, false
+		}
 		// Ids are "1", "2", ... per app (the id every client reads back).
-		v = &contentVersion{id: strconv.Itoa(len(a.contentVersions) + 1)}
+		v := &contentVersion{id: strconv.Itoa(len(a.contentVersions) + 1)}
 		a.contentVersions = append(a.contentVersions, v)
-	}
-	s.mu.Unlock()
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	writeGraphJSON(w, http.StatusCreated, map[string]any{
-		"@odata.context": s.contentContext(appID) + "/$entity",
-		"@odata.type":    contentVersionODataType,
-		"id":             v.id,
+		return s.contentVersionJSON(appID, v), true
 	})
 }
 
 func (s *Server) getContentVersion(w http.ResponseWriter, r *http.Request, appID, versionID string) {
-	s.mu.Lock()
-	_, v, _, ok := s.lookupContent(appID, versionID, "")
-	s.mu.Unlock()
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	writeGraphJSON(w, http.StatusOK, map[string]any{
-		"@odata.context": s.contentContext(appID) + "/$entity",
-		"@odata.type":    contentVersionODataType,
-		"id":             v.id,
+	s.answer(w, r, http.StatusOK, func() (any, bool) {
+		_, v, _, ok := s.lookupContent(appID, versionID, "")
+		if !ok {
+			return nil, false
+		}
+		return s.contentVersionJSON(appID, v), true
 	})
+}
+
+// contentVersionJSON is one content version of an app, as an answer.
+func (s *Server) contentVersionJSON(appID string, v *contentVersion) map[string]any {
+	entity := v.entityJSON()
+	entity["@odata.context"] = s.contentContext(appID) + "/$entity"
+	return entity
+}
+
+// contentFileJSON is one content file of an app, as an answer.
+func (s *Server) contentFileJSON(appID, versionID string, f *contentFile) map[string]any {
+	entity := f.entityJSON()
+	entity["@odata.context"] = fmt.Sprintf("%s('%s')/files/$entity", s.contentContext(appID), versionID)
+	return entity
 }
 
 // listContent answers the versions of an app (versionID "") or the files
 // of a version, in one page: there are a handful at most.
 func (s *Server) listContent(w http.ResponseWriter, r *http.Request, appID, versionID, context string) {
-	s.mu.Lock()
-	a, v, _, ok := s.lookupContent(appID, versionID, "")
-	page := collectionPage{Context: context, Value: []any{}}
-	switch {
-	case ok && v == nil:
-		for _, cv := range a.contentVersions {
-			page.Value = append(page.Value, map[string]any{"@odata.type": contentVersionODataType, "id": cv.id})
+	s.answer(w, r, http.StatusOK, func() (any, bool) {
+		a, v, _, ok := s.lookupContent(appID, versionID, "")
+		page := collectionPage{Context: context, Value: []any{}}
+		switch {
+		case ok && v == nil:
+			for _, cv := range a.contentVersions {
+				page.Value = append(page.Value, cv.entityJSON())
+			}
+		case ok:
+			for _, f := range v.files {
+				page.Value = append(page.Value, f.entityJSON())
+			}
 		}
-	case ok:
-		for _, f := range v.files {
-			page.Value = append(page.Value, f.entityJSON())
-		}
-	}
-	s.mu.Unlock()
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	writeGraphJSON(w, http.StatusOK, page)
+		return page, ok
+	})
 }
 
 // createContentFile adds a file entry; its SAS URL comes on a later GET.
@@ -281,10 +290,11 @@ func (s *Server) createContentFile(w http.ResponseWriter, r *http.Request, appID
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	a, v, _, ok := s.lookupContent(appID, versionID, "")
-	var entity map[string]any
-	if ok {
+	s.answer(w, r, http.StatusCreated, func() (any, bool) {
+		a, v, _, ok := s.lookupContent(appID, versionID, "")
+		if !ok {
+			return nil, false
+		}
 		f.id = newGUID()
 		f.created = time.Now().UTC()
 		f.uploadState = UploadSASRequestPending
@@ -293,15 +303,8 @@ func (s *Server) createContentFile(w http.ResponseWriter, r *http.Request, appID
 		// documented).
 		f.container, f.blob = a.id, f.id+".bin"
 		v.files = append(v.files, f)
-		entity = f.entityJSON()
-	}
-	s.mu.Unlock()
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	entity["@odata.context"] = fmt.Sprintf("%s('%s')/files/$entity", s.contentContext(appID), versionID)
-	writeGraphJSON(w, http.StatusCreated, entity)
+		return s.contentFileJSON(appID, versionID, f), true
+	})
 }
 
 // parseContentFileBody validates a file entry against mobileAppContentFile.
@@ -309,9 +312,9 @@ func (s *Server) createContentFile(w http.ResponseWriter, r *http.Request, appID
 // what every iOS client sends (name, size, sizeEncrypted, manifest), as
 // DESIGN.md asks it to be strict where the service is undocumented.
 func parseContentFileBody(body []byte) (*contentFile, *graphError) {
-	props, err := decodeObject(body)
-	if err != nil {
-		return nil, odataBadRequest("Invalid JSON in the request payload: %v", err)
+	props, e := contentFileShape.body(body)
+	if e != nil {
+		return nil, e
 	}
 	f := &contentFile{}
 	seen := map[string]bool{}
@@ -319,13 +322,6 @@ func parseContentFileBody(body []byte) (*contentFile, *graphError) {
 		raw := props[k]
 		seen[k] = !isNull(raw)
 		switch k {
-		case propODataType:
-			var t string
-			if json.Unmarshal(raw, &t) != nil || !strings.EqualFold(t, contentFileODataType) {
-				return nil, odataBadRequest("The @odata.type %s is not valid here; expected '%s'.", text.Truncate(string(raw), 60), contentFileODataType)
-			}
-		case "id", "azureStorageUri", "azureStorageUriExpirationDateTime", "createdDateTime", "isCommitted", "uploadState", "uploadErrorCode":
-			// Read-only: ignored, as Intune ignores them.
 		case "name":
 			p, e := optionalString(props, k, true)
 			if e != nil {
@@ -363,8 +359,6 @@ func parseContentFileBody(body []byte) (*contentFile, *graphError) {
 			if k == "isDependency" {
 				f.isDependency = b
 			}
-		default:
-			return nil, odataBadRequest("The property '%s' does not exist on type 'microsoft.graph.mobileAppContentFile'. Make sure to only use property names that are defined by the type or mark the type as open type.", k)
 		}
 	}
 	for _, k := range []string{"name", "size", "sizeEncrypted", "manifest"} {
@@ -376,21 +370,6 @@ func parseContentFileBody(body []byte) (*contentFile, *graphError) {
 		return nil, intuneBadRequest("name and manifest must not be empty.")
 	}
 	return f, nil
-}
-
-// decodeBinary reads an Edm.Binary: base64, standard (as Graph writes it)
-// or URL-safe (as OData's JSON format defines it).
-func decodeBinary(raw json.RawMessage, name string) ([]byte, *graphError) {
-	var s string
-	if !bytes.HasPrefix(raw, []byte(`"`)) || json.Unmarshal(raw, &s) != nil {
-		return nil, odataBadRequest("The property '%s' must be a base64 string (Edm.Binary); got %s.", name, text.Truncate(string(raw), 40))
-	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
-			return b, nil
-		}
-	}
-	return nil, odataBadRequest("Cannot convert the literal '%s' to the expected type 'Edm.Binary'.", text.Truncate(s, 40))
 }
 
 // getContentFile answers the file after moving it along its states: a
@@ -420,20 +399,14 @@ func (s *Server) getContentFile(w http.ResponseWriter, r *http.Request, appID, v
 		containerErr = s.ensureContainer(r.Context(), *st, container)
 	}
 
-	s.mu.Lock()
-	a, _, f, ok = s.lookupContent(appID, versionID, fileID)
-	var entity map[string]any
-	if ok {
+	s.answer(w, r, http.StatusOK, func() (any, bool) {
+		a, _, f, ok := s.lookupContent(appID, versionID, fileID)
+		if !ok {
+			return nil, false
+		}
 		s.advanceFile(a, f, containerErr)
-		entity = f.entityJSON()
-	}
-	s.mu.Unlock()
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	entity["@odata.context"] = fmt.Sprintf("%s('%s')/files/$entity", s.contentContext(appID), versionID)
-	writeGraphJSON(w, http.StatusOK, entity)
+		return s.contentFileJSON(appID, versionID, f), true
+	})
 }
 
 // advanceFile is one poll of f; s.mu must be held.
@@ -592,22 +565,16 @@ type encryptionInfo struct {
 // that are well typed but wrong (keys, digest) are for the commit check,
 // which ends in commitFileFailed, as Intune's asynchronous check does.
 func parseCommitBody(body []byte) (*encryptionInfo, *graphError) {
-	params, err := decodeObject(body)
-	if err != nil {
-		return nil, odataBadRequest("Invalid JSON in the request payload: %v", err)
+	params, e := actionParameters(body, "commit", "fileEncryptionInfo")
+	if e != nil {
+		return nil, e
 	}
-	for _, k := range sortedKeys(params) {
-		if k != "fileEncryptionInfo" {
-			return nil, odataBadRequest("The parameter '%s' in the request payload is not a valid parameter for the operation 'commit'.", k)
-		}
-	}
-	raw, ok := params["fileEncryptionInfo"]
-	if !ok || isNull(raw) {
+	if isNull(params["fileEncryptionInfo"]) {
 		return nil, odataBadRequest("The parameter 'fileEncryptionInfo' of the operation 'commit' is missing from the request payload.")
 	}
-	props, err := decodeObject(raw)
-	if err != nil {
-		return nil, odataBadRequest("The parameter 'fileEncryptionInfo' must be an object of type 'microsoft.graph.fileEncryptionInfo': %v", err)
+	props, e := encryptionInfoShape.entity(params["fileEncryptionInfo"], "fileEncryptionInfo")
+	if e != nil {
+		return nil, e
 	}
 	info := &encryptionInfo{}
 	binary := map[string]*[]byte{
@@ -618,11 +585,6 @@ func parseCommitBody(body []byte) (*encryptionInfo, *graphError) {
 	for _, k := range sortedKeys(props) {
 		v := props[k]
 		switch {
-		case k == propODataType:
-			var t string
-			if json.Unmarshal(v, &t) != nil || !strings.EqualFold(t, encryptionInfoODataType) {
-				return nil, odataBadRequest("The @odata.type %s is not valid here; expected '%s'.", text.Truncate(string(v), 60), encryptionInfoODataType)
-			}
 		case binary[k] != nil:
 			if isNull(v) {
 				continue
@@ -640,8 +602,6 @@ func parseCommitBody(body []byte) (*encryptionInfo, *graphError) {
 			if p != nil {
 				*strs[k] = *p
 			}
-		default:
-			return nil, odataBadRequest("The property '%s' does not exist on type 'microsoft.graph.fileEncryptionInfo'. Make sure to only use property names that are defined by the type or mark the type as open type.", k)
 		}
 	}
 	return info, nil

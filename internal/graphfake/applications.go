@@ -108,16 +108,22 @@ func (s *Server) AddFederatedCredential(clientID string, fc FederatedCredential)
 // like the one `az ad app credential reset --create-cert` makes, valid for
 // a day; upload it with AddCertificate. For tests and demos.
 func NewClientCertificate(commonName string) (*x509.Certificate, *rsa.PrivateKey, error) {
+	now := time.Now()
+	return newClientCertificate(commonName, now.Add(-time.Hour), now.Add(24*time.Hour))
+}
+
+// newClientCertificate makes a self-signed RSA certificate valid from
+// notBefore to notAfter.
+func newClientCertificate(commonName string, notBefore, notAfter time.Time) (*x509.Certificate, *rsa.PrivateKey, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, nil, err
 	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber: randomSerial(),
 		Subject:      pkix.Name{CommonName: commonName},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
@@ -246,6 +252,9 @@ func (s *Server) findCertificate(a *application, header map[string]any) (string,
 	return "", nil
 }
 
+// decodeBase64Any decodes standard or URL-safe base64, padded or not: the
+// x5t Entra reads, and an Edm.Binary (Graph writes standard base64, OData's
+// JSON format defines the URL-safe one).
 func decodeBase64Any(s string) ([]byte, error) {
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		if b, err := enc.DecodeString(s); err == nil {

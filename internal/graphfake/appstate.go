@@ -102,23 +102,14 @@ func (f *contentFile) state() ContentFileState {
 func (s *Server) IOSLobApp(id string) (IOSLobAppState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.mobileApps[strings.ToLower(id)]
-	if !ok {
-		return IOSLobAppState{}, false
-	}
-	return a.state(), true
+	return stateOf(s.mobileApps, id)
 }
 
 // IOSLobApps returns copies of every app, in creation order.
 func (s *Server) IOSLobApps() []IOSLobAppState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	all := s.sortedApps()
-	out := make([]IOSLobAppState, 0, len(all))
-	for _, a := range all {
-		out = append(out, a.state())
-	}
-	return out
+	return statesOf(s.mobileApps)
 }
 
 // ContentFile returns a copy of one content file of an app.
@@ -157,10 +148,8 @@ func (s *Server) AddIOSLobApp(seed IOSLobAppSeed) (string, error) {
 	str := func(v string) *string { return &v }
 	now := time.Now().UTC().Truncate(time.Second)
 	a := &iosLobApp{
-		id: id, seq: appSeq.Add(1), strs: map[string]*string{},
-		roleScopeTagIDs: []string{"0"}, iPad: true, iPhone: true,
-		minimumOS: map[string]bool{"v16_0": true}, delivery: "default",
-		publishingState: PublishingNotPublished, created: now, lastModified: now,
+		entityBase: newEntityBase(id, now), strs: map[string]*string{}, iPad: true, iPhone: true,
+		minimumOS: map[string]bool{"v16_0": true}, delivery: "default", publishingState: PublishingNotPublished,
 	}
 	a.strs["displayName"] = str(cmp.Or(seed.DisplayName, "Seeded app"))
 	a.strs["fileName"] = str(cmp.Or(seed.FileName, "app.ipa"))
@@ -193,9 +182,9 @@ func (s *Server) AddIOSLobApp(seed IOSLobAppSeed) (string, error) {
 func (s *Server) PortalUpload(appID string, ipa []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.mobileApps[strings.ToLower(appID)]
-	if !ok {
-		return fmt.Errorf("graphfake: app %q does not exist", appID)
+	a, err := find(s.mobileApps, "app", appID)
+	if err != nil {
+		return err
 	}
 	if err := a.commitOutOfBand(ipa, false); err != nil {
 		return err
@@ -244,9 +233,9 @@ func (a *iosLobApp) commitOutOfBand(ipa []byte, takeBundleID bool) error {
 func (s *Server) EditIOSLobApp(id string, edit func(*IOSLobAppState)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.mobileApps[strings.ToLower(id)]
-	if !ok {
-		return fmt.Errorf("graphfake: app %q does not exist", id)
+	a, err := find(s.mobileApps, "app", id)
+	if err != nil {
+		return err
 	}
 	before := a.state()
 	after := a.state()
@@ -297,9 +286,9 @@ func (s *Server) DeleteIOSLobApp(id string) {
 func (s *Server) SetAppFaults(appID string, f AppFaults) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, ok := s.mobileApps[strings.ToLower(appID)]
-	if !ok {
-		return fmt.Errorf("graphfake: app %q does not exist", appID)
+	a, err := find(s.mobileApps, "app", appID)
+	if err != nil {
+		return err
 	}
 	a.faults = f
 	return nil

@@ -1,11 +1,7 @@
 package graphfake
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"slices"
 	"strings"
 )
@@ -70,110 +66,9 @@ func parseAssignBody(body []byte) (assignRequest, *graphError) {
 	return req, e
 }
 
-// actionParameters decodes the body of a bound action: a JSON object with
-// exactly the parameters names (OData's messages for an empty body, an
-// unknown parameter or a missing one); the caller checks their values.
-func actionParameters(body []byte, action string, names ...string) (map[string]json.RawMessage, *graphError) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, odataBadRequest("Empty Payload. JSON content expected.")
-	}
-	params, err := decodeObject(body)
-	if err != nil {
-		return nil, odataBadRequest("Invalid JSON in the request payload: %v", err)
-	}
-	for _, name := range sortedKeys(params) {
-		if !slices.Contains(names, name) {
-			return nil, odataBadRequest("The parameter '%s' in the request payload is not a valid parameter for the operation '%s'.", name, action)
-		}
-	}
-	for _, name := range names {
-		if _, ok := params[name]; !ok {
-			return nil, odataBadRequest("The parameter '%s' of the operation '%s' is missing from the request payload.", name, action)
-		}
-	}
-	return params, nil
-}
-
-// parseEach parses every item of the array parameter name, naming the
-// failing item's place in errors.
-func parseEach[T any](items []json.RawMessage, name string, parse func(json.RawMessage, string) (T, *graphError)) ([]T, *graphError) {
-	out := make([]T, 0, len(items))
-	for i, raw := range items {
-		v, e := parse(raw, fmt.Sprintf("%s[%d]", name, i))
-		if e != nil {
-			return nil, e
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
-// actionArrays decodes the body of an action whose parameters are all
-// collections: exactly the parameters names, each a JSON array, returned in
-// the order of names.
-func actionArrays(body []byte, action string, names ...string) ([][]json.RawMessage, *graphError) {
-	params, e := actionParameters(body, action, names...)
-	if e != nil {
-		return nil, e
-	}
-	arrays := make([][]json.RawMessage, 0, len(names))
-	for _, name := range names {
-		raw := params[name]
-		var items []json.RawMessage
-		if !bytes.HasPrefix(raw, []byte("[")) || json.Unmarshal(raw, &items) != nil {
-			return nil, odataBadRequest("The parameter '%s' of the operation '%s' must be a JSON array; got %s.", name, action, raw)
-		}
-		arrays = append(arrays, items)
-	}
-	return arrays, nil
-}
-
-// entityShape is what an array item of an action must be: an instance of
-// one entity type, with only its properties.
-type entityShape struct {
-	odataType string
-	// typeOptional: @odata.type may be left out, and matches in any case.
-	// OData reads an untyped item as the parameter's declared type, and
-	// compares type names without regard to case. The configuration's
-	// assign is stricter than that (exact and required), as the emulator may be.
-	typeOptional bool
-	properties   []string // besides @odata.type and id
-}
-
-// body decodes a request body of the shape.
-func (shape entityShape) body(body []byte) (map[string]json.RawMessage, *graphError) {
-	return shape.entity(body, "The request body")
-}
-
-// entity decodes one item of the shape: an object of the type, with only
-// its properties, and an id (which Intune replaces with its own) that is
-// absent, null or a string.
-func (shape entityShape) entity(raw json.RawMessage, where string) (map[string]json.RawMessage, *graphError) {
-	props, err := decodeObject(raw)
-	if err != nil {
-		return nil, odataBadRequest("%s must be a JSON object: %v", where, err)
-	}
-	if _, typed := props[propODataType]; typed || !shape.typeOptional {
-		odataType, e := requiredString(props, propODataType, where)
-		if e != nil {
-			return nil, e
-		}
-		if odataType != shape.odataType && !(shape.typeOptional && strings.EqualFold(odataType, shape.odataType)) {
-			return nil, odataBadRequest("%s: the @odata.type '%s' is not valid here; expected '%s'.", where, odataType, shape.odataType)
-		}
-	}
-	if e := onlyProperties(props, shape.odataType, append([]string{propODataType, "id"}, shape.properties...)...); e != nil {
-		return nil, e
-	}
-	if e := optionalID(props, where); e != nil {
-		return nil, e
-	}
-	return props, nil
-}
-
 var (
-	groupAssignmentShape  = entityShape{odataType: groupAssignmentODataType, properties: []string{"targetGroupId"}}
-	targetAssignmentShape = entityShape{odataType: assignmentODataType, properties: []string{"target"}}
+	groupAssignmentShape  = objectShape{odataType: groupAssignmentODataType, properties: []string{"id", "targetGroupId"}}
+	targetAssignmentShape = objectShape{odataType: assignmentODataType, properties: []string{"id", "target"}}
 )
 
 // parseGroupAssignment returns the targetGroupId of a
@@ -283,85 +178,4 @@ func checkTarget(target Target, where string) *graphError {
 		return intuneBadRequest("%s: filter type '%s' requires an assignment filter id.", where, target.FilterType)
 	}
 	return nil
-}
-
-// onlyProperties rejects any property the type does not define, with the
-// message OData gives.
-func onlyProperties(props map[string]json.RawMessage, odataType string, allowed ...string) *graphError {
-	for _, name := range sortedKeys(props) {
-		if !slices.Contains(allowed, name) {
-			return odataBadRequest("The property '%s' does not exist on type '%s'. Make sure to only use property names that are defined by the type or mark the type as open type.",
-				name, strings.TrimPrefix(odataType, "#"))
-		}
-	}
-	return nil
-}
-
-// optionalID accepts an "id" that is absent, null or a string. Intune
-// assigns its own ids, so the value is not used.
-func optionalID(props map[string]json.RawMessage, where string) *graphError {
-	raw, ok := props["id"]
-	if !ok || isNull(raw) {
-		return nil
-	}
-	_, e := requiredString(props, "id", where)
-	return e
-}
-
-func requiredString(props map[string]json.RawMessage, name, where string) (string, *graphError) {
-	raw, ok := props[name]
-	if !ok || isNull(raw) {
-		return "", odataBadRequest("%s: the property '%s' is required.", where, name)
-	}
-	var s string
-	if !bytes.HasPrefix(raw, []byte(`"`)) || json.Unmarshal(raw, &s) != nil {
-		return "", odataBadRequest("%s: the property '%s' must be a string; got %s.", where, name, raw)
-	}
-	return s, nil
-}
-
-func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
-
-// decodeObject parses exactly one JSON object and keeps each member's raw
-// value. Unlike json.Unmarshal into a map it rejects duplicate names and
-// trailing data, as OData does.
-func decodeObject(data []byte) (map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil {
-		return nil, err
-	} else if tok != json.Delim('{') {
-		return nil, errors.New("expected a JSON object")
-	}
-	members := map[string]json.RawMessage{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		name, _ := tok.(string) // inside an object the decoder only yields string names
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
-			return nil, err
-		}
-		if _, dup := members[name]; dup {
-			return nil, fmt.Errorf("duplicate property named '%s' is not allowed", name)
-		}
-		members[name] = bytes.TrimSpace(value)
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("unexpected data after the JSON object")
-	}
-	return members, nil
-}
-
-func sortedKeys(m map[string]json.RawMessage) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -1,18 +1,12 @@
 package graphfake
 
 import (
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
-
-	"github.com/intunetf/terraform-provider-intune/internal/text"
 )
 
 // The configuration collection: create, list, and read, update and delete
@@ -21,9 +15,6 @@ import (
 // maxEntityBody bounds a create or update body; a provisioning profile is
 // tens of kilobytes, so this leaves room for large ones.
 const maxEntityBody = 4 << 20
-
-// configurationSeq orders configurations by creation, the order lists use.
-var configurationSeq atomic.Int64
 
 // configurationProperties are the structural properties of the entity, in
 // their exact casing, as $select and request bodies name them. Bodies may
@@ -54,22 +45,14 @@ type ConfigurationState struct {
 func (s *Server) Configuration(id string) (ConfigurationState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cfg, ok := s.configs[strings.ToLower(id)]
-	if !ok {
-		return ConfigurationState{}, false
-	}
-	return cfg.state(), true
+	return stateOf(s.configs, id)
 }
 
 // Configurations returns copies of every configuration, in creation order.
 func (s *Server) Configurations() []ConfigurationState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]ConfigurationState, 0, len(s.configs))
-	for _, cfg := range s.sortedConfigurations() {
-		out = append(out, cfg.state())
-	}
-	return out
+	return statesOf(s.configs)
 }
 
 // EditConfiguration changes a configuration out of band, as an admin in the
@@ -78,9 +61,9 @@ func (s *Server) Configurations() []ConfigurationState {
 func (s *Server) EditConfiguration(id string, edit func(*ConfigurationState)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cfg, ok := s.configs[strings.ToLower(id)]
-	if !ok {
-		return fmt.Errorf("graphfake: configuration %q does not exist", id)
+	cfg, err := find(s.configs, "configuration", id)
+	if err != nil {
+		return err
 	}
 	st := cfg.state()
 	edit(&st)
@@ -105,48 +88,41 @@ func (c *configuration) state() ConfigurationState {
 // touch records a change the way Intune does: a new lastModifiedDateTime
 // and the next version.
 func (c *configuration) touch() {
-	now := time.Now().UTC()
-	if !now.After(c.lastModified) { // a coarse clock must not make a change look older
-		now = c.lastModified.Add(time.Microsecond)
-	}
-	c.lastModified = now
+	c.entityBase.touch()
 	c.version++
 }
 
 // sortedConfigurations is every configuration in creation order; s.mu must be held.
 func (s *Server) sortedConfigurations() []*configuration {
-	all := make([]*configuration, 0, len(s.configs))
-	for _, cfg := range s.configs {
-		all = append(all, cfg)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
-	return all
+	return inCreationOrder[ConfigurationState](s.configs)
 }
 
-// serveConfigurations handles the collection: list and create.
-func (s *Server) serveConfigurations(w http.ResponseWriter, r *http.Request) {
-	if !s.allowMethod(w, r, http.MethodGet, http.MethodPost) {
-		return
-	}
-	if r.Method == http.MethodPost {
-		s.createConfiguration(w, r)
-		return
-	}
-	s.listConfigurations(w, r)
+// configurationRoutes are what the configurations serve: list, create,
+// read, update, delete, their two collections and assign.
+var configurationRoutes = entityRoutes{
+	set: configurationSet, noun: "configuration",
+	list: (*Server).listConfigurations, create: (*Server).createConfiguration,
+	get: (*Server).getConfiguration, update: (*Server).updateConfiguration,
+	remove: func(s *Server, w http.ResponseWriter, r *http.Request, id string) { deleteOne(s, w, r, s.configs, id) },
+	below: map[string]route{
+		segmentAssignments:      {http.MethodGet, configurationCollection("assignments")},
+		segmentGroupAssignments: {http.MethodGet, configurationCollection("groupAssignments")},
+		segmentAssign:           {http.MethodPost, (*Server).assign},
+		segmentAssignQualified:  {http.MethodPost, (*Server).assign},
+	},
 }
 
-// serveConfiguration handles one entity: read, update and delete.
-func (s *Server) serveConfiguration(w http.ResponseWriter, r *http.Request, id string) {
-	if !s.allowMethod(w, r, http.MethodGet, http.MethodPatch, http.MethodDelete) {
-		return
-	}
-	switch r.Method {
-	case http.MethodGet:
-		s.getConfiguration(w, r, id)
-	case http.MethodPatch:
-		s.updateConfiguration(w, r, id)
-	default:
-		deleteOne(s, w, r, s.configs, id)
+// configurationCollection serves one page of the collection name of a
+// configuration.
+func configurationCollection(name string) func(*Server, http.ResponseWriter, *http.Request, string) {
+	return func(s *Server, w http.ResponseWriter, r *http.Request, id string) {
+		s.listCollection(w, r, configurationSet, id, name, func() ([]any, bool) {
+			cfg, ok := s.configs[id]
+			if !ok {
+				return nil, false
+			}
+			return configurationCollections[name](cfg.visible(time.Now())), true
+		})
 	}
 }
 
@@ -166,34 +142,20 @@ var configurationSet = entitySet{
 // OData's JSON format does for expanded navigation properties. Reads that lag
 // behind an assign lag here too.
 func (s *Server) getConfiguration(w http.ResponseWriter, r *http.Request, id string) {
-	selected, expand, e := s.parseReadOptions(r.URL.Query(), configurationSet)
-	if e != nil {
-		s.writeGraphError(w, r, e)
-		return
-	}
-	s.mu.Lock()
-	cfg, ok := s.configs[id]
-	var whole configurationJSON
-	var entity map[string]any
-	switch {
-	case ok && len(selected) == 0 && len(expand) == 0:
-		whole = cfg.entityJSON() // written as is: a profile can be megabytes
-	case ok:
-		entity = s.entityWithExpansions(cfg, selected, expand)
-	}
-	s.mu.Unlock()
-
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	if entity == nil {
-		whole.Context = configurationSet.contextURL(s.url) + "/$entity"
-		writeGraphJSON(w, http.StatusOK, whole)
-		return
-	}
-	entity["@odata.context"] = configurationSet.contextURL(s.url) + selectContext(selected) + "/$entity"
-	writeGraphJSON(w, http.StatusOK, entity)
+	s.readOne(w, r, configurationSet, func(selected, expand []string, context string) (any, bool) {
+		cfg, ok := s.configs[id]
+		switch {
+		case !ok:
+			return nil, false
+		case len(selected) == 0 && len(expand) == 0:
+			whole := cfg.entityJSON() // written as is: a profile can be megabytes
+			whole.Context = context
+			return whole, true
+		}
+		entity := s.entityWithExpansions(cfg, selected, expand)
+		entity["@odata.context"] = context
+		return entity, true
+	})
 }
 
 // entityWithExpansions renders cfg with its selected properties and its
@@ -241,14 +203,7 @@ func (s *Server) createConfiguration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now().UTC()
-	cfg := &configuration{
-		id:              newGUID(),
-		seq:             configurationSeq.Add(1),
-		roleScopeTagIDs: []string{"0"}, // Intune's Default scope tag
-		created:         now,
-		lastModified:    now,
-		version:         1,
-	}
+	cfg := &configuration{entityBase: newEntityBase(newGUID(), now), version: 1}
 	in.apply(cfg)
 
 	s.mu.Lock()
@@ -301,12 +256,7 @@ func (in configurationInput) apply(c *configuration) {
 	if in.expiration != nil {
 		c.expiration = *in.expiration
 	}
-	if in.roleScopeTagIDs != nil {
-		c.roleScopeTagIDs = in.roleScopeTagIDs
-		if len(c.roleScopeTagIDs) == 0 {
-			c.roleScopeTagIDs = []string{"0"} // Intune keeps the Default tag
-		}
-	}
+	c.setScopeTags(in.roleScopeTagIDs)
 }
 
 // parseConfigurationBody validates a body as OData (shape, names, types)
@@ -338,40 +288,23 @@ func parseConfigurationBody(body []byte, create bool) (configurationInput, *grap
 		return in, e
 	}
 	if raw, ok := props["payload"]; ok {
-		var s string
-		if !bytes.HasPrefix(raw, []byte(`"`)) || json.Unmarshal(raw, &s) != nil {
-			return in, odataBadRequest("The property 'payload' must be a base64 string (Edm.Binary); got %s.", text.Truncate(string(raw), 40))
+		if in.payload, e = decodeBinary(raw, "payload"); e != nil {
+			return in, e
 		}
-		b, err := base64.StdEncoding.DecodeString(s)
-		if err != nil {
-			return in, odataBadRequest("Cannot convert the literal '%s' to the expected type 'Edm.Binary'.", text.Truncate(s, 40))
-		}
-		in.payload = b
 	}
 	if raw, ok := props["expirationDateTime"]; ok {
-		zero := time.Time{}
-		in.expiration = &zero
+		in.expiration = &time.Time{}
 		if !isNull(raw) {
-			var s string
-			if json.Unmarshal(raw, &s) != nil {
-				return in, odataBadRequest("Cannot convert the literal %s to the expected type 'Edm.DateTimeOffset'.", text.Truncate(string(raw), 40))
+			t, e := decodeDateTime(raw)
+			if e != nil {
+				return in, e
 			}
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				return in, odataBadRequest("Cannot convert the literal '%s' to the expected type 'Edm.DateTimeOffset'.", text.Truncate(s, 40))
-			}
-			t = t.UTC()
 			in.expiration = &t
 		}
 	}
 	if raw, ok := props["roleScopeTagIds"]; ok {
-		in.roleScopeTagIDs = []string{}
-		if !isNull(raw) {
-			var tags []string
-			if !bytes.HasPrefix(raw, []byte("[")) || json.Unmarshal(raw, &tags) != nil {
-				return in, odataBadRequest("The property 'roleScopeTagIds' must be an array of strings; got %s.", text.Truncate(string(raw), 40))
-			}
-			in.roleScopeTagIDs = tags
+		if in.roleScopeTagIDs, e = decodeScopeTags(raw); e != nil {
+			return in, e
 		}
 	}
 
@@ -393,25 +326,4 @@ func parseConfigurationBody(body []byte, create bool) (configurationInput, *grap
 		}
 	}
 	return in, nil
-}
-
-// optionalString reads a string property that may be absent; null is
-// allowed only where the property is nullable, and reads as "".
-func optionalString(props map[string]json.RawMessage, name string, nullable bool) (*string, *graphError) {
-	raw, ok := props[name]
-	if !ok {
-		return nil, nil
-	}
-	if isNull(raw) {
-		if !nullable {
-			return nil, odataBadRequest("A null value was found for the property named '%s', which has the expected type 'Edm.String[Nullable=False]'. The expected type 'Edm.String[Nullable=False]' does not allow null values.", name)
-		}
-		empty := ""
-		return &empty, nil
-	}
-	var s string
-	if !bytes.HasPrefix(raw, []byte(`"`)) || json.Unmarshal(raw, &s) != nil {
-		return nil, odataBadRequest("The property '%s' must be a string; got %s.", name, text.Truncate(string(raw), 40))
-	}
-	return &s, nil
 }

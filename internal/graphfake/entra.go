@@ -26,17 +26,7 @@ const (
 //	POST /{tenant}/oauth2/v2.0/token
 func entraRoute(path string) (tenant, endpoint string, ok bool) {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
-	matches := func(want ...string) bool {
-		if len(segs) != len(want)+1 {
-			return false
-		}
-		for i, w := range want {
-			if !strings.EqualFold(segs[i+1], w) {
-				return false
-			}
-		}
-		return true
-	}
+	matches := func(want ...string) bool { return segmentsAre(segs[1:], want...) }
 	switch {
 	case strings.EqualFold(segs[0], "common") && matches("discovery", "instance"):
 		return segs[0], entraInstanceDiscovery, true

@@ -26,7 +26,7 @@ const (
 	groupAssignmentODataType = "#microsoft.graph.mobileAppProvisioningConfigGroupAssignment"
 )
 
-// Sub-resources of a configuration, lowercased for matching.
+// Segments below one entity, lowercased for matching.
 const (
 	segmentAssignments      = "assignments"
 	segmentGroupAssignments = "groupassignments"
@@ -34,28 +34,8 @@ const (
 	segmentAssignQualified  = "microsoft.graph.assign"
 )
 
-// parseConfigurationPath splits {configurationsPath}[/{id}[/{segment}]];
-// id is "" for the collection itself. Graph matches URL segments
-// case-insensitively, so this does too.
-func parseConfigurationPath(path string) (id, segment string, ok bool) {
-	want := strings.Split(strings.Trim(configurationsPath, "/"), "/")
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	if len(segs) < len(want) || len(segs) > len(want)+2 {
-		return "", "", false
-	}
-	for i, w := range want {
-		if !strings.EqualFold(segs[i], w) {
-			return "", "", false
-		}
-	}
-	if len(segs) > len(want) {
-		id = segs[len(want)]
-	}
-	if len(segs) == len(want)+2 {
-		segment = strings.ToLower(segs[len(want)+1])
-	}
-	return id, segment, true
-}
+// entitySets are the routes of every entity set the emulator serves.
+var entitySets = []*entityRoutes{&configurationRoutes, &mobileAppRoutes}
 
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	// Graph authenticates before it routes: even unknown paths answer 401.
@@ -71,59 +51,97 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	if s.throttled(w, r, principal) {
 		return
 	}
-
-	if segs, ok := parseMobileAppsPath(r.URL.Path); ok {
-		s.serveMobileApps(w, r, segs)
-		return
-	}
-	id, segment, ok := parseConfigurationPath(r.URL.Path)
-	if !ok {
-		s.writeGraphError(w, r, &graphError{status: http.StatusNotFound, code: "ResourceNotFound",
-			message: fmt.Sprintf("No resource matches '%s'; graphfake serves %s, %s/{id} and its assignments, groupAssignments and assign.", r.URL.Path, configurationsPath, configurationsPath)})
-		return
-	}
-	if id == "" {
-		s.serveConfigurations(w, r)
-		return
-	}
-	if !IsGUID(id) {
-		s.writeGraphError(w, r, intuneBadRequest("The configuration id '%s' is not a valid GUID.", id))
-		return
-	}
-	id = strings.ToLower(id)
-
-	switch segment {
-	case "":
-		s.serveConfiguration(w, r, id)
-	case segmentAssignments, segmentGroupAssignments:
-		if s.allowMethod(w, r, http.MethodGet) {
-			name := configurationSet.navigationNamed(segment)
-			s.listCollection(w, r, configurationSet, id, name, func() ([]any, bool) {
-				cfg, ok := s.configs[id]
-				if !ok {
-					return nil, false
-				}
-				return configurationCollections[name](cfg.visible(time.Now())), true
-			})
+	for _, routes := range entitySets {
+		if segs, ok := pathUnder(r.URL.Path, routes.set.path); ok {
+			s.serveSet(w, r, routes, segs)
+			return
 		}
-	case segmentAssign, segmentAssignQualified:
-		if s.allowMethod(w, r, http.MethodPost) {
-			s.assign(w, r, id)
+	}
+	s.noResource(w, r)
+}
+
+// noResource is the 404 of a path the emulator does not serve.
+func (s *Server) noResource(w http.ResponseWriter, r *http.Request) {
+	s.writeGraphError(w, r, &graphError{status: http.StatusNotFound, code: "ResourceNotFound",
+		message: fmt.Sprintf("No resource matches '%s'; graphfake serves %s and %s, each with {id} below.", r.URL.Path, configurationsPath, mobileAppsPath)})
+}
+
+// entityRoutes are what one entity set serves: its collection (list and
+// create), one entity by id (read, update, delete), and the collections
+// (GET) and actions (POST) of one entity.
+type entityRoutes struct {
+	set          entitySet
+	noun         string // the entity, in the error for an id that is not a GUID
+	list, create func(*Server, http.ResponseWriter, *http.Request)
+	get, update  func(*Server, http.ResponseWriter, *http.Request, string)
+	remove       func(*Server, http.ResponseWriter, *http.Request, string)
+	below        map[string]route // by lower-case segment
+	// deeper serves the other paths below one entity (segs follow the id);
+	// nil: there are none.
+	deeper func(s *Server, w http.ResponseWriter, r *http.Request, id string, segs []string)
+}
+
+// route is a collection or an action of one entity.
+type route struct {
+	method string
+	serve  func(*Server, http.ResponseWriter, *http.Request, string)
+}
+
+// serveSet routes a request below an entity set; segs follow its path.
+func (s *Server) serveSet(w http.ResponseWriter, r *http.Request, routes *entityRoutes, segs []string) {
+	if len(segs) == 0 {
+		switch {
+		case !s.allowMethod(w, r, http.MethodGet, http.MethodPost):
+		case r.Method == http.MethodPost:
+			routes.create(s, w, r)
+		default:
+			routes.list(s, w, r)
 		}
-	default:
+		return
+	}
+	if !IsGUID(segs[0]) {
+		s.writeGraphError(w, r, intuneBadRequest("The %s id '%s' is not a valid GUID.", routes.noun, segs[0]))
+		return
+	}
+	id := strings.ToLower(segs[0])
+	below, known := routes.below[strings.ToLower(segs[len(segs)-1])]
+	switch {
+	case len(segs) == 1 && !s.allowMethod(w, r, http.MethodGet, http.MethodPatch, http.MethodDelete):
+	case len(segs) == 1 && r.Method == http.MethodGet:
+		routes.get(s, w, r, id)
+	case len(segs) == 1 && r.Method == http.MethodPatch:
+		routes.update(s, w, r, id)
+	case len(segs) == 1:
+		routes.remove(s, w, r, id)
+	case len(segs) == 2 && known:
+		if s.allowMethod(w, r, below.method) {
+			below.serve(s, w, r, id)
+		}
+	case routes.deeper != nil:
+		routes.deeper(s, w, r, id, segs[1:])
+	case len(segs) == 2:
 		// What OData answers for a path segment the metadata does not declare.
-		s.writeGraphError(w, r, odataBadRequest("Resource not found for the segment '%s'.", originalSegment(r.URL.Path, segment)))
+		s.writeGraphError(w, r, odataBadRequest("Resource not found for the segment '%s'.", segs[1]))
+	default:
+		s.noResource(w, r)
 	}
 }
 
-// originalSegment is the last segment of path as the client spelled it;
-// lower is its lower-case form.
-func originalSegment(path, lower string) string {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	if last := segs[len(segs)-1]; strings.EqualFold(last, lower) {
-		return last
+// pathUnder splits what path holds below base; ok is false when path is
+// not below base. Graph matches URL segments without regard to case, and so
+// does this.
+func pathUnder(path, base string) (segs []string, ok bool) {
+	want := strings.Split(strings.Trim(base, "/"), "/")
+	segs = strings.Split(strings.Trim(path, "/"), "/")
+	if len(segs) < len(want) || !segmentsAre(segs[:len(want)], want...) {
+		return nil, false
 	}
-	return lower
+	return segs[len(want):], true
+}
+
+// segmentsAre reports whether the URL segments segs are want, in any case.
+func segmentsAre(segs []string, want ...string) bool {
+	return slices.EqualFunc(segs, want, strings.EqualFold)
 }
 
 // writeUnauthorized answers 401 the way Graph does, with a challenge that
@@ -223,6 +241,19 @@ func writeOne[E, T any](s *Server, w http.ResponseWriter, r *http.Request, limit
 	default:
 		done()
 	}
+}
+
+// answer answers with status and what render, called with s.mu held,
+// gives; or 404 when render says that what was asked for does not exist.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, status int, render func() (any, bool)) {
+	s.mu.Lock()
+	body, ok := render()
+	s.mu.Unlock()
+	if !ok {
+		s.writeNotFound(w, r)
+		return
+	}
+	writeGraphJSON(w, status, body)
 }
 
 // deleteOne serves the DELETE of entity id of m, one of the server's maps:

@@ -1,15 +1,12 @@
 package graphfake
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/intunetf/terraform-provider-intune/internal/text"
@@ -41,9 +38,6 @@ const (
 // microsoft-graph-docs issue 5517).
 var abstractAppTypes = []string{"#microsoft.graph.mobileApp", "#microsoft.graph.mobileLobApp"}
 
-// appSeq orders apps by creation, the order lists use.
-var appSeq atomic.Int64
-
 // appStringProperties are the Edm.String properties of iosLobApp and its
 // bases that a client may write, all nullable in the metadata.
 var appStringProperties = []string{
@@ -71,19 +65,15 @@ var deliveryProtocols = []string{"default", "mobileDeviceManagement", "declarati
 
 // iosLobApp is one app as the emulator holds it.
 type iosLobApp struct {
-	id              string
-	seq             int64
+	entityBase
 	strs            map[string]*string // appStringProperties; nil (or absent) is null
 	isFeatured      bool
-	roleScopeTagIDs []string
 	iPad, iPhone    bool            // applicableDeviceType
 	minimumOS       map[string]bool // nil is null
 	expiration      *time.Time
 	delivery        string // appleDeviceAppDeliveryProtocolType
 	publishingState string
 	processingReads int // reads left that answer processing
-	created         time.Time
-	lastModified    time.Time
 
 	contentVersions []*contentVersion
 	faults          AppFaults
@@ -98,15 +88,6 @@ func (a *iosLobApp) str(name string) string {
 		return *p
 	}
 	return ""
-}
-
-// touch records a change with a new lastModifiedDateTime.
-func (a *iosLobApp) touch() {
-	now := time.Now().UTC()
-	if !now.After(a.lastModified) { // a coarse clock must not make a change look older
-		now = a.lastModified.Add(time.Microsecond)
-	}
-	a.lastModified = now
 }
 
 // committed is the committed content version, or nil.
@@ -203,83 +184,39 @@ func (a *iosLobApp) entityJSON() map[string]any {
 	return e
 }
 
-// mobileAppSegments is a mobileApps path split after "mobileApps".
-type mobileAppSegments []string
-
-// parseMobileAppsPath splits {mobileAppsPath}[/...]; Graph matches segments
-// case-insensitively, so this does too.
-func parseMobileAppsPath(path string) (mobileAppSegments, bool) {
-	want := strings.Split(strings.Trim(mobileAppsPath, "/"), "/")
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	if len(segs) < len(want) {
-		return nil, false
-	}
-	for i, w := range want {
-		if !strings.EqualFold(segs[i], w) {
-			return nil, false
-		}
-	}
-	return segs[len(want):], true
+// mobileAppRoutes are what the apps serve: list, create, read, update,
+// delete, an app's assignments and assign, and its content behind the cast.
+var mobileAppRoutes = entityRoutes{
+	set: mobileAppSet, noun: "app",
+	list: (*Server).listApps, create: (*Server).createApp,
+	get: (*Server).getApp, update: (*Server).updateApp,
+	remove: func(s *Server, w http.ResponseWriter, r *http.Request, id string) {
+		deleteOne(s, w, r, s.mobileApps, id)
+	},
+	below: map[string]route{
+		segmentAssignments:     {http.MethodGet, (*Server).listAppAssignments},
+		segmentAssign:          {http.MethodPost, (*Server).assignApp},
+		segmentAssignQualified: {http.MethodPost, (*Server).assignApp},
+	},
+	deeper: (*Server).serveAppCast,
 }
 
-// serveMobileApps routes the app collection, one app, and its content.
-func (s *Server) serveMobileApps(w http.ResponseWriter, r *http.Request, segs mobileAppSegments) {
-	if len(segs) == 0 {
-		if !s.allowMethod(w, r, http.MethodGet, http.MethodPost) {
-			return
-		}
-		if r.Method == http.MethodPost {
-			s.createApp(w, r)
-		} else {
-			s.listApps(w, r)
-		}
-		return
+// serveAppCast serves the paths behind the iosLobApp cast.
+// contentVersions is declared on mobileLobApp, not on the collection's type
+// mobileApp, so OData only resolves it after a type-cast segment: without it
+// Graph answers 400 "Resource not found for the segment 'contentVersions'"
+// (microsoft-graph-docs issue 4882). Microsoft's samples cast on every
+// content route (powershell-intune-samples Application_LOB_Add.ps1), and so
+// does the emulator require it.
+func (s *Server) serveAppCast(w http.ResponseWriter, r *http.Request, id string, segs []string) {
+	switch {
+	case !strings.EqualFold(segs[0], iosLobAppCast):
+		s.writeGraphError(w, r, odataBadRequest("Resource not found for the segment '%s'.", segs[0]))
+	case len(segs) > 1 && slices.Contains([]string{segmentAssignments, segmentAssign, segmentAssignQualified}, strings.ToLower(segs[1])):
+		s.noCastRoute(w, r, id, segs[1:])
+	default:
+		s.serveAppContent(w, r, id, segs[1:])
 	}
-	id := segs[0]
-	if !IsGUID(id) {
-		s.writeGraphError(w, r, intuneBadRequest("The app id '%s' is not a valid GUID.", id))
-		return
-	}
-	id = strings.ToLower(id)
-	if len(segs) == 1 {
-		if !s.allowMethod(w, r, http.MethodGet, http.MethodPatch, http.MethodDelete) {
-			return
-		}
-		switch r.Method {
-		case http.MethodGet:
-			s.getApp(w, r, id)
-		case http.MethodPatch:
-			s.updateApp(w, r, id)
-		default:
-			deleteOne(s, w, r, s.mobileApps, id)
-		}
-		return
-	}
-	if len(segs) == 2 {
-		switch strings.ToLower(segs[1]) {
-		case segmentAssignments:
-			if s.allowMethod(w, r, http.MethodGet) {
-				s.listAppAssignments(w, r, id)
-			}
-			return
-		case segmentAssign, segmentAssignQualified:
-			if s.allowMethod(w, r, http.MethodPost) {
-				s.assignApp(w, r, id)
-			}
-			return
-		}
-	}
-	// contentVersions is declared on mobileLobApp, not on the collection's
-	// type mobileApp, so OData only resolves it after a type-cast segment:
-	// without it Graph answers 400 "Resource not found for the segment
-	// 'contentVersions'" (microsoft-graph-docs issue 4882). Microsoft's
-	// samples cast on every content route (powershell-intune-samples
-	// Application_LOB_Add.ps1), and so does the emulator require it.
-	if !strings.EqualFold(segs[1], iosLobAppCast) {
-		s.writeGraphError(w, r, odataBadRequest("Resource not found for the segment '%s'.", segs[1]))
-		return
-	}
-	s.serveAppContent(w, r, id, segs[2:])
 }
 
 // The structural properties of mobileApp (with entity's id), and of its
@@ -342,12 +279,7 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
 
 // sortedApps is every app in creation order; s.mu must be held.
 func (s *Server) sortedApps() []*iosLobApp {
-	all := make([]*iosLobApp, 0, len(s.mobileApps))
-	for _, a := range s.mobileApps {
-		all = append(all, a)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
-	return all
+	return inCreationOrder[IOSLobAppState](s.mobileApps)
 }
 
 var isofIOSLobApp = regexp.MustCompile(`(?i)^\s*isof\(\s*'microsoft\.graph\.iosLobApp'\s*\)\s*$`)
@@ -357,27 +289,18 @@ var isofIOSLobApp = regexp.MustCompile(`(?i)^\s*isof\(\s*'microsoft\.graph\.iosL
 // and, under the server's read behaviour, its $expand-ed assignments. Each
 // read moves a processing app towards published.
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request, id string) {
-	selected, expand, e := s.parseReadOptions(r.URL.Query(), mobileAppSet)
-	if e != nil {
-		s.writeGraphError(w, r, e)
-		return
-	}
-	s.mu.Lock()
-	a, ok := s.mobileApps[id]
-	var entity map[string]any
-	if ok {
+	s.readOne(w, r, mobileAppSet, func(selected, expand []string, context string) (any, bool) {
+		a, ok := s.mobileApps[id]
+		if !ok {
+			return nil, false
+		}
 		a.read()
-		entity = selectProperties(a.entityJSON(), selected)
+		entity := selectProperties(a.entityJSON(), selected)
 		visible := a.visibleAssignments(time.Now())
 		s.expand(entity, mobileAppSet, id, expand, func(string) []any { return appAssignmentsJSON(visible) })
-	}
-	s.mu.Unlock()
-	if !ok {
-		s.writeNotFound(w, r)
-		return
-	}
-	entity["@odata.context"] = mobileAppSet.contextURL(s.url) + selectContext(selected) + "/$entity"
-	writeGraphJSON(w, http.StatusOK, entity)
+		entity["@odata.context"] = context
+		return entity, true
+	})
 }
 
 // noQueryOptions refuses query options on routes that implement none, so a
@@ -398,14 +321,10 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now().UTC()
 	a := &iosLobApp{
-		id:              newGUID(),
-		seq:             appSeq.Add(1),
+		entityBase:      newEntityBase(newGUID(), now),
 		strs:            map[string]*string{},
-		roleScopeTagIDs: []string{"0"}, // Intune's Default scope tag
-		delivery:        "default",     // the metadata's description: "Default value is: 'default'"
+		delivery:        "default", // the metadata's description: "Default value is: 'default'"
 		publishingState: PublishingNotPublished,
-		created:         now,
-		lastModified:    now,
 	}
 	in.apply(a)
 
@@ -514,12 +433,7 @@ func (in appInput) apply(a *iosLobApp) {
 	if in.isFeatured != nil {
 		a.isFeatured = *in.isFeatured
 	}
-	if in.roleScopeTagIDs != nil {
-		a.roleScopeTagIDs = in.roleScopeTagIDs
-		if len(a.roleScopeTagIDs) == 0 {
-			a.roleScopeTagIDs = []string{"0"} // Intune keeps the Default tag
-		}
-	}
+	a.setScopeTags(in.roleScopeTagIDs)
 	if in.deviceType != nil {
 		a.iPad, a.iPhone = in.deviceType[0], in.deviceType[1]
 	}
@@ -567,14 +481,11 @@ func parseAppBody(body []byte) (appInput, *graphError) {
 			}
 			in.isFeatured = &b
 		case name == "roleScopeTagIds":
-			in.roleScopeTagIDs = []string{}
-			if !isNull(raw) {
-				var tags []string
-				if !bytes.HasPrefix(raw, []byte("[")) || json.Unmarshal(raw, &tags) != nil || slices.Contains(tags, "") {
-					return in, odataBadRequest("The property 'roleScopeTagIds' must be an array of strings; got %s.", text.Truncate(string(raw), 40))
-				}
-				in.roleScopeTagIDs = tags
+			tags, e := decodeScopeTags(raw)
+			if e != nil {
+				return in, e
 			}
+			in.roleScopeTagIDs = tags
 		case name == "applicableDeviceType":
 			flags, e := complexBooleans(raw, name, "#microsoft.graph.iosDeviceType", []string{"iPad", "iPhoneAndIPod"}, false)
 			if e != nil {
@@ -615,79 +526,4 @@ func parseAppBody(body []byte) (appInput, *graphError) {
 		}
 	}
 	return in, nil
-}
-
-// requireConcreteType requires @odata.type to name want (any case): absent
-// or abstract types fail as Graph fails them (ModelValidationFailure),
-// other types as types this route does not take.
-func requireConcreteType(props map[string]json.RawMessage, want string, abstract []string) *graphError {
-	raw, ok := props[propODataType]
-	var t string
-	if ok && (isNull(raw) || json.Unmarshal(raw, &t) != nil) {
-		return odataBadRequest("The @odata.type %s must be a string.", text.Truncate(string(raw), 40))
-	}
-	switch {
-	case !ok || slices.ContainsFunc(abstract, func(a string) bool { return strings.EqualFold(a, t) }):
-		return &graphError{status: http.StatusBadRequest, code: "ModelValidationFailure", message: "Cannot create an abstract class."}
-	case !strings.EqualFold(t, want):
-		return odataBadRequest("The @odata.type '%s' is not valid here; graphfake serves '%s'.", t, want)
-	}
-	return nil
-}
-
-func decodeBool(raw json.RawMessage, name string, into *bool) *graphError {
-	if isNull(raw) {
-		return odataBadRequest("A null value was found for the property named '%s', which has the expected type 'Edm.Boolean[Nullable=False]'. The expected type 'Edm.Boolean[Nullable=False]' does not allow null values.", name)
-	}
-	if json.Unmarshal(raw, into) != nil {
-		return odataBadRequest("Cannot convert the literal %s to the expected type 'Edm.Boolean' (property '%s').", text.Truncate(string(raw), 40), name)
-	}
-	return nil
-}
-
-func decodeDateTime(raw json.RawMessage) (time.Time, *graphError) {
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return time.Time{}, odataBadRequest("Cannot convert the literal %s to the expected type 'Edm.DateTimeOffset'.", text.Truncate(string(raw), 40))
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, odataBadRequest("Cannot convert the literal '%s' to the expected type 'Edm.DateTimeOffset'.", text.Truncate(s, 40))
-	}
-	return t.UTC(), nil
-}
-
-// complexBooleans reads a complex value whose properties are all
-// non-nullable Edm.Boolean (iosDeviceType, iosMinimumOperatingSystem);
-// properties left out are false, as OData's defaults for them.
-func complexBooleans(raw json.RawMessage, name, odataType string, flags []string, nullable bool) (map[string]bool, *graphError) {
-	if isNull(raw) {
-		if nullable {
-			return nil, nil
-		}
-		return nil, odataBadRequest("A null value was found for the property named '%s', which has the expected type '%s[Nullable=False]'.", name, strings.TrimPrefix(odataType, "#"))
-	}
-	props, err := decodeObject(raw)
-	if err != nil {
-		return nil, odataBadRequest("The property '%s' must be an object of type '%s': %v", name, strings.TrimPrefix(odataType, "#"), err)
-	}
-	out := map[string]bool{}
-	for _, k := range sortedKeys(props) {
-		if k == propODataType {
-			var t string
-			if json.Unmarshal(props[k], &t) != nil || !strings.EqualFold(strings.TrimPrefix(t, "#"), strings.TrimPrefix(odataType, "#")) {
-				return nil, odataBadRequest("The @odata.type %s is not valid for the property '%s'.", text.Truncate(string(props[k]), 60), name)
-			}
-			continue
-		}
-		if !slices.Contains(flags, k) {
-			return nil, odataBadRequest("The property '%s' does not exist on type '%s'.", k, strings.TrimPrefix(odataType, "#"))
-		}
-		var b bool
-		if e := decodeBool(props[k], k, &b); e != nil {
-			return nil, e
-		}
-		out[k] = b
-	}
-	return out, nil
 }

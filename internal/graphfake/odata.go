@@ -3,6 +3,7 @@ package graphfake
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -77,6 +78,20 @@ func (s *Server) parseListOptions(query url.Values, set entitySet, extra ...stri
 	}
 	offset, e = skipToken(query)
 	return selected, expand, offset, e
+}
+
+// readOne serves the GET of one entity of set: its $select and $expand
+// read, then, with s.mu held, render renders the entity with its
+// @odata.context, or says that it does not exist (404).
+func (s *Server) readOne(w http.ResponseWriter, r *http.Request, set entitySet, render func(selected, expand []string, context string) (any, bool)) {
+	selected, expand, e := s.parseReadOptions(r.URL.Query(), set)
+	if e != nil {
+		s.writeGraphError(w, r, e)
+		return
+	}
+	s.answer(w, r, http.StatusOK, func() (any, bool) {
+		return render(selected, expand, set.contextURL(s.url)+selectContext(selected)+"/$entity")
+	})
 }
 
 // parseSelect reads $select: properties of the declared type, or of a

@@ -1,10 +1,14 @@
 package graphfake
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/xml"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,16 +24,12 @@ type Target struct {
 // configuration is one iosLobAppProvisioningConfiguration and its two
 // assignment collections.
 type configuration struct {
-	id              string
-	seq             int64 // creation order, the order lists return
+	entityBase
 	displayName     string
 	description     string // "" is reported as null
 	payloadFileName string
 	payload         []byte
 	expiration      time.Time // zero is reported as null, as for a configuration made in the portal without one
-	roleScopeTagIDs []string
-	created         time.Time
-	lastModified    time.Time
 	version         int
 	assignmentSet
 	reads laggingReads[assignmentSet]
@@ -51,6 +51,93 @@ type targetAssignment struct {
 	target Target
 }
 
+// entityBase is what the configurations and the apps have alike: an id,
+// a place in creation order (the order lists return), their dates and
+// their scope tags.
+type entityBase struct {
+	id              string
+	seq             int64
+	created         time.Time
+	lastModified    time.Time
+	roleScopeTagIDs []string
+}
+
+// creationSeq orders configurations and apps by creation.
+var creationSeq atomic.Int64
+
+// newEntityBase is an entity made at now, with Intune's Default scope tag.
+func newEntityBase(id string, now time.Time) entityBase {
+	return entityBase{id: id, seq: creationSeq.Add(1), created: now, lastModified: now, roleScopeTagIDs: []string{"0"}}
+}
+
+func (e *entityBase) base() *entityBase { return e }
+
+// touch records a change with a new lastModifiedDateTime: now, or just
+// after the last one on a clock too coarse to have moved, so that a change
+// never looks older.
+func (e *entityBase) touch() {
+	now := time.Now().UTC()
+	if !now.After(e.lastModified) {
+		now = e.lastModified.Add(time.Microsecond)
+	}
+	e.lastModified = now
+}
+
+// setScopeTags applies roleScopeTagIds from a body (nil: absent); Intune
+// keeps the Default tag when none is left.
+func (e *entityBase) setScopeTags(tags []string) {
+	if tags != nil {
+		e.roleScopeTagIDs = tags
+	}
+	if len(e.roleScopeTagIDs) == 0 {
+		e.roleScopeTagIDs = []string{"0"}
+	}
+}
+
+// stored is an entity of one of the server's maps, as *configuration and
+// *iosLobApp are; S is its state for tests.
+type stored[S any] interface {
+	base() *entityBase
+	state() S
+}
+
+// inCreationOrder is every entity of m, oldest first.
+func inCreationOrder[S any, E stored[S]](m map[string]E) []E {
+	all := slices.Collect(maps.Values(m))
+	slices.SortFunc(all, func(a, b E) int { return cmp.Compare(a.base().seq, b.base().seq) })
+	return all
+}
+
+// find is the entity id (any case) of m, which s.mu guards; its error says
+// that the noun does not exist.
+func find[E any](m map[string]E, noun, id string) (E, error) {
+	e, ok := m[strings.ToLower(id)]
+	if !ok {
+		return e, fmt.Errorf("graphfake: %s %q does not exist", noun, id)
+	}
+	return e, nil
+}
+
+// stateOf is a copy of the entity id (any case) of m, which s.mu guards.
+func stateOf[S any, E stored[S]](m map[string]E, id string) (S, bool) {
+	e, ok := m[strings.ToLower(id)]
+	if !ok {
+		var zero S
+		return zero, false
+	}
+	return e.state(), true
+}
+
+// statesOf is a copy of every entity of m, which s.mu guards, in creation order.
+func statesOf[S any, E stored[S]](m map[string]E) []S {
+	all := inCreationOrder[S](m)
+	out := make([]S, 0, len(all))
+	for _, e := range all {
+		out = append(out, e.state())
+	}
+	return out
+}
+
 // AddConfiguration seeds a configuration with empty collections. The id
 // should be a GUID (Graph URLs with anything else are rejected); it is stored
 // lowercase. Adding an existing id replaces it. Its profile is a bare
@@ -62,15 +149,11 @@ func (s *Server) AddConfiguration(id, displayName string) {
 	now := time.Now().UTC().Truncate(time.Second)
 	expires := now.AddDate(1, 0, 0)
 	s.configs[id] = &configuration{
-		id:              id,
-		seq:             configurationSeq.Add(1),
+		entityBase:      newEntityBase(id, now),
 		displayName:     displayName,
 		payloadFileName: "graphfake.xml",
 		payload:         seededProfile(id, displayName, expires),
 		expiration:      expires,
-		roleScopeTagIDs: []string{"0"},
-		created:         now,
-		lastModified:    now,
 		version:         1,
 	}
 }
@@ -111,9 +194,9 @@ func (s *Server) DeleteConfiguration(id string) {
 func (s *Server) SetAssignments(id string, groupIDs []string, targets []Target) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cfg, ok := s.configs[strings.ToLower(id)]
-	if !ok {
-		return fmt.Errorf("graphfake: configuration %q does not exist", id)
+	cfg, err := find(s.configs, "configuration", id)
+	if err != nil {
+		return err
 	}
 	cfg.replaceAssignments(groupIDs, targets)
 	cfg.reads.catchUp() // an edit in the portal is visible at once

@@ -57,8 +57,8 @@ func newCertificateAuthority(now time.Time) (*certificateAuthority, error) {
 	}, nil
 }
 
-// issueServerCertificate signs a leaf for loopback plus host, the host that
-// URL() advertises.
+// issueServerCertificate signs a leaf for loopback plus host (the host that
+// URL() advertises, or Storage's; "" for loopback only).
 func (ca *certificateAuthority) issueServerCertificate(now time.Time, host string) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -78,7 +78,7 @@ func (ca *certificateAuthority) issueServerCertificate(now time.Time, host strin
 		if !slices.ContainsFunc(template.IPAddresses, ip.Equal) {
 			template.IPAddresses = append(template.IPAddresses, ip)
 		}
-	} else if host != "localhost" {
+	} else if host != "" && host != "localhost" {
 		template.DNSNames = append(template.DNSNames, host)
 	}
 

@@ -3,6 +3,7 @@ package ipa
 import (
 	"archive/zip"
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -18,22 +19,10 @@ import (
 // instead of stopping at a checksum error.
 func uncheckedZip(t testing.TB, files ...file) []byte {
 	t.Helper()
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for _, f := range files {
+	return writeZip(t, func(zw *zip.Writer, f file) (io.Writer, error) {
 		n := uint64(len(f.data))
-		w, err := zw.CreateRaw(&zip.FileHeader{Name: f.name, Method: zip.Store, CompressedSize64: n, UncompressedSize64: n})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(f.data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+		return zw.CreateRaw(&zip.FileHeader{Name: f.name, Method: zip.Store, CompressedSize64: n, UncompressedSize64: n})
+	}, files)
 }
 
 // FuzzRead feeds the reader bytes near real .ipa files: small ones made by

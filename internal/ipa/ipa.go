@@ -15,9 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-
-	"howett.net/plist"
 
 	"github.com/intunetf/terraform-provider-intune/internal/mobileprovision"
 )
@@ -236,13 +233,9 @@ func mebibytes(n uint64) string {
 // readInfo takes the app's keys from Info.plist. Its errors follow
 // "Info.plist of Payload/X.app".
 func (a *App) readInfo(data []byte) error {
-	var root any
-	if _, err := plist.Unmarshal(data, &root); err != nil {
-		return fmt.Errorf("is not a property list (%v)", err)
-	}
-	dict, ok := root.(map[string]any)
-	if !ok {
-		return fmt.Errorf("holds %s, not a dictionary of keys", kind(root))
+	dict, err := mobileprovision.DecodeDictionary(data)
+	if err != nil {
+		return fmt.Errorf("cannot be used: %w", err)
 	}
 	str := func(key string, required bool) (string, error) {
 		v, ok := dict[key]
@@ -254,14 +247,13 @@ func (a *App) readInfo(data []byte) error {
 		}
 		s, ok := v.(string)
 		if !ok {
-			return "", fmt.Errorf("has %s as %s, not a string", key, kind(v))
+			return "", fmt.Errorf("has %s as %s, not a string", key, mobileprovision.Kind(v))
 		}
 		if required && strings.TrimSpace(s) == "" {
 			return "", fmt.Errorf("has an empty %s", key)
 		}
 		return s, nil
 	}
-	var err error
 	if a.BundleID, err = str("CFBundleIdentifier", true); err != nil {
 		return err
 	}
@@ -334,7 +326,7 @@ func familyNumber(v any) (int64, bool) {
 	return 0, false
 }
 
-// describe is kind, with a string's value, which says more.
+// describe is mobileprovision.Kind, with a string's value, which says more.
 func describe(v any) string {
 	if s, ok := v.(string); ok {
 		if len(s) > 40 {
@@ -342,31 +334,5 @@ func describe(v any) string {
 		}
 		return strconv.Quote(s)
 	}
-	return kind(v)
-}
-
-// kind names a property list value's type the way Apple's documentation
-// does.
-func kind(v any) string {
-	switch v.(type) {
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case int64, uint64:
-		return "an integer"
-	case float32, float64:
-		return "a real number"
-	case []byte:
-		return "data"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "a dictionary"
-	case time.Time:
-		return "a date"
-	case nil:
-		return "nothing"
-	}
-	return fmt.Sprintf("a %T", v)
+	return mobileprovision.Kind(v)
 }

@@ -51,10 +51,16 @@ type file struct {
 
 func zipOf(t testing.TB, files ...file) []byte {
 	t.Helper()
+	return writeZip(t, func(zw *zip.Writer, f file) (io.Writer, error) { return zw.Create(f.name) }, files)
+}
+
+// writeZip is a zip of files, each entry made by create.
+func writeZip(t testing.TB, create func(*zip.Writer, file) (io.Writer, error), files []file) []byte {
+	t.Helper()
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
 	for _, f := range files {
-		w, err := zw.Create(f.name)
+		w, err := create(zw, f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,8 +250,8 @@ func TestReadErrors(t *testing.T) {
 		{"no CFBundleVersion", build(t, noBuild), "Info.plist of Payload/Sales.app has no CFBundleVersion", false},
 		{"empty CFBundleIdentifier", zipOf(t, file{"Payload/A.app/Info.plist", infoPlist(t, minimalInfo(map[string]any{"CFBundleIdentifier": " "}))}), "Info.plist of Payload/A.app has an empty CFBundleIdentifier", false},
 		{"CFBundleVersion an integer", zipOf(t, file{"Payload/A.app/Info.plist", infoPlist(t, minimalInfo(map[string]any{"CFBundleVersion": 7}))}), "Info.plist of Payload/A.app has CFBundleVersion as an integer, not a string", false},
-		{"Info.plist not a property list", zipOf(t, file{"Payload/A.app/Info.plist", []byte("<html>")}), "Info.plist of Payload/A.app is not a property list", false},
-		{"Info.plist an array", zipOf(t, file{"Payload/A.app/Info.plist", infoPlist(t, []string{"x"})}), "Info.plist of Payload/A.app holds an array, not a dictionary of keys", false},
+		{"Info.plist not a property list", zipOf(t, file{"Payload/A.app/Info.plist", []byte("<html>")}), "Info.plist of Payload/A.app cannot be used: the property list cannot be read", false},
+		{"Info.plist an array", zipOf(t, file{"Payload/A.app/Info.plist", infoPlist(t, []string{"x"})}), "Info.plist of Payload/A.app cannot be used: the property list holds an array, not a dictionary of keys", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			app, err := readBytes(tc.data)

@@ -124,7 +124,7 @@ func parse(data []byte) (*Profile, error) {
 	if len(p7.Signers) == 0 || len(p7.Content) == 0 {
 		return nil, errors.New("not a provisioning profile: a CMS message without signed content")
 	}
-	dict, err := decodeDictionary(p7.Content)
+	dict, err := DecodeDictionary(p7.Content)
 	if err != nil {
 		return nil, fmt.Errorf("not a provisioning profile: the CMS signed message holds no property list of keys (%v)", err)
 	}
@@ -155,23 +155,23 @@ func looksLikePropertyList(data []byte) bool {
 }
 
 func parsePropertyList(data []byte) (*Profile, error) {
-	dict, err := decodeDictionary(data)
+	dict, err := DecodeDictionary(data)
 	if err != nil {
 		return nil, fmt.Errorf("not a provisioning profile: %w", err)
 	}
 	return profileFrom(dict)
 }
 
-// decodeDictionary decodes a property list whose root is a dictionary, as a
-// profile's is.
-func decodeDictionary(data []byte) (map[string]any, error) {
+// DecodeDictionary decodes a property list (XML or binary) whose root is a
+// dictionary, as a profile's is, and an app's Info.plist (internal/ipa).
+func DecodeDictionary(data []byte) (map[string]any, error) {
 	var root any
 	if _, err := plist.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("the property list cannot be read (%v)", err)
 	}
 	dict, ok := root.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("the property list holds %s, not a dictionary of keys", kind(root))
+		return nil, fmt.Errorf("the property list holds %s, not a dictionary of keys", Kind(root))
 	}
 	return dict, nil
 }
@@ -197,7 +197,7 @@ func profileFrom(dict map[string]any) (*Profile, error) {
 	for i, raw := range d.array("DeveloperCertificates") {
 		der, ok := raw.([]byte)
 		if !ok {
-			d.fail(fmt.Errorf("the profile's DeveloperCertificates item %d is %s, not certificate data", i+1, kind(raw)))
+			d.fail(fmt.Errorf("the profile's DeveloperCertificates item %d is %s, not certificate data", i+1, Kind(raw)))
 			continue
 		}
 		c, err := x509.ParseCertificate(der)
@@ -239,7 +239,7 @@ func (d *dictionary) fail(err error) {
 }
 
 func (d *dictionary) wrongType(key, want string, v any) {
-	d.fail(fmt.Errorf("the profile's %s%s is %s, not %s", d.prefix, key, kind(v), want))
+	d.fail(fmt.Errorf("the profile's %s%s is %s, not %s", d.prefix, key, Kind(v), want))
 }
 
 func (d *dictionary) string(key string) string {
@@ -314,7 +314,7 @@ func (d *dictionary) strings(key string) []string {
 	for i, v := range d.array(key) {
 		s, ok := v.(string)
 		if !ok {
-			d.fail(fmt.Errorf("the profile's %s%s item %d is %s, not a string", d.prefix, key, i+1, kind(v)))
+			d.fail(fmt.Errorf("the profile's %s%s item %d is %s, not a string", d.prefix, key, i+1, Kind(v)))
 			continue
 		}
 		out = append(out, s)
@@ -335,9 +335,9 @@ func (d *dictionary) dictionary(key string) *dictionary {
 	return &dictionary{values: m, prefix: d.prefix + key + " ", parent: d}
 }
 
-// kind names a property list value's type the way Apple's documentation
-// does.
-func kind(v any) string {
+// Kind names a property list value's type the way Apple's documentation
+// does: "a string", "an integer", "an array", ...
+func Kind(v any) string {
 	switch v.(type) {
 	case string:
 		return "a string"

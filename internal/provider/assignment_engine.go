@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -67,6 +68,9 @@ type assignmentModelOf[M any] interface {
 	resourceID() types.String
 	// withObjectID is the model with its id and object id attribute set.
 	withObjectID(id string) M
+	// listed is the model of a listed object's resource: its id, no
+	// timeouts, the sets to be filled.
+	listed(id string) M
 	// sets are the blocks that make the assignment set.
 	sets() []attr.Value
 }
@@ -496,4 +500,38 @@ func eachCollectionIsOneOf(got, a, b graph.AssignmentSet) bool {
 func fullyKnown(ctx context.Context, v attr.Value) bool {
 	tv, err := v.ToTerraformValue(ctx)
 	return err == nil && tv.IsFullyKnown()
+}
+
+// assignmentListResult is the result of one listed object of an assignment
+// resource's entity: its assignment set, read as refresh reads it (a list
+// does not say which objects have any). An object with none has nothing to
+// import, and is left out: a new resource assigns it.
+func assignmentListResult[T any, S graph.AssignmentSet, M assignmentModelOf[M]](objects entityKind[T], e *assignedEntity[S, M]) listResult[T] {
+	return func(ctx context.Context, client *graph.Client, req list.ListRequest, object T, result *list.ListResult) bool {
+		id, name := objects.key(object)
+		held, err := e.read(client, ctx, id)
+		if graph.IsNotFound(err) { // deleted since the list
+			return false
+		}
+		if err != nil {
+			result.Diagnostics.AddError("Unable to read "+e.title+" assignments",
+				errorDetail(err, e.call("read the assignments of "+e.noun+" "+id, operation{name: opRead, timeout: defaultReadTimeout})))
+			return true
+		}
+		if empty(*held) {
+			return false
+		}
+		result.DisplayName = "Assignments of " + name
+		result.Diagnostics.Append(setIdentity(ctx, result.Identity, e.idAttribute, id)...)
+		if !req.IncludeResource || result.Diagnostics.HasError() {
+			return true
+		}
+		var listed M
+		m, diags := e.flatten(listed.listed(id), ctx, held)
+		result.Diagnostics.Append(diags...)
+		if !diags.HasError() {
+			result.Diagnostics.Append(result.Resource.Set(ctx, &m)...)
+		}
+		return true
+	}
 }

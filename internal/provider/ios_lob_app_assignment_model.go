@@ -25,6 +25,9 @@ type appAssignmentModel struct {
 func (m appAssignmentModel) objectID() guidValue      { return m.AppID }
 func (m appAssignmentModel) resourceID() types.String { return m.ID }
 func (m appAssignmentModel) sets() []attr.Value       { return []attr.Value{m.Assignments} }
+func (appAssignmentModel) listed(id string) appAssignmentModel {
+	return appAssignmentModel{resourceTimeouts: nullResourceTimeouts()}.withObjectID(id)
+}
 func (m appAssignmentModel) withObjectID(id string) appAssignmentModel {
 	m.ID, m.AppID = types.StringValue(id), newGUIDValue(id)
 	return m

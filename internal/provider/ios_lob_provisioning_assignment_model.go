@@ -25,6 +25,9 @@ type assignmentModel struct {
 func (m assignmentModel) objectID() guidValue      { return m.ConfigurationID }
 func (m assignmentModel) resourceID() types.String { return m.ID }
 func (m assignmentModel) sets() []attr.Value       { return []attr.Value{m.Groups, m.Targets} }
+func (assignmentModel) listed(id string) assignmentModel {
+	return assignmentModel{resourceTimeouts: nullResourceTimeouts()}.withObjectID(id)
+}
 func (m assignmentModel) withObjectID(id string) assignmentModel {
 	m.ID, m.ConfigurationID = types.StringValue(id), newGUIDValue(id)
 	return m

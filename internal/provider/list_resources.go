@@ -22,6 +22,36 @@ import (
 // the provider's client, the `display_name_prefix` filter, and the walk
 // over the tenant's entities of one kind that each turns into results.
 
+// The list resources, one per resource, under the resource's name: what
+// each lists, and the result each listed entity gives.
+var listResources = []func() list.ListResource{
+	listOf("_ios_lob_provisioning_configuration", configurations, asResource(configurations, readListedConfiguration),
+		"Every iOS LOB app provisioning configuration of the tenant, each with its identity (`id`) and its "+
+			"`display_name`; with `include_resource = true`, the whole resource, its profile included (one request per configuration)."),
+	// An assignment set is listed when its configuration has at least one
+	// assignment; with none there is nothing to adopt.
+	listOf("_ios_lob_provisioning_assignment", configurations, assignmentListResult(configurations, &configurationAssignments),
+		"The assignment set of every iOS LOB app provisioning configuration of the tenant that has at least one "+
+			"assignment, each with its identity (`configuration_id`) and a display name from the configuration's; with "+
+			"`include_resource = true`, its `group` and `target` blocks. It reads each configuration's assignments."),
+	// The list of apps carries every attribute the resource reads, so a
+	// result needs no request of its own.
+	listOf("_ios_lob_app", iosLobApps, asResource(iosLobApps, fromList(iosLobAppResourceModelFrom)),
+		"Every in-house iOS app of the tenant, each with its identity (`id`) and its `display_name`; with "+
+			"`include_resource = true`, the whole resource as an import reads it, `file_path` being the name of the file Intune holds."),
+	listOf("_ios_lob_app_assignment", iosLobApps, assignmentListResult(iosLobApps, &appAssignments),
+		"The assignment set of every in-house iOS app of the tenant that has at least one assignment, each with "+
+			"its identity (`app_id`) and a display name from the app's; with `include_resource = true`, its `assignment` blocks. "+
+			"It reads each app's assignments."),
+}
+
+// listOf is the factory of a list resource.
+func listOf[T any](typeName string, entities entityKind[T], result listResult[T], description string) func() list.ListResource {
+	return func() list.ListResource {
+		return &listResource[T]{typeName: typeName, description: description, entities: entities, result: result}
+	}
+}
+
 // listResource is a list resource: what sets one apart is its name, its
 // description, the kind of entity it walks and the result each entity
 // gives (in their own files).
@@ -157,4 +187,22 @@ func nullResourceTimeouts() resourceTimeouts {
 	return resourceTimeouts{Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
 		opCreate: types.StringType, opRead: types.StringType, opUpdate: types.StringType, opDelete: types.StringType,
 	})}}
+}
+
+// readListedConfiguration reads the configuration, since the full
+// resource needs its payload, which only a read of it carries.
+func readListedConfiguration(ctx context.Context, client *graph.Client, cfg graph.Configuration, diags *diag.Diagnostics) (configurationResourceModel, bool) {
+	full, err := client.GetConfiguration(ctx, cfg.ID)
+	if graph.IsNotFound(err) { // deleted since the list
+		return configurationResourceModel{}, false
+	}
+	if err != nil {
+		diags.AddError("Unable to read provisioning configuration", errorDetail(err, graphCall{
+			action: "read " + configurationNoun(cfg.ID), op: operation{name: opRead, timeout: defaultReadTimeout},
+		}))
+		return configurationResourceModel{}, true
+	}
+	m, d := configurationResourceModelFrom(ctx, full, "")
+	diags.Append(d...)
+	return m, true
 }

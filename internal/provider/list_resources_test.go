@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/querycheck"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 )
 
 // listConfig is a .tfquery.hcl with one list block of resource type, named
@@ -150,4 +152,42 @@ func TestAccIOSLobApp_list(t *testing.T) {
 			querycheck.KnownValueCheck{Path: tfjsonpath.New("role_scope_tag_ids"), KnownValue: knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("0")})},
 		),
 	})
+}
+
+// The query finds the apps that have assignments, and not those that have
+// none, with each assignment as an import reads it (null settings as
+// Intune's defaults).
+func TestAccAppAssignment_list(t *testing.T) {
+	needsEmulator(t)
+	prefix, bundle := uniqueName(t), testBundleID()
+	assigned, unassigned := seedApp(t, prefix+" assigned", bundle+".a", "A.ipa", true), seedApp(t, prefix+" unassigned", bundle+".u", "U.ipa", true)
+	group := uuid.NewString()
+	if err := emulator.SetAppAssignments(assigned, []graphfake.AppAssignment{
+		{Intent: "required", Target: graphfake.Target{ODataType: "#microsoft.graph.groupAssignmentTarget", GroupID: group}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const address = "intune_ios_lob_app_assignment.test"
+	identity := map[string]knownvalue.Check{"app_id": knownvalue.StringExact(assigned)}
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks: needsQuery(),
+		Steps: []resource.TestStep{{
+			Query:  true,
+			Config: listConfig("intune_ios_lob_app_assignment", prefix, true),
+			QueryResultChecks: []querycheck.QueryResultCheck{
+				querycheck.ExpectLength(address, 1),
+				querycheck.ExpectIdentity(address, identity),
+				querycheck.ExpectResourceDisplayName(address, queryfilter.ByResourceIdentity(identity), knownvalue.StringExact("Assignments of "+prefix+" assigned")),
+				querycheck.ExpectResourceKnownValues(address, queryfilter.ByResourceIdentity(identity), []querycheck.KnownValueCheck{
+					{Path: tfjsonpath.New("app_id"), KnownValue: knownvalue.StringExact(assigned)},
+					{Path: tfjsonpath.New("assignment"), KnownValue: knownvalue.SetExact([]knownvalue.Check{
+						appAssignmentCheck("required", "group", group, nil),
+					})},
+				}),
+			},
+		}},
+	})
+	if n := appAssignCalls(unassigned) + appAssignCalls(assigned); n != 0 {
+		t.Errorf("%d assign calls, want none", n)
+	}
 }

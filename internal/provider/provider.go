@@ -396,11 +396,7 @@ func (p *intuneProvider) DataSources(context.Context) []func() datasource.DataSo
 // ListResources are what `terraform query` lists (Terraform 1.14+): one per
 // resource, under the resource's name.
 func (p *intuneProvider) ListResources(context.Context) []func() list.ListResource {
-	return []func() list.ListResource{
-		newIOSLobProvisioningAssignmentListResource,
-		newIOSLobProvisioningConfigurationListResource,
-		newIOSLobAppListResource,
-	}
+	return listResources
 }
 
 func (p *intuneProvider) Functions(context.Context) []func() function.Function {

@@ -21,12 +21,6 @@ type AppResource struct {
 // every intent, the four target types, filters, each setting and upper-case
 // GUIDs; resource i is named a<i>. SeedApps makes their apps.
 func AppResources(n int) []AppResource {
-	const (
-		groupType      = "#microsoft.graph.groupAssignmentTarget"
-		exclusionType  = "#microsoft.graph.exclusionGroupAssignmentTarget"
-		allDevicesType = "#microsoft.graph.allDevicesAssignmentTarget"
-		allUsersType   = "#microsoft.graph.allLicensedUsersAssignmentTarget"
-	)
 	no, yes := false, true
 	out := make([]AppResource, n)
 	for i := range out {

@@ -16,18 +16,20 @@ type Resource struct {
 	Targets         []graphfake.Target
 }
 
+// The target types of the generated resources.
+const (
+	groupType      = "#microsoft.graph.groupAssignmentTarget"
+	exclusionType  = "#microsoft.graph.exclusionGroupAssignmentTarget"
+	allDevicesType = "#microsoft.graph.allDevicesAssignmentTarget"
+	allUsersType   = "#microsoft.graph.allLicensedUsersAssignmentTarget"
+	collectionType = "#microsoft.graph.configurationManagerCollectionAssignmentTarget"
+)
+
 func guid(kind, i int) string { return fmt.Sprintf("%08x-%04x-4000-8000-%012x", i, kind, i) }
 
 // Resources builds n resources that between them use every target type,
 // filters, and upper-case GUIDs; resource i is named r<i>.
 func Resources(n int) []Resource {
-	const (
-		groupType      = "#microsoft.graph.groupAssignmentTarget"
-		exclusionType  = "#microsoft.graph.exclusionGroupAssignmentTarget"
-		allDevicesType = "#microsoft.graph.allDevicesAssignmentTarget"
-		allUsersType   = "#microsoft.graph.allLicensedUsersAssignmentTarget"
-		collectionType = "#microsoft.graph.configurationManagerCollectionAssignmentTarget"
-	)
 	out := make([]Resource, n)
 	for i := range out {
 		id, g1, g2, filter := guid(1, i), guid(2, i), guid(3, i), guid(4, i)

@@ -399,44 +399,41 @@ func (b *baseline) uploadFile(ctx context.Context, path string, size, sizeEncryp
 		return 0, err
 	}
 	defer func() { _ = os.Truncate(path, size) }()
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	c, err := b.client("file")
-	if err != nil {
-		return 0, err
-	}
-	start := time.Now()
-	_, err = c.UploadFile(ctx, f, &blockblob.UploadFileOptions{BlockSize: graph.DefaultBlockSize, Concurrency: graph.DefaultParallelism})
-	wall := time.Since(start)
-	if err != nil {
-		return 0, err
-	}
-	return wall, b.check(ctx, c, sizeEncrypted)
+	return b.timed(ctx, "file", path, sizeEncrypted, func(c *blockblob.Client, f *os.File) error {
+		_, err := c.UploadFile(ctx, f, &blockblob.UploadFileOptions{BlockSize: graph.DefaultBlockSize, Concurrency: graph.DefaultParallelism})
+		return err
+	})
 }
 
 // uploadStream uploads sizeEncrypted bytes, the file's then zeros, read in
 // order into buffers, with UploadStream: as the provider reads its file.
 func (b *baseline) uploadStream(ctx context.Context, path string, sizeEncrypted int64) (time.Duration, error) {
+	return b.timed(ctx, "stream", path, sizeEncrypted, func(c *blockblob.Client, f *os.File) error {
+		r := io.LimitReader(io.MultiReader(f, zeros{}), sizeEncrypted)
+		_, err := c.UploadStream(ctx, r, &blockblob.UploadStreamOptions{BlockSize: graph.DefaultBlockSize, Concurrency: graph.DefaultParallelism})
+		return err
+	})
+}
+
+// timed times upload of the file at path to the blob name, then checks
+// that the blob holds want bytes.
+func (b *baseline) timed(ctx context.Context, name, path string, want int64, upload func(*blockblob.Client, *os.File) error) (time.Duration, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	c, err := b.client("stream")
+	c, err := b.client(name)
 	if err != nil {
 		return 0, err
 	}
-	r := io.LimitReader(io.MultiReader(f, zeros{}), sizeEncrypted)
 	start := time.Now()
-	_, err = c.UploadStream(ctx, r, &blockblob.UploadStreamOptions{BlockSize: graph.DefaultBlockSize, Concurrency: graph.DefaultParallelism})
+	err = upload(c, f)
 	wall := time.Since(start)
 	if err != nil {
 		return 0, err
 	}
-	return wall, b.check(ctx, c, sizeEncrypted)
+	return wall, b.check(ctx, c, want)
 }
 
 // check makes sure the blob holds all the bytes, then deletes it, so that
