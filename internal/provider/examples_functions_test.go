@@ -193,8 +193,8 @@ func testInHouseAppGuideCheck(t *testing.T, dir string) {
 // configuration alone; a new build signed with the renewed profile, which
 // updates the app alone. Each step re-plans empty, with Graph holding what
 // the state says; on CLIs with `terraform query`, the guide's query then
-// finds the app, the configuration and its assignment set; destroy leaves
-// nothing behind.
+// finds the app, the configuration and their assignment sets; destroy
+// leaves nothing behind.
 func testInHouseAppGuideApply(t *testing.T, dir string) {
 	needsStorage(t)
 	work, config := exampleWorkDir(t, dir, "")
@@ -280,6 +280,7 @@ func testInHouseAppGuideApply(t *testing.T, dir string) {
 				SkipFunc: func() (bool, error) { return cliLacks(t, terraformCLI(t), needsQuery()...) != "", nil },
 				QueryResultChecks: []querycheck.QueryResultCheck{
 					found(app, "id", &appID),
+					found(appAssignment, "app_id", &appID),
 					found(configuration, "id", &configurationID),
 					found(assignment, "configuration_id", &configurationID),
 				},
