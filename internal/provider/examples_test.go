@@ -27,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/intunetf/terraform-provider-intune/internal/graph"
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
@@ -319,9 +320,11 @@ func exampleWorkDir(t *testing.T, dir, importFile string) (work, config string) 
 // says, and is destroyed. Then the same directory with its
 // import-by-string-id.tf takes over a configuration that already has
 // assignments made in the portal. Each data source example reads a seeded
-// configuration. The examples' fixed ids are seeded in the emulator; every
-// other test uses random ids and names, so this test can run beside them.
-// Its own parts run one after another, as they share those ids.
+// configuration. The in-house app guide's example is applied through its
+// renewal and a new build. The examples' fixed ids are seeded in the
+// emulator; every other test uses random ids and names, so this test can
+// run beside them. Its own parts run one after another, as they share
+// those ids, names and the app's bundle id.
 func TestAccExamples_apply(t *testing.T) {
 	needsEmulator(t)
 	t.Parallel()
@@ -339,6 +342,9 @@ func TestAccExamples_apply(t *testing.T) {
 	for _, dir := range dataSources {
 		t.Run("data-sources/"+filepath.Base(dir), func(t *testing.T) { testDataSourceExample(t, dir) })
 	}
+	t.Run("guides/in-house-ios-app", func(t *testing.T) {
+		testInHouseAppGuideApply(t, filepath.Join(examplesDir, "guides", "in-house-ios-app"))
+	})
 }
 
 // seedExample adds the configurations an example names by literal id;
@@ -505,6 +511,12 @@ func checkExampleDestroyed(s *terraform.State) error {
 			if _, ok := emulator.IOSLobApp(r.Primary.ID); ok {
 				return fmt.Errorf("%s: app %s still exists after destroy", address, r.Primary.ID)
 			}
+		case "intune_ios_lob_app_assignment":
+			checked++
+			id := r.Primary.Attributes["app_id"]
+			if held, ok := emulator.AppAssignments(id); ok && len(held) > 0 {
+				return fmt.Errorf("%s: app %s still has %d assignments after destroy", address, id, len(held))
+			}
 		case "intune_ios_lob_provisioning_assignment":
 			checked++
 			id := r.Primary.Attributes["configuration_id"]
@@ -558,6 +570,8 @@ func (graphHoldsState) CheckState(_ context.Context, req statecheck.CheckStateRe
 			err = checkConfigurationInGraph(r)
 		case "intune_ios_lob_app":
 			err = checkAppInGraph(r)
+		case "intune_ios_lob_app_assignment":
+			err = checkAppAssignmentInGraph(r)
 		default:
 			return false, nil
 		}
@@ -763,6 +777,43 @@ func checkAppInGraph(r *tfjson.StateResource) error {
 		return fmt.Errorf("app %s serves content version %q, the state says %v", id, app.CommittedContentVersion, r.AttributeValues["committed_content_version"])
 	case app.PublishingState != graphfake.PublishingPublished || app.BundleID != r.AttributeValues["bundle_id"]:
 		return fmt.Errorf("app %s is %s with bundle id %s, the state says %v", id, app.PublishingState, app.BundleID, r.AttributeValues["bundle_id"])
+	}
+	return nil
+}
+
+// checkAppAssignmentInGraph: Graph holds exactly the app's assignments the
+// state says, each with its intent, target and settings (a null setting in
+// Graph is the default the state shows).
+func checkAppAssignmentInGraph(r *tfjson.StateResource) error {
+	id := str(r.AttributeValues["app_id"])
+	held, ok := emulator.AppAssignments(id)
+	if !ok {
+		return fmt.Errorf("app %s is not in Graph", id)
+	}
+	var want, got []string
+	for _, a := range objects(r.AttributeValues["assignment"]) {
+		intent, _ := intents.graphOf(str(a["intent"]))
+		ft := str(a["filter_type"])
+		if ft == "" {
+			ft = "none"
+		}
+		want = append(want, fmt.Sprintln(intent, targetODataTypes[str(a["type"])], strings.ToLower(str(a["group_id"])), strings.ToLower(str(a["filter_id"])), ft,
+			a["uninstall_on_device_removal"], a["is_removable"], a["prevent_managed_app_backup"], strings.ToLower(str(a["vpn_configuration_id"]))))
+	}
+	for _, a := range held {
+		var s *graph.IOSLobAppAssignmentSettings // nil: Graph holds null, the defaults
+		if a.Settings != nil {
+			s = &graph.IOSLobAppAssignmentSettings{VPNConfigurationID: a.Settings.VPNConfigurationID, UninstallOnDeviceRemoval: a.Settings.UninstallOnDeviceRemoval,
+				IsRemovable: a.Settings.IsRemovable, PreventManagedAppBackup: a.Settings.PreventManagedAppBackup}
+		}
+		got = append(got, fmt.Sprintln(a.Intent, a.Target.ODataType, a.Target.GroupID, a.Target.FilterID, a.Target.FilterType,
+			s.EffectiveUninstallOnDeviceRemoval(), s.EffectiveIsRemovable(), s.EffectivePreventManagedAppBackup(), strings.ToLower(s.EffectiveVPNConfigurationID())))
+	}
+	if len(want) == 0 {
+		return errors.New("assigns nothing")
+	}
+	if sortedStrings(got) != sortedStrings(want) {
+		return fmt.Errorf("Graph holds the assignments %v, the state %v", got, want)
 	}
 	return nil
 }

@@ -257,6 +257,11 @@ func (r *iosLobAppResource) Update(ctx context.Context, req resource.UpdateReque
 		}
 		id := state.ID.ValueString()
 		plan.ID = state.ID
+		// Set whatever the update does: a CLI before identities (Terraform
+		// before 1.12) plans none, and the framework refuses an update that
+		// returns none, such as the one after an import that only sets
+		// file_path.
+		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "id", id)...)
 		var done *graph.IOSLobApp
 		if uploads(plan, state) {
 			file, ok := r.fileForApply(plan, &resp.Diagnostics)
@@ -280,12 +285,11 @@ func (r *iosLobAppResource) Update(ctx context.Context, req resource.UpdateReque
 			}
 			done = app
 		}
-		if done == nil { // only timeouts changed
+		if done == nil { // only timeouts or file_path changed
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 			return
 		}
 		resp.Diagnostics.Append(r.record(ctx, &resp.State, plan, id, done)...)
-		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "id", id)...)
 	})
 }
 

@@ -37,9 +37,15 @@ func appConfig(name, filePath string, lines ...string) string {
 func appBuild(t *testing.T, path, bundleID, build string) {
 	t.Helper()
 	p := testProfile(bundleID+" "+build, time.Now().AddDate(1, 0, 0))
+	signedAppBuild(t, path, bundleID, build, testCA(t).Sign(t, p.XML()))
+}
+
+// signedAppBuild is appBuild with profile (signed) as its embedded profile.
+func signedAppBuild(t *testing.T, path, bundleID, build string, profile []byte) {
+	t.Helper()
 	if err := ipatest.WriteFile(path, ipatest.Options{
 		BundleName: "Sales", BundleID: bundleID, VersionNumber: "1." + build, BuildNumber: build, DisplayName: "Sales",
-		MinimumOSVersion: "16.4", DeviceFamily: []int{1, 2}, Profile: testCA(t).Sign(t, p.XML()), PaddingBytes: 3<<20 + 12345,
+		MinimumOSVersion: "16.4", DeviceFamily: []int{1, 2}, Profile: profile, PaddingBytes: 3<<20 + 12345,
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -414,6 +420,42 @@ func TestAccIOSLobApp_fromFile(t *testing.T) {
 			},
 		},
 	})
+}
+
+// An app Terraform uploaded, imported into a fresh state with the file it
+// uploaded: the import takes file_path from the name of the file Intune
+// holds, so the apply sets the configuration's path and sends nothing to
+// Graph. That update keeps the identity on every CLI, those that plan none
+// (Terraform before 1.12) included, where it once failed with "Missing
+// Resource Identity After Update".
+func TestAccIOSLobApp_importThenSetFilePath(t *testing.T) {
+	needsStorage(t)
+	path := filepath.Join(t.TempDir(), "Sales.ipa")
+	bundle := testBundleID()
+	appBuild(t, path, bundle, "1")
+	// The CLI itself: terraform-plugin-testing cannot empty a state.
+	m := newCLIModule(t, appConfig(uniqueName(t), path))
+	run := func(args ...string) { runCLI(t, m.cli, m.dir, m.env, append(args, "-no-color")...) }
+	run("apply", "-auto-approve", "-input=false")
+	t.Cleanup(func() { run("destroy", "-auto-approve", "-input=false") })
+	var id string
+	for _, a := range emulator.IOSLobApps() {
+		if a.BundleID == bundle {
+			id = a.ID
+		}
+	}
+	if id == "" {
+		t.Fatalf("the apply made no app of bundle id %s", bundle)
+	}
+	run("state", "rm", appAddress)
+	writeFile(t, filepath.Join(m.dir, "import.tf"), fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", appAddress, id))
+	run("apply", "-auto-approve", "-input=false")
+	if diags, code := m.plan(t, "-detailed-exitcode"); code != 0 {
+		t.Errorf("the plan after the import's apply exited %d, want 0 (no changes): %+v", code, diags)
+	}
+	if app, _ := emulator.IOSLobApp(id); app.CommittedContentVersion != "1" {
+		t.Errorf("the import uploaded: Intune serves content version %q, want 1", app.CommittedContentVersion)
+	}
 }
 
 // An app made in the portal, imported with the file of the build it serves:

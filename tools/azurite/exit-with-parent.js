@@ -5,3 +5,7 @@
 process.stdin.on('end', () => process.exit(0));
 process.stdin.on('error', () => process.exit(0));
 process.stdin.resume();
+// Watching stdin must not keep node alive by itself: on SIGTERM Azurite
+// closes its servers and exits when nothing else is left, which an open
+// stdin would otherwise put off until it is killed (30 s later).
+process.stdin.unref();

@@ -1,7 +1,9 @@
 // Package mobileprovisiontest makes provisioning profiles for tests: property
 // lists shaped like the ones Apple issues, signed into CMS messages by a
 // throwaway certificate authority made at test time, so that no real profile
-// (they name real teams and devices) is ever checked in. Only tests import it.
+// (they name real teams and devices) is ever checked in. Tests import it, and
+// so does `make demo`: it does not import "testing", and its functions take a
+// T, which a *testing.T is.
 package mobileprovisiontest
 
 import (
@@ -18,11 +20,17 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/smallstep/pkcs7"
 )
+
+// T is what the functions here need of a test: *testing.T, *testing.B and
+// *testing.F are one, and a program can pass its own.
+type T interface {
+	Helper()
+	Fatal(args ...any)
+}
 
 // Profile is the content of a generated profile.
 type Profile struct {
@@ -159,7 +167,7 @@ type CA struct {
 
 // NewCA makes a CA valid from a year ago to ten years from now, whose
 // signing key is RSA-2048 as Apple's is, and whose messages carry the chain.
-func NewCA(t testing.TB) *CA {
+func NewCA(t T) *CA {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -171,7 +179,7 @@ func NewCA(t testing.TB) *CA {
 // NewSmallCA is a CA whose signing key is P-256 and whose messages carry
 // only the signing certificate: a third of the size, for fuzz seeds, which
 // the fuzzer minimises byte by byte.
-func NewSmallCA(t testing.TB) *CA {
+func NewSmallCA(t T) *CA {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -180,7 +188,7 @@ func NewSmallCA(t testing.TB) *CA {
 	return newCA(t, key, false)
 }
 
-func newCA(t testing.TB, signerKey crypto.Signer, embedRoot bool) *CA {
+func newCA(t T, signerKey crypto.Signer, embedRoot bool) *CA {
 	t.Helper()
 	now := time.Now()
 	ca := &CA{nextSerial: 1, signerKey: signerKey, embedRoot: embedRoot}
@@ -207,7 +215,7 @@ func newCA(t testing.TB, signerKey crypto.Signer, embedRoot bool) *CA {
 
 // issue signs template with the root key (the root itself when there is no
 // root yet).
-func (ca *CA) issue(t testing.TB, template *x509.Certificate, pub crypto.PublicKey) *x509.Certificate {
+func (ca *CA) issue(t T, template *x509.Certificate, pub crypto.PublicKey) *x509.Certificate {
 	t.Helper()
 	template.SerialNumber = big.NewInt(ca.nextSerial)
 	ca.nextSerial++
@@ -228,7 +236,7 @@ func (ca *CA) issue(t testing.TB, template *x509.Certificate, pub crypto.PublicK
 
 // DeveloperCertificate is a DER distribution certificate the CA issues,
 // expiring at notAfter, for Profile.DeveloperCertificates.
-func (ca *CA) DeveloperCertificate(t testing.TB, commonName string, notAfter time.Time) []byte {
+func (ca *CA) DeveloperCertificate(t T, commonName string, notAfter time.Time) []byte {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -246,7 +254,7 @@ func (ca *CA) DeveloperCertificate(t testing.TB, commonName string, notAfter tim
 // Sign wraps content in a DER CMS SignedData signed by the CA's signing
 // certificate with SHA-256, embedding the signing certificate (and the root,
 // but for a small CA).
-func (ca *CA) Sign(t testing.TB, content []byte) []byte {
+func (ca *CA) Sign(t T, content []byte) []byte {
 	t.Helper()
 	return sign(t, content, ca.signer, ca.signerKey, ca.chain())
 }
@@ -261,12 +269,12 @@ func (ca *CA) chain() []*x509.Certificate {
 // SignAs signs content with this CA's key but embeds other's signing
 // certificate as the signer's: a message signed by another certificate than
 // the one it names, whose signature must not verify.
-func (ca *CA) SignAs(t testing.TB, content []byte, other *CA) []byte {
+func (ca *CA) SignAs(t T, content []byte, other *CA) []byte {
 	t.Helper()
 	return sign(t, content, other.signer, ca.signerKey, other.chain())
 }
 
-func sign(t testing.TB, content []byte, cert *x509.Certificate, key crypto.Signer, chain []*x509.Certificate) []byte {
+func sign(t T, content []byte, cert *x509.Certificate, key crypto.Signer, chain []*x509.Certificate) []byte {
 	t.Helper()
 	sd, err := pkcs7.NewSignedData(content)
 	if err != nil {
@@ -285,7 +293,7 @@ func sign(t testing.TB, content []byte, cert *x509.Certificate, key crypto.Signe
 
 // BER re-encodes a DER message's outermost SEQUENCE with an indefinite
 // length, as BER allows and some signing tools write.
-func BER(t testing.TB, der []byte) []byte {
+func BER(t T, der []byte) []byte {
 	t.Helper()
 	if len(der) < 2 || der[0] != 0x30 {
 		t.Fatal("BER: not a DER SEQUENCE")
