@@ -107,7 +107,7 @@ func (shape objectShape) entity(raw json.RawMessage, where string) (map[string]j
 		if e != nil {
 			return nil, e
 		}
-		if odataType != shape.odataType && !(shape.typeOptional && strings.EqualFold(odataType, shape.odataType)) {
+		if odataType != shape.odataType && (!shape.typeOptional || !strings.EqualFold(odataType, shape.odataType)) {
 			return nil, odataBadRequest("%s: the @odata.type '%s' is not valid here; expected '%s'.", where, odataType, shape.odataType)
 		}
 	}
