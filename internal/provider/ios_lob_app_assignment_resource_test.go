@@ -383,22 +383,42 @@ func TestAccAppAssignment_appDeletedOutOfBand(t *testing.T) {
 	})
 }
 
-// Identity (Terraform 1.12+): the app id in lower case; import by identity.
+// Identity (Terraform 1.12+): the app id in lower case, whatever the case
+// of the configuration; a change of case only is an update that writes
+// nothing; import by identity adopts the set without a change. (Import
+// takes the id's case from the identity, so the import step's configuration
+// is in lower case: with the upper case one, the plan would show the same
+// case-only update as step 2.)
 func TestAccAppAssignment_identity(t *testing.T) {
 	app := publishedApp(t)
 	groups := newGroups(t, 1)
-	config := appAssignmentConfig(strings.ToUpper(app), groupAssignment("required", groups[0]))
+	block := groupAssignment("required", groups[0])
+	lowerCaseIdentity := statecheck.ExpectIdentity(appAssignmentAddress, map[string]knownvalue.Check{"app_id": knownvalue.StringExact(app)})
 	accTest(t, resource.TestCase{
 		TerraformVersionChecks: needsIdentity(),
 		Steps: []resource.TestStep{
 			{
-				Config: config,
+				Config:            appAssignmentConfig(strings.ToUpper(app), block),
+				ConfigStateChecks: []statecheck.StateCheck{lowerCaseIdentity},
+			},
+			{
+				Config: appAssignmentConfig(app, block),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(appAssignmentAddress, plancheck.ResourceActionUpdate)},
+				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectIdentity(appAssignmentAddress, map[string]knownvalue.Check{"app_id": knownvalue.StringExact(app)}),
+					lowerCaseIdentity,
+					statecheck.ExpectKnownValue(appAssignmentAddress, tfjsonpath.New("app_id"), knownvalue.StringExact(app)),
+				},
+				Check: func(*terraform.State) error {
+					if n := appAssignCalls(app); n != 1 {
+						return fmt.Errorf("%d assign calls, want 1: a change of case only must write nothing", n)
+					}
+					return nil
 				},
 			},
 			{
-				Config:          config,
+				Config:          appAssignmentConfig(app, block),
 				ResourceName:    appAssignmentAddress,
 				ImportState:     true,
 				ImportStateKind: resource.ImportBlockWithResourceIdentity,
