@@ -3,7 +3,6 @@ package e2e
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -102,7 +101,7 @@ func TestAccQuery_generateConfigProposesOnlyImports(t *testing.T) {
 	if n := strings.Count(string(generated), "import {"); n != 7 {
 		t.Errorf("generated.tf has %d import blocks, want 7 (3 configurations, 2 assignment sets, 2 apps):\n%s", n, generated)
 	}
-	if !regexp.MustCompile(`file_path\s+= "SalesA.ipa"`).Match(generated) {
+	if !strings.Contains(strings.Join(strings.Fields(string(generated)), " "), `file_path = "SalesA.ipa"`) {
 		t.Errorf("generated.tf does not take the app's file_path from the name of the file Intune holds:\n%s", generated)
 	}
 	if err := os.Remove(filepath.Join(w.dir, "find.tfquery.hcl")); err != nil { // the plan needs only what was generated

@@ -8,9 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
@@ -64,7 +62,7 @@ func (d *iosLobAppDataSource) ConfigValidators(context.Context) []datasource.Con
 
 func (d *iosLobAppDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	within(ctx, req.Config, opRead, &resp.Diagnostics, func(ctx context.Context, cfg iosLobAppDataSourceModel, op operation) {
-		app, ok := d.find(ctx, cfg, op, &resp.Diagnostics)
+		app, ok := d.find(ctx, cfg, op, resp)
 		if !ok {
 			return
 		}
@@ -84,7 +82,8 @@ func (d *iosLobAppDataSource) Read(ctx context.Context, req datasource.ReadReque
 // find reads the app by id, or finds the one app of the name or bundle id
 // in the list of iOS apps (see iosLobApps: no filter on either is
 // documented), which carries every attribute: one paged request.
-func (d *iosLobAppDataSource) find(ctx context.Context, cfg iosLobAppDataSourceModel, op operation, diags *diag.Diagnostics) (*graph.IOSLobApp, bool) {
+func (d *iosLobAppDataSource) find(ctx context.Context, cfg iosLobAppDataSourceModel, op operation, resp *datasource.ReadResponse) (*graph.IOSLobApp, bool) {
+	diags := &resp.Diagnostics
 	if !cfg.ID.IsNull() {
 		id := cfg.ID.ValueString()
 		app, err := d.client.GetIOSLobApp(ctx, id)
@@ -119,46 +118,5 @@ func withBundleID(bundleID string) lookup[graph.IOSLobApp] {
 		of:       func(a graph.IOSLobApp) string { return a.BundleID },
 		compared: "bundle ids are compared without regard to case, as Apple compares them",
 		remedy:   "delete the apps that should not be there (to devices, one bundle id is one app)",
-	}
-}
-
-// iosLobAppDataSourceAttributes are the computed attributes of an app in
-// both data sources, as the resource's schema describes them.
-func iosLobAppDataSourceAttributes() map[string]schema.Attribute {
-	str := func(d string) schema.Attribute { return schema.StringAttribute{Computed: true, MarkdownDescription: d} }
-	return map[string]schema.Attribute{
-		"id":                      str("The app id (a GUID)."),
-		"display_name":            str("The app's name in the Intune portal and the Company Portal."),
-		"description":             str("What users read about the app in the Company Portal, null when there is none."),
-		"publisher":               str("Who publishes the app, null when unset."),
-		"developer":               str("Who developed the app, null when unset."),
-		"owner":                   str("Who owns the app in your organisation, null when unset."),
-		"notes":                   str("Notes for admins, null when there are none."),
-		"information_url":         str("A page with more about the app, null when unset."),
-		"privacy_information_url": str("The app's privacy statement, null when unset."),
-		"is_featured":             schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the Company Portal features the app."},
-		"role_scope_tag_ids":      schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Ids of the app's scope tags."},
-		"bundle_id":               str("The app's bundle id (`CFBundleIdentifier`)."),
-		"version_number":          str("The app's version (`CFBundleShortVersionString`), such as `2.4`."),
-		"build_number":            str("The app's build (`CFBundleVersion`)."),
-		"size":                    schema.Int64Attribute{Computed: true, MarkdownDescription: "The size in bytes of the content Intune serves."},
-		"applicable_device_type": schema.SingleNestedAttribute{
-			Computed:            true,
-			MarkdownDescription: "The devices the app runs on.",
-			Attributes: map[string]schema.Attribute{
-				"ipad":            schema.BoolAttribute{Computed: true, MarkdownDescription: "iPad."},
-				"iphone_and_ipod": schema.BoolAttribute{Computed: true, MarkdownDescription: "iPhone and iPod touch."},
-			},
-		},
-		"minimum_supported_operating_system": str("The oldest iOS Intune offers the app to, such as `16.0`; null when unset."),
-		"expiration_date_time": schema.StringAttribute{
-			Computed:            true,
-			CustomType:          rfc3339Type{},
-			MarkdownDescription: "When the app stops launching, as Intune records it: the expiry of its embedded provisioning profile (RFC 3339), null when unset.",
-		},
-		"committed_content_version": str("The content version Intune serves, null when no content is committed."),
-		"publishing_state":          str("`published` once Intune has processed the content; `processing` before, `notPublished` with no content."),
-		"created_date_time":         str("When the app was created (RFC 3339)."),
-		"last_modified_date_time":   str("When the app was last changed (RFC 3339)."),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -86,7 +87,7 @@ func TestAccIOSLobAppDataSource_zeroAndTwoMatches(t *testing.T) {
 			step(lookup("display_name", name), "Ambiguous iOS app name", "2 iOS LOB apps are named", twins[0], twins[1], "Look one up by id"),
 			step(lookup("bundle_id", bundle+".SHARED"), "Ambiguous iOS app bundle id", "2 iOS LOB apps have bundle id", sameBundle[0], sameBundle[1]),
 			step(lookup("bundle_id", bundle+".none"), "No iOS LOB app has bundle id", "(0 matches", "without regard to case", "Check bundle_id"),
-			step(lookup("id", "0badc0de-0000-0000-0000-000000000000"), "iOS app not found", "No iOS app has this id in the tenant. Check id"),
+			step(lookup("id", uuid.NewString()), "iOS app not found", "No iOS app has this id in the tenant. Check id"),
 		},
 	})
 }

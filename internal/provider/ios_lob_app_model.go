@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -122,4 +123,45 @@ func timeValue(t time.Time) types.String {
 		return types.StringNull()
 	}
 	return types.StringValue(rfc3339(t))
+}
+
+// iosLobAppDataSourceAttributes are the computed attributes of an app in
+// both data sources, as the resource's schema describes them.
+func iosLobAppDataSourceAttributes() map[string]schema.Attribute {
+	str := func(d string) schema.Attribute { return schema.StringAttribute{Computed: true, MarkdownDescription: d} }
+	return map[string]schema.Attribute{
+		"id":                      str("The app id (a GUID)."),
+		"display_name":            str("The app's name in the Intune portal and the Company Portal."),
+		"description":             str("What users read about the app in the Company Portal, null when there is none."),
+		"publisher":               str("Who publishes the app, null when unset."),
+		"developer":               str("Who developed the app, null when unset."),
+		"owner":                   str("Who owns the app in your organisation, null when unset."),
+		"notes":                   str("Notes for admins, null when there are none."),
+		"information_url":         str("A page with more about the app, null when unset."),
+		"privacy_information_url": str("The app's privacy statement, null when unset."),
+		"is_featured":             schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the Company Portal features the app."},
+		"role_scope_tag_ids":      schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Ids of the app's scope tags."},
+		"bundle_id":               str("The app's bundle id (`CFBundleIdentifier`)."),
+		"version_number":          str("The app's version (`CFBundleShortVersionString`), such as `2.4`."),
+		"build_number":            str("The app's build (`CFBundleVersion`)."),
+		"size":                    schema.Int64Attribute{Computed: true, MarkdownDescription: "The size in bytes of the content Intune serves."},
+		"applicable_device_type": schema.SingleNestedAttribute{
+			Computed:            true,
+			MarkdownDescription: "The devices the app runs on.",
+			Attributes: map[string]schema.Attribute{
+				"ipad":            schema.BoolAttribute{Computed: true, MarkdownDescription: "iPad."},
+				"iphone_and_ipod": schema.BoolAttribute{Computed: true, MarkdownDescription: "iPhone and iPod touch."},
+			},
+		},
+		"minimum_supported_operating_system": str("The oldest iOS Intune offers the app to, such as `16.0`; null when unset."),
+		"expiration_date_time": schema.StringAttribute{
+			Computed:            true,
+			CustomType:          rfc3339Type{},
+			MarkdownDescription: "When the app stops launching, as Intune records it: the expiry of its embedded provisioning profile (RFC 3339), null when unset.",
+		},
+		"committed_content_version": str("The content version Intune serves, null when no content is committed."),
+		"publishing_state":          str("`published` once Intune has processed the content; `processing` before, `notPublished` with no content."),
+		"created_date_time":         str("When the app was created (RFC 3339)."),
+		"last_modified_date_time":   str("When the app was last changed (RFC 3339)."),
+	}
 }

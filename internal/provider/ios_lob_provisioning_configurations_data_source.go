@@ -4,31 +4,22 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
 // newIOSLobProvisioningConfigurationsDataSource lists the tenant's
 // configurations (list_data_source.go).
 func newIOSLobProvisioningConfigurationsDataSource() datasource.DataSource {
-	return &entityListDataSource[graph.Configuration, configurationSummaryModel]{
-		typeName:    "_ios_lob_provisioning_configurations",
-		description: configurationsDataSourceDescription,
-		entities:    configurations,
-		items:       "configurations",
-		item: map[string]schema.Attribute{
-			"id":                      schema.StringAttribute{Computed: true, MarkdownDescription: "The configuration id."},
-			"display_name":            schema.StringAttribute{Computed: true, MarkdownDescription: "The name."},
-			"description":             schema.StringAttribute{Computed: true, MarkdownDescription: "The description, null when there is none."},
-			"payload_file_name":       schema.StringAttribute{Computed: true, MarkdownDescription: "The file name of the profile."},
-			"expiration_date_time":    schema.StringAttribute{Computed: true, CustomType: rfc3339Type{}, MarkdownDescription: "When the profile expires (RFC 3339), null when unset."},
-			"role_scope_tag_ids":      schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Ids of the scope tags."},
-			"created_date_time":       schema.StringAttribute{Computed: true, MarkdownDescription: "When it was created (RFC 3339)."},
-			"last_modified_date_time": schema.StringAttribute{Computed: true, MarkdownDescription: "When it was last changed (RFC 3339)."},
-			"version":                 schema.Int64Attribute{Computed: true, MarkdownDescription: "The version Intune gives it."},
-		},
-		itemFrom: configurationSummaryFrom,
-	}
+	return newEntityListDataSource("_ios_lob_provisioning_configurations", configurations, "configurations", map[string]schema.Attribute{
+		"id":                      schema.StringAttribute{Computed: true, MarkdownDescription: "The configuration id."},
+		"display_name":            schema.StringAttribute{Computed: true, MarkdownDescription: "The name."},
+		"description":             schema.StringAttribute{Computed: true, MarkdownDescription: "The description, null when there is none."},
+		"payload_file_name":       schema.StringAttribute{Computed: true, MarkdownDescription: "The file name of the profile."},
+		"expiration_date_time":    schema.StringAttribute{Computed: true, CustomType: rfc3339Type{}, MarkdownDescription: "When the profile expires (RFC 3339), null when unset."},
+		"role_scope_tag_ids":      schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Ids of the scope tags."},
+		"created_date_time":       schema.StringAttribute{Computed: true, MarkdownDescription: "When it was created (RFC 3339)."},
+		"last_modified_date_time": schema.StringAttribute{Computed: true, MarkdownDescription: "When it was last changed (RFC 3339)."},
+		"version":                 schema.Int64Attribute{Computed: true, MarkdownDescription: "The version Intune gives it."},
+	}, configurationSummaryFrom, configurationsDataSourceDescription)
 }
 
 // No `profile`: Graph's list carries no payloads, and reading each

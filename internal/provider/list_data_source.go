@@ -30,6 +30,16 @@ type entityListDataSource[T, S any] struct {
 
 var _ datasource.DataSourceWithConfigure = &entityListDataSource[struct{}, struct{}]{}
 
+// newEntityListDataSource is the list data source typeName of entities,
+// whose list items has an element of attributes item per entity, mapped by
+// itemFrom.
+func newEntityListDataSource[T, S any](typeName string, entities entityKind[T], items string, item map[string]schema.Attribute,
+	itemFrom func(context.Context, *T) (S, diag.Diagnostics), description string) datasource.DataSource {
+	return &entityListDataSource[T, S]{
+		typeName: typeName, description: description, entities: entities, items: items, item: item, itemFrom: itemFrom,
+	}
+}
+
 func (d *entityListDataSource[T, S]) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + d.typeName
 }
