@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -166,7 +165,6 @@ func TestHighestIOSMinimumOS(t *testing.T) {
 
 func TestDeleteMobileApp(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
 		if r.Method != http.MethodDelete || !strings.HasSuffix(r.URL.Path, "/mobileApps/"+testAppID) {
 			t.Errorf("%s %s", r.Method, r.URL.Path)
 		}

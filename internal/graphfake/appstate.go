@@ -100,16 +100,12 @@ func (f *contentFile) state() ContentFileState {
 
 // IOSLobApp returns a copy of an app; ok is false if it does not exist.
 func (s *Server) IOSLobApp(id string) (IOSLobAppState, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return stateOf(s.mobileApps, id)
+	return stateOf(s, s.mobileApps, id)
 }
 
 // IOSLobApps returns copies of every app, in creation order.
 func (s *Server) IOSLobApps() []IOSLobAppState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return statesOf(s.mobileApps)
+	return statesOf(s, s.mobileApps)
 }
 
 // ContentFile returns a copy of one content file of an app.
@@ -231,15 +227,11 @@ func (a *iosLobApp) commitOutOfBand(ipa []byte, takeBundleID bool) error {
 // expiry it changed are stored, with a new lastModifiedDateTime. The id,
 // content and publishing state cannot change this way (PortalUpload).
 func (s *Server) EditIOSLobApp(id string, edit func(*IOSLobAppState)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := find(s.mobileApps, "app", id)
-	if err != nil {
-		return err
-	}
-	before := a.state()
-	after := a.state()
-	edit(&after)
+	return editState(s, s.mobileApps, "app", id, edit, (*iosLobApp).storeEdit)
+}
+
+// storeEdit stores what an out-of-band edit changed (EditIOSLobApp).
+func (a *iosLobApp) storeEdit(before, after IOSLobAppState) {
 	oldFields, newFields := before.stringFields(), after.stringFields()
 	for name, p := range newFields {
 		if name == "committedContentVersion" || *p == *oldFields[name] {
@@ -271,7 +263,6 @@ func (s *Server) EditIOSLobApp(id string, edit func(*IOSLobAppState)) error {
 		}
 	}
 	a.touch()
-	return nil
 }
 
 // DeleteIOSLobApp removes an app out of band, as an admin in the portal would.

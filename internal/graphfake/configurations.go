@@ -43,30 +43,23 @@ type ConfigurationState struct {
 // Configuration returns a copy of a configuration; ok is false if it does
 // not exist.
 func (s *Server) Configuration(id string) (ConfigurationState, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return stateOf(s.configs, id)
+	return stateOf(s, s.configs, id)
 }
 
 // Configurations returns copies of every configuration, in creation order.
 func (s *Server) Configurations() []ConfigurationState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return statesOf(s.configs)
+	return statesOf(s, s.configs)
 }
 
 // EditConfiguration changes a configuration out of band, as an admin in the
 // portal would: edit gets a copy to change, and the emulator stores it with
 // a new lastModifiedDateTime and version. The id cannot change.
 func (s *Server) EditConfiguration(id string, edit func(*ConfigurationState)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cfg, err := find(s.configs, "configuration", id)
-	if err != nil {
-		return err
-	}
-	st := cfg.state()
-	edit(&st)
+	return editState(s, s.configs, "configuration", id, edit, (*configuration).storeEdit)
+}
+
+// storeEdit stores an out-of-band edit (EditConfiguration).
+func (cfg *configuration) storeEdit(_, st ConfigurationState) {
 	cfg.displayName = st.DisplayName
 	cfg.description = st.Description
 	cfg.payloadFileName = st.PayloadFileName
@@ -74,7 +67,6 @@ func (s *Server) EditConfiguration(id string, edit func(*ConfigurationState)) er
 	cfg.expiration = st.Expiration
 	cfg.roleScopeTagIDs = slices.Clone(st.RoleScopeTagIDs)
 	cfg.touch()
-	return nil
 }
 
 func (c *configuration) state() ConfigurationState {

@@ -118,8 +118,11 @@ func find[E any](m map[string]E, noun, id string) (E, error) {
 	return e, nil
 }
 
-// stateOf is a copy of the entity id (any case) of m, which s.mu guards.
-func stateOf[S any, E stored[S]](m map[string]E, id string) (S, bool) {
+// stateOf is a copy of the entity id (any case) of m, one of s's maps,
+// taken under s.mu.
+func stateOf[S any, E stored[S]](s *Server, m map[string]E, id string) (S, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	e, ok := m[strings.ToLower(id)]
 	if !ok {
 		var zero S
@@ -128,14 +131,33 @@ func stateOf[S any, E stored[S]](m map[string]E, id string) (S, bool) {
 	return e.state(), true
 }
 
-// statesOf is a copy of every entity of m, which s.mu guards, in creation order.
-func statesOf[S any, E stored[S]](m map[string]E) []S {
+// statesOf is a copy of every entity of m, one of s's maps, in creation
+// order, taken under s.mu.
+func statesOf[S any, E stored[S]](s *Server, m map[string]E) []S {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	all := inCreationOrder[S](m)
 	out := make([]S, 0, len(all))
 	for _, e := range all {
 		out = append(out, e.state())
 	}
 	return out
+}
+
+// editState changes the entity id (any case) of m, one of s's maps, out of
+// band under s.mu: edit gets a copy of its state to change, and store
+// writes what changed back to the entity, before and after the edit.
+func editState[S any, E stored[S]](s *Server, m map[string]E, noun, id string, edit func(*S), store func(e E, before, after S)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := find(m, noun, id)
+	if err != nil {
+		return err
+	}
+	before, after := e.state(), e.state()
+	edit(&after)
+	store(e, before, after)
+	return nil
 }
 
 // AddConfiguration seeds a configuration with empty collections. The id
