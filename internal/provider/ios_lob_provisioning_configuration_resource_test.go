@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
@@ -175,16 +174,12 @@ func TestAccConfiguration_deletedOutOfBand(t *testing.T) {
 			plansCreateAfterPortalDelete(configurationResourceName, config, &firstID),
 			{
 				Config: config,
-				Check: func(s *terraform.State) error {
-					id := s.RootModule().Resources[configurationResourceName].Primary.ID
-					if id == firstID {
+				Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
+					if c.ID == firstID {
 						return fmt.Errorf("the configuration was not created again")
 					}
-					if _, ok := emulator.Configuration(id); !ok {
-						return fmt.Errorf("configuration %s is not in the emulator", id)
-					}
 					return nil
-				},
+				}),
 			},
 		}
 	})
@@ -262,10 +257,9 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.CompareValuePairs(configurationResourceName, tfjsonpath.New("id"), resourceName, tfjsonpath.New("configuration_id"), compare.ValuesSame()),
 			},
-			Check: func(s *terraform.State) error {
-				id := s.RootModule().Resources[configurationResourceName].Primary.ID
-				return checkEmulatorHolds(id, []string{f[0]}, groupTargets(f[1]))(s)
-			},
+			Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
+				return emulatorHolds(c.ID, []string{f[0]}, groupTargets(f[1]))
+			}),
 		}},
 	})
 }
