@@ -10,9 +10,12 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
@@ -285,4 +288,14 @@ func refusesImportID(address, id string) resource.TestStep {
 		ImportStateId: id,
 		ExpectError:   regexp.MustCompile(`Import takes the configuration id, a GUID`),
 	}
+}
+
+// sameAttributes checks that each attribute has the same value at address
+// (a data source, say) as in the resource from.
+func sameAttributes(address, from string, attributes ...string) []statecheck.StateCheck {
+	checks := make([]statecheck.StateCheck, len(attributes))
+	for i, a := range attributes {
+		checks[i] = statecheck.CompareValuePairs(address, tfjsonpath.New(a), from, tfjsonpath.New(a), compare.ValuesSame())
+	}
+	return checks
 }
