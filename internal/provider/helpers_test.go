@@ -59,11 +59,17 @@ func groupsConfig(configurationID string, groups, targetGroups []string) string 
 // checkEmulatorHolds compares the emulator's collections with what the
 // configuration planned, order aside; it passes live.
 func checkEmulatorHolds(configurationID string, groups []string, targets []graphfake.Target) resource.TestCheckFunc {
+	return checkEmulator(func() error { return emulatorHolds(configurationID, groups, targets) })
+}
+
+// checkEmulator runs check, which looks at what the emulator holds or was
+// asked; it passes live, where there is no emulator to look at.
+func checkEmulator(check func() error) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		if emulator == nil {
 			return nil
 		}
-		return emulatorHolds(configurationID, groups, targets)
+		return check()
 	}
 }
 
@@ -98,17 +104,14 @@ func setAssignments(t *testing.T, configurationID string, groups []string, targe
 
 // checkNoAssign fails if anything posted to the configuration's assign action.
 func checkNoAssign(configurationID string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if emulator == nil {
-			return nil
-		}
+	return checkEmulator(func() error {
 		for _, r := range emulator.Requests() {
 			if r.Method == "POST" && strings.HasSuffix(r.Path, "/"+configurationID+"/assign") {
 				return fmt.Errorf("%s %s: the configuration's assignments were rewritten", r.Method, r.Path)
 			}
 		}
 		return nil
-	}
+	})
 }
 
 func lower(ss []string) []string {
