@@ -302,3 +302,9 @@ func sameAttributes(address, from string, attributes ...string) []statecheck.Sta
 	}
 	return checks
 }
+
+// plansThenEmpty is the plan checks of a step whose plan passes preApply
+// and which plans nothing more after its apply.
+func plansThenEmpty(preApply ...plancheck.PlanCheck) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{PreApply: preApply, PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}
+}

@@ -174,13 +174,10 @@ func TestAccAssignment_importBlockAdoptsExistingAssignments(t *testing.T) {
 		CheckDestroy:           checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{{
 			Config: config,
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply: []plancheck.PlanCheck{
-					expectImporting(resourceName),
-					plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionNoop),
-				},
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-			},
+			ConfigPlanChecks: plansThenEmpty(
+				expectImporting(resourceName),
+				plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionNoop),
+			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("id"), knownvalue.StringExact(f.ConfigurationID)),
 				statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("group"), knownvalue.SetExact([]knownvalue.Check{
@@ -263,12 +260,9 @@ func TestAccAssignment_driftIsShownAndRepaired(t *testing.T) {
 				// Someone edits the assignments in the portal.
 				PreConfig: func() { setAssignments(t, f.ConfigurationID, []string{f.Groups[2]}, portalTargets) },
 				Config:    config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate),
+				),
 				Check: checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])),
 			},
 		},
@@ -515,13 +509,10 @@ func TestAccAssignment_createRefusesToReplaceAssignmentsMadeOutsideTerraform(t *
 			{
 				// The import the error gives: the plan shows what would change.
 				Config: fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", resourceName, f.ConfigurationID) + config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						expectImporting(resourceName),
-						plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					expectImporting(resourceName),
+					plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate),
+				),
 				Check: checkEmulatorHolds(f.ConfigurationID, nil, groupTargets(f.Groups[2])),
 			},
 		},
@@ -656,13 +647,10 @@ func TestAccAssignment_identity(t *testing.T) {
 			{
 				Config: fmt.Sprintf("import {\n  to = %s\n  identity = {\n    configuration_id = %q\n  }\n}\n\n", resourceName, upper) +
 					groupsConfig(upper, []string{f.Groups[0]}, []string{f.Groups[1]}),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						expectImporting(resourceName),
-						plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionNoop),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					expectImporting(resourceName),
+					plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionNoop),
+				),
 				ConfigStateChecks: []statecheck.StateCheck{lowerCaseIdentity},
 				Check:             checkNoAssign(f.ConfigurationID),
 			},

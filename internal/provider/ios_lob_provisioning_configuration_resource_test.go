@@ -45,14 +45,11 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: salesApps(payload),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionCreate),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires)),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(first, "", true)),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires)),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(first, "", true)),
+				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameID.AddStateValue(configurationResourceName, tfjsonpath.New("id")),
 					sameCreated.AddStateValue(configurationResourceName, tfjsonpath.New("created_date_time")),
@@ -76,16 +73,13 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 				// A renewed profile: only the payload changes, in place, and
 				// the plan shows the new profile and its expiry.
 				Config: salesApps(payload2),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("payload"), knownvalue.StringExact(payload2)),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires2)),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(renewed, "", true)),
-						plancheck.ExpectUnknownValue(configurationResourceName, tfjsonpath.New("version")),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("payload"), knownvalue.StringExact(payload2)),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires2)),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(renewed, "", true)),
+					plancheck.ExpectUnknownValue(configurationResourceName, tfjsonpath.New("version")),
+				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameID.AddStateValue(configurationResourceName, tfjsonpath.New("id")),
 					sameCreated.AddStateValue(configurationResourceName, tfjsonpath.New("created_date_time")),
@@ -102,13 +96,10 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 				// Rename and drop the description (cleared in Graph, not
 				// kept); the expiry stays.
 				Config: configurationConfig(name+" v2", fileName, payload2, `role_scope_tag_ids   = ["0"]`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires2)),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires2)),
+				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameID.AddStateValue(configurationResourceName, tfjsonpath.New("id")),
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("description"), knownvalue.Null()),
@@ -197,13 +188,10 @@ func TestAccConfiguration_payloadChangedOutOfBand(t *testing.T) {
 					}
 				},
 				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("payload"), knownvalue.StringExact(payload)),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("payload"), knownvalue.StringExact(payload)),
+				),
 				Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
 					if b64(string(c.Payload)) != payload {
 						return fmt.Errorf("payload is %q after apply", c.Payload)
@@ -359,13 +347,10 @@ import {
 		CheckDestroy: checkConfigurationsGone(t),
 		Steps: []resource.TestStep{{
 			Config: config,
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionNoop),
-					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
-				},
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-			},
+			ConfigPlanChecks: plansThenEmpty(
+				plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionNoop),
+				plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
+			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
 				statecheck.ExpectKnownValue("data.intune_ios_lob_provisioning_configuration.by_id", tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
@@ -379,13 +364,10 @@ import {
 			},
 		}, {
 			Config: configurationConfig(name, fileName, payload, `description = "renamed in Terraform"`),
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
-				},
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-			},
+			ConfigPlanChecks: plansThenEmpty(
+				plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
+			),
 			Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
 				if !c.Expiration.IsZero() || c.Description != "renamed in Terraform" {
 					return fmt.Errorf("emulator holds expiry %v, description %q; want null and the new description", c.Expiration, c.Description)
