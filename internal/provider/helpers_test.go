@@ -10,9 +10,12 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
@@ -54,24 +57,36 @@ func groupsConfig(configurationID string, groups, targetGroups []string) string 
 }
 
 // checkEmulatorHolds compares the emulator's collections with what the
-// configuration planned, order aside.
+// configuration planned, order aside; it passes live.
 func checkEmulatorHolds(configurationID string, groups []string, targets []graphfake.Target) resource.TestCheckFunc {
+	return checkEmulator(func() error { return emulatorHolds(configurationID, groups, targets) })
+}
+
+// checkEmulator runs check, which looks at what the emulator holds or was
+// asked; it passes live, where there is no emulator to look at.
+func checkEmulator(check func() error) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		if emulator == nil {
 			return nil
 		}
-		gotGroups, gotTargets, ok := emulator.Assignments(configurationID)
-		if !ok {
-			return fmt.Errorf("configuration %s does not exist in the emulator", configurationID)
-		}
-		if g, w := sortedStrings(gotGroups), sortedStrings(lower(groups)); g != w {
-			return fmt.Errorf("groupAssignments = %s, want %s", g, w)
-		}
-		if g, w := targetsKey(gotTargets), targetsKey(targets); g != w {
-			return fmt.Errorf("assignments = %s, want %s", g, w)
-		}
-		return nil
+		return check()
 	}
+}
+
+// emulatorHolds is checkEmulatorHolds for a configuration id known only
+// when the check runs.
+func emulatorHolds(configurationID string, groups []string, targets []graphfake.Target) error {
+	gotGroups, gotTargets, ok := emulator.Assignments(configurationID)
+	if !ok {
+		return fmt.Errorf("configuration %s does not exist in the emulator", configurationID)
+	}
+	if g, w := sortedStrings(gotGroups), sortedStrings(lower(groups)); g != w {
+		return fmt.Errorf("groupAssignments = %s, want %s", g, w)
+	}
+	if g, w := targetsKey(gotTargets), targetsKey(targets); g != w {
+		return fmt.Errorf("assignments = %s, want %s", g, w)
+	}
+	return nil
 }
 
 func checkCollectionsEmpty(configurationID string) resource.TestCheckFunc {
@@ -89,17 +104,14 @@ func setAssignments(t *testing.T, configurationID string, groups []string, targe
 
 // checkNoAssign fails if anything posted to the configuration's assign action.
 func checkNoAssign(configurationID string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if emulator == nil {
-			return nil
-		}
+	return checkEmulator(func() error {
 		for _, r := range emulator.Requests() {
 			if r.Method == "POST" && strings.HasSuffix(r.Path, "/"+configurationID+"/assign") {
 				return fmt.Errorf("%s %s: the configuration's assignments were rewritten", r.Method, r.Path)
 			}
 		}
 		return nil
-	}
+	})
 }
 
 func lower(ss []string) []string {
@@ -279,4 +291,20 @@ func refusesImportID(address, id string) resource.TestStep {
 		ImportStateId: id,
 		ExpectError:   regexp.MustCompile(`Import takes the configuration id, a GUID`),
 	}
+}
+
+// sameAttributes checks that each attribute has the same value at address
+// (a data source, say) as in the resource from.
+func sameAttributes(address, from string, attributes ...string) []statecheck.StateCheck {
+	checks := make([]statecheck.StateCheck, len(attributes))
+	for i, a := range attributes {
+		checks[i] = statecheck.CompareValuePairs(address, tfjsonpath.New(a), from, tfjsonpath.New(a), compare.ValuesSame())
+	}
+	return checks
+}
+
+// plansThenEmpty is the plan checks of a step whose plan passes preApply
+// and which plans nothing more after its apply.
+func plansThenEmpty(preApply ...plancheck.PlanCheck) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{PreApply: preApply, PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}
 }

@@ -240,13 +240,10 @@ func TestAccAppAssignment_adoptOrRefuse(t *testing.T) {
 				},
 				{
 					Config: fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", appAssignmentAddress, other) + different,
-					ConfigPlanChecks: resource.ConfigPlanChecks{
-						PreApply: []plancheck.PlanCheck{
-							expectImporting(appAssignmentAddress),
-							plancheck.ExpectResourceAction(appAssignmentAddress, plancheck.ResourceActionUpdate),
-						},
-						PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-					},
+					ConfigPlanChecks: plansThenEmpty(
+						expectImporting(appAssignmentAddress),
+						plancheck.ExpectResourceAction(appAssignmentAddress, plancheck.ResourceActionUpdate),
+					),
 					Check: checkAppHolds(other, graphfake.AppAssignment{Intent: "available", Target: graphfake.Target{ODataType: "#microsoft.graph.groupAssignmentTarget", GroupID: groups[1]}}),
 				},
 			},

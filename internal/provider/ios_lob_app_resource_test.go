@@ -74,13 +74,10 @@ func uploadStep(preConfig func(), config, path, build, version string, more ...s
 	return resource.TestStep{
 		PreConfig: preConfig,
 		Config:    config,
-		ConfigPlanChecks: resource.ConfigPlanChecks{
-			PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionUpdate),
-				plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("build_number"), knownvalue.StringExact(build)),
-			},
-			PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-		},
+		ConfigPlanChecks: plansThenEmpty(
+			plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionUpdate),
+			plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("build_number"), knownvalue.StringExact(build)),
+		),
 		ConfigStateChecks: append([]statecheck.StateCheck{
 			statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("committed_content_version"), knownvalue.StringExact(version)),
 		}, more...),
@@ -153,15 +150,12 @@ func TestAccIOSLobApp_basic(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: appConfig(name, path),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionCreate),
-						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("bundle_id"), knownvalue.StringExact(bundle)),
-						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("build_number"), knownvalue.StringExact("100")),
-						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("minimum_supported_operating_system"), knownvalue.StringExact("16.0")),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("bundle_id"), knownvalue.StringExact(bundle)),
+					plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("build_number"), knownvalue.StringExact("100")),
+					plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("minimum_supported_operating_system"), knownvalue.StringExact("16.0")),
+				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("publishing_state"), knownvalue.StringExact("published")),
 					statecheck.ExpectKnownValue(appAddress, tfjsonpath.New("committed_content_version"), knownvalue.StringExact("1")),
@@ -474,16 +468,13 @@ func TestAccIOSLobApp_importPortalApp(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						expectImporting(appAddress),
-						plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("file_sha256"), knownvalue.Null()),
-						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("profile"), knownvalue.Null()),
-						plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("committed_content_version"), knownvalue.StringExact("1")),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					expectImporting(appAddress),
+					plancheck.ExpectResourceAction(appAddress, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("file_sha256"), knownvalue.Null()),
+					plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("profile"), knownvalue.Null()),
+					plancheck.ExpectKnownValue(appAddress, tfjsonpath.New("committed_content_version"), knownvalue.StringExact("1")),
+				),
 				Check: func(*terraform.State) error {
 					if n := countCalls(requestsFor(id), "POST", "/contentVersions"); n != 0 {
 						return fmt.Errorf("the import uploaded: %d content versions made", n)

@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -175,13 +174,10 @@ func TestAccAssignment_importBlockAdoptsExistingAssignments(t *testing.T) {
 		CheckDestroy:           checkCollectionsEmpty(f.ConfigurationID),
 		Steps: []resource.TestStep{{
 			Config: config,
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply: []plancheck.PlanCheck{
-					expectImporting(resourceName),
-					plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionNoop),
-				},
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-			},
+			ConfigPlanChecks: plansThenEmpty(
+				expectImporting(resourceName),
+				plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionNoop),
+			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("id"), knownvalue.StringExact(f.ConfigurationID)),
 				statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("group"), knownvalue.SetExact([]knownvalue.Check{
@@ -264,12 +260,9 @@ func TestAccAssignment_driftIsShownAndRepaired(t *testing.T) {
 				// Someone edits the assignments in the portal.
 				PreConfig: func() { setAssignments(t, f.ConfigurationID, []string{f.Groups[2]}, portalTargets) },
 				Config:    config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate),
+				),
 				Check: checkEmulatorHolds(f.ConfigurationID, []string{f.Groups[0]}, groupTargets(f.Groups[1])),
 			},
 		},
@@ -345,21 +338,15 @@ resource "intune_ios_lob_provisioning_assignment" "r%d" {
 			// Check runs right after the apply: so far only the apply's
 			// provider process has called Graph (the plan before it had
 			// nothing to refresh).
-			Check: func(*terraform.State) error {
-				assigns := 0
-				for _, r := range emulator.Requests() {
-					if r.Method == "POST" && strings.HasSuffix(r.Path, "/assign") {
-						assigns++
-					}
-				}
-				if assigns != n {
+			Check: checkEmulator(func() error {
+				if assigns := countCalls(emulator.Requests(), "POST", "/assign"); assigns != n {
 					return fmt.Errorf("%d assign calls, want %d", assigns, n)
 				}
 				if got := emulator.TokenRequests() - tokensBefore; got != 1 {
 					return fmt.Errorf("%d token requests for %d resources in one apply, want 1", got, n)
 				}
 				return nil
-			},
+			}),
 		}},
 	})
 }
@@ -450,17 +437,14 @@ func TestAccAssignment_invalidInputIsRefusedAtPlan(t *testing.T) {
 	}
 	accTest(t, resource.TestCase{
 		Steps: steps,
-		CheckDestroy: func(*terraform.State) error {
-			if emulator == nil {
-				return nil
-			}
+		CheckDestroy: checkEmulator(func() error {
 			for _, r := range emulator.Requests() {
 				if strings.Contains(r.Path, f.ConfigurationID) || strings.Contains(r.Path, "not-a-guid") {
 					return fmt.Errorf("invalid input reached the emulator: %s %s", r.Method, r.Path)
 				}
 			}
 			return nil
-		},
+		}),
 	})
 }
 
@@ -525,13 +509,10 @@ func TestAccAssignment_createRefusesToReplaceAssignmentsMadeOutsideTerraform(t *
 			{
 				// The import the error gives: the plan shows what would change.
 				Config: fmt.Sprintf("import {\n  to = %s\n  id = %q\n}\n", resourceName, f.ConfigurationID) + config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						expectImporting(resourceName),
-						plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					expectImporting(resourceName),
+					plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionUpdate),
+				),
 				Check: checkEmulatorHolds(f.ConfigurationID, nil, groupTargets(f.Groups[2])),
 			},
 		},
@@ -633,14 +614,14 @@ func TestAccAssignment_caseChangeOfConfigurationIDWritesNothing(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(resourceName, tfjsonpath.New("configuration_id"), knownvalue.StringExact(upper)),
 				},
-				Check: func(*terraform.State) error {
-					for _, r := range requestsFor(f.ConfigurationID) {
+				Check: checkRequests(f.ConfigurationID, func(log []graphfake.Request) error {
+					for _, r := range log {
 						if r.Method == http.MethodPost && r.Received.After(since) {
 							return fmt.Errorf("%s %s after the case change: the assignments were rewritten", r.Method, r.Path)
 						}
 					}
 					return nil
-				},
+				}),
 			},
 		},
 	})
@@ -666,13 +647,10 @@ func TestAccAssignment_identity(t *testing.T) {
 			{
 				Config: fmt.Sprintf("import {\n  to = %s\n  identity = {\n    configuration_id = %q\n  }\n}\n\n", resourceName, upper) +
 					groupsConfig(upper, []string{f.Groups[0]}, []string{f.Groups[1]}),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						expectImporting(resourceName),
-						plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionNoop),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					expectImporting(resourceName),
+					plancheck.ExpectResourceAction(resourceName, plancheck.ResourceActionNoop),
+				),
 				ConfigStateChecks: []statecheck.StateCheck{lowerCaseIdentity},
 				Check:             checkNoAssign(f.ConfigurationID),
 			},

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -51,13 +50,9 @@ data "intune_ios_lob_provisioning_configuration" "by_id" {
 
 	var checks []statecheck.StateCheck
 	for _, ds := range []string{byNameDataSource, byIDDataSource} {
+		checks = append(checks, sameAttributes(ds, configurationResourceName, "display_name", "payload", "profile", "version", "created_date_time")...)
 		checks = append(checks,
-			statecheck.CompareValuePairs(ds, tfjsonpath.New("display_name"), configurationResourceName, tfjsonpath.New("display_name"), compare.ValuesSame()),
-			statecheck.CompareValuePairs(ds, tfjsonpath.New("payload"), configurationResourceName, tfjsonpath.New("payload"), compare.ValuesSame()),
-			statecheck.CompareValuePairs(ds, tfjsonpath.New("profile"), configurationResourceName, tfjsonpath.New("profile"), compare.ValuesSame()),
 			statecheck.ExpectKnownValue(ds, tfjsonpath.New("profile").AtMapKey("expiration_date"), knownvalue.NotNull()),
-			statecheck.CompareValuePairs(ds, tfjsonpath.New("version"), configurationResourceName, tfjsonpath.New("version"), compare.ValuesSame()),
-			statecheck.CompareValuePairs(ds, tfjsonpath.New("created_date_time"), configurationResourceName, tfjsonpath.New("created_date_time"), compare.ValuesSame()),
 			statecheck.ExpectKnownValue(ds, tfjsonpath.New("description"), knownvalue.StringExact("looked up")),
 			statecheck.ExpectKnownValue(ds, tfjsonpath.New("payload_file_name"), knownvalue.StringExact(fileName)),
 			statecheck.ExpectKnownValue(ds, tfjsonpath.New("role_scope_tag_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("0")})),
@@ -69,8 +64,8 @@ data "intune_ios_lob_provisioning_configuration" "by_id" {
 			})),
 		)
 	}
+	checks = append(checks, sameAttributes(byNameDataSource, configurationResourceName, "id")...)
 	checks = append(checks,
-		statecheck.CompareValuePairs(byNameDataSource, tfjsonpath.New("id"), configurationResourceName, tfjsonpath.New("id"), compare.ValuesSame()),
 		// Looked up by id, the id is kept as written.
 		statecheck.ExpectKnownValue(byIDDataSource, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9A-F-]{36}$`))),
 	)

@@ -54,12 +54,9 @@ func TestAccConfiguration_profileKinds(t *testing.T) {
 		payload := b64(string(c.payload))
 		steps = append(steps, resource.TestStep{
 			Config: configurationConfig(name, c.fileName, payload),
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), c.want),
-				},
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-			},
+			ConfigPlanChecks: plansThenEmpty(
+				plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), c.want),
+			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), c.want),
 				statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(rfc3339(c.expires))),
@@ -136,13 +133,10 @@ resource "intune_ios_lob_provisioning_configuration" "test" {
 		Steps: []resource.TestStep{
 			{
 				Config: config(p.signed),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectUnknownValue(configurationResourceName, tfjsonpath.New("profile")),
-						plancheck.ExpectUnknownValue(configurationResourceName, tfjsonpath.New("expiration_date_time")),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectUnknownValue(configurationResourceName, tfjsonpath.New("profile")),
+					plancheck.ExpectUnknownValue(configurationResourceName, tfjsonpath.New("expiration_date_time")),
+				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(p.content, devCert, true)),
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(rfc3339(p.content.ExpirationDate))),
@@ -225,25 +219,19 @@ func TestAccConfiguration_expirationSetExplicitly(t *testing.T) {
 			},
 			{
 				Config: configurationConfig(name+" renamed", "sales.mobileprovision", payload),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(rfc3339(other))),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(rfc3339(other))),
+				),
 				Check: expectIntune(other),
 			},
 			{
 				// Renewed: the new profile's expiry replaces it.
 				Config: configurationConfig(name+" renamed", "sales.mobileprovision", payload2),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(rfc3339(renewed.ExpirationDate))),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(rfc3339(renewed.ExpirationDate))),
+				),
 				Check: expectIntune(renewed.ExpirationDate),
 			},
 		},

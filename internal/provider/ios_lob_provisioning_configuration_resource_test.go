@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
@@ -46,14 +45,11 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: salesApps(payload),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionCreate),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires)),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(first, "", true)),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires)),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(first, "", true)),
+				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameID.AddStateValue(configurationResourceName, tfjsonpath.New("id")),
 					sameCreated.AddStateValue(configurationResourceName, tfjsonpath.New("created_date_time")),
@@ -77,16 +73,13 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 				// A renewed profile: only the payload changes, in place, and
 				// the plan shows the new profile and its expiry.
 				Config: salesApps(payload2),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("payload"), knownvalue.StringExact(payload2)),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires2)),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(renewed, "", true)),
-						plancheck.ExpectUnknownValue(configurationResourceName, tfjsonpath.New("version")),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("payload"), knownvalue.StringExact(payload2)),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires2)),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("profile"), expectProfile(renewed, "", true)),
+					plancheck.ExpectUnknownValue(configurationResourceName, tfjsonpath.New("version")),
+				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameID.AddStateValue(configurationResourceName, tfjsonpath.New("id")),
 					sameCreated.AddStateValue(configurationResourceName, tfjsonpath.New("created_date_time")),
@@ -103,13 +96,10 @@ func TestAccConfiguration_createUpdateInPlaceImport(t *testing.T) {
 				// Rename and drop the description (cleared in Graph, not
 				// kept); the expiry stays.
 				Config: configurationConfig(name+" v2", fileName, payload2, `role_scope_tag_ids   = ["0"]`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires2)),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.StringExact(expires2)),
+				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameID.AddStateValue(configurationResourceName, tfjsonpath.New("id")),
 					statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("description"), knownvalue.Null()),
@@ -175,16 +165,12 @@ func TestAccConfiguration_deletedOutOfBand(t *testing.T) {
 			plansCreateAfterPortalDelete(configurationResourceName, config, &firstID),
 			{
 				Config: config,
-				Check: func(s *terraform.State) error {
-					id := s.RootModule().Resources[configurationResourceName].Primary.ID
-					if id == firstID {
+				Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
+					if c.ID == firstID {
 						return fmt.Errorf("the configuration was not created again")
 					}
-					if _, ok := emulator.Configuration(id); !ok {
-						return fmt.Errorf("configuration %s is not in the emulator", id)
-					}
 					return nil
-				},
+				}),
 			},
 		}
 	})
@@ -202,13 +188,10 @@ func TestAccConfiguration_payloadChangedOutOfBand(t *testing.T) {
 					}
 				},
 				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("payload"), knownvalue.StringExact(payload)),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: plansThenEmpty(
+					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("payload"), knownvalue.StringExact(payload)),
+				),
 				Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
 					if b64(string(c.Payload)) != payload {
 						return fmt.Errorf("payload is %q after apply", c.Payload)
@@ -262,10 +245,9 @@ resource "intune_ios_lob_provisioning_assignment" "test" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.CompareValuePairs(configurationResourceName, tfjsonpath.New("id"), resourceName, tfjsonpath.New("configuration_id"), compare.ValuesSame()),
 			},
-			Check: func(s *terraform.State) error {
-				id := s.RootModule().Resources[configurationResourceName].Primary.ID
-				return checkEmulatorHolds(id, []string{f[0]}, groupTargets(f[1]))(s)
-			},
+			Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
+				return emulatorHolds(c.ID, []string{f[0]}, groupTargets(f[1]))
+			}),
 		}},
 	})
 }
@@ -365,13 +347,10 @@ import {
 		CheckDestroy: checkConfigurationsGone(t),
 		Steps: []resource.TestStep{{
 			Config: config,
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionNoop),
-					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
-				},
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-			},
+			ConfigPlanChecks: plansThenEmpty(
+				plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionNoop),
+				plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
+			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
 				statecheck.ExpectKnownValue("data.intune_ios_lob_provisioning_configuration.by_id", tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
@@ -385,13 +364,10 @@ import {
 			},
 		}, {
 			Config: configurationConfig(name, fileName, payload, `description = "renamed in Terraform"`),
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
-				},
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-			},
+			ConfigPlanChecks: plansThenEmpty(
+				plancheck.ExpectResourceAction(configurationResourceName, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(configurationResourceName, tfjsonpath.New("expiration_date_time"), knownvalue.Null()),
+			),
 			Check: checkEmulatorConfiguration(func(c graphfake.ConfigurationState) error {
 				if !c.Expiration.IsZero() || c.Description != "renamed in Terraform" {
 					return fmt.Errorf("emulator holds expiry %v, description %q; want null and the new description", c.Expiration, c.Description)

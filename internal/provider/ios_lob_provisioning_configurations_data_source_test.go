@@ -2,16 +2,13 @@ package provider
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 )
 
@@ -20,13 +17,13 @@ const listDataSource = "data.intune_ios_lob_provisioning_configurations.test"
 // The prefix filter matches without regard to case, across every page (the
 // emulator serves one configuration per page), ordered by name.
 func TestAccConfigurationsDataSource_prefix(t *testing.T) {
-	prefix := "tf-acc list " + uuid.NewString()[:8]
+	prefix := uniqueName(t)
 	fileName, payload := testPayload(t, prefix)
 	resources := ""
 	for key, name := range map[string]string{
 		"b":     prefix + " b",
 		"a":     strings.ToUpper(prefix) + " a",
-		"other": "tf-acc other " + uuid.NewString()[:8],
+		"other": uniqueName(t),
 	} {
 		resources += fmt.Sprintf(`
 resource "intune_ios_lob_provisioning_configuration" %q {
@@ -78,7 +75,7 @@ func TestAccConfigurationsDataSource_noMatch(t *testing.T) {
 data "intune_ios_lob_provisioning_configurations" "test" {
   display_name_prefix = %q
 }
-`, "tf-acc nothing "+uuid.NewString()),
+`, uniqueName(t)),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(listDataSource, tfjsonpath.New("configurations"), knownvalue.ListExact([]knownvalue.Check{})),
 				statecheck.ExpectKnownValue(listDataSource, tfjsonpath.New("ids"), knownvalue.ListExact([]knownvalue.Check{})),
@@ -100,18 +97,10 @@ data "intune_ios_lob_provisioning_configurations" "test" {
   depends_on = [intune_ios_lob_provisioning_configuration.test]
 }
 `,
-			Check: func(s *terraform.State) error {
-				attrs := s.RootModule().Resources[listDataSource].Primary.Attributes
-				n, _ := strconv.Atoi(attrs["ids.#"])
+			ConfigStateChecks: []statecheck.StateCheck{
 				// Other tests add and remove configurations meanwhile, so
 				// only ours is sure to be among them.
-				id := s.RootModule().Resources[configurationResourceName].Primary.ID
-				for i := 0; i < n; i++ {
-					if attrs[fmt.Sprintf("ids.%d", i)] == id {
-						return nil
-					}
-				}
-				return fmt.Errorf("configuration %s is not among the %d listed", id, n)
+				statecheck.CompareValueCollection(listDataSource, []tfjsonpath.Path{tfjsonpath.New("ids")}, configurationResourceName, tfjsonpath.New("id"), compare.ValuesSame()),
 			},
 		}},
 	})
