@@ -3,8 +3,6 @@ package graph
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -30,6 +28,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 
 	"github.com/intunetf/terraform-provider-intune/internal/azurite"
+	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 )
 
 // The upload against a real Azure Storage server (Azurite, `make azurite`,
@@ -231,8 +230,8 @@ func (g *contentGraph) commitInfo(t testing.TB) FileEncryptionInfo {
 }
 
 // verifyBlob reads the blob back with the account key and checks what
-// Intune checks, with its own decryption (not the upload's code): length,
-// HMAC over IV || ciphertext, IV, padding, digest and plaintext.
+// Intune checks, with the emulator's decryption (not the upload's code):
+// length, HMAC over IV || ciphertext, IV, padding, digest and plaintext.
 func (g *contentGraph) verifyBlob(t testing.TB, wantSize int64, wantSHA256 []byte) {
 	t.Helper()
 	info := g.commitInfo(t)
@@ -263,46 +262,16 @@ func (g *contentGraph) verifyBlob(t testing.TB, wantSize int64, wantSHA256 []byt
 	}
 	mac := hmac.New(sha256.New, info.MacKey)
 	mac.Write(head[32:])
-	block, _ := aes.NewCipher(info.EncryptionKey)
-	dec := cipher.NewCBCDecrypter(block, info.InitializationVector)
 	digest := sha256.New()
-	var n, total int64
-	buf := make([]byte, 1<<20)
-	var held []byte // the last decrypted block, which carries the padding
-	for {
-		k, err := io.ReadFull(resp.Body, buf)
-		if k%16 != 0 {
-			t.Fatalf("ciphertext length is not a multiple of 16")
-		}
-		if k > 0 {
-			total += int64(k)
-			mac.Write(buf[:k])
-			dec.CryptBlocks(buf[:k], buf[:k])
-			digest.Write(held)
-			n += int64(len(held))
-			held = append(held[:0], buf[:k-16]...)
-			digest.Write(held)
-			n += int64(len(held))
-			held = append(held[:0], buf[k-16:k]...)
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	n, failure := graphfake.DecryptStream(io.TeeReader(resp.Body, mac), info.EncryptionKey, info.InitializationVector, digest)
+	if failure != "" {
+		t.Fatal(failure)
 	}
 	if !hmac.Equal(mac.Sum(nil), info.Mac) {
 		t.Error("HMAC(macKey, IV || ciphertext) is not the committed mac")
 	}
-	pad := int(held[15])
-	if pad < 1 || pad > 16 || !bytes.Equal(held[16-pad:], bytes.Repeat([]byte{byte(pad)}, pad)) {
-		t.Fatalf("bad PKCS#7 padding %v", held)
-	}
-	digest.Write(held[:16-pad])
-	n += int64(16 - pad)
-	if 48+total != EncryptedSize(wantSize) || n != wantSize {
-		t.Errorf("blob of %d bytes decrypting to %d, want %d and %d", 48+total, n, EncryptedSize(wantSize), wantSize)
+	if blobSize := *resp.ContentLength; blobSize != EncryptedSize(wantSize) || n != wantSize {
+		t.Errorf("blob of %d bytes decrypting to %d, want %d and %d", blobSize, n, EncryptedSize(wantSize), wantSize)
 	}
 	if got := digest.Sum(nil); !bytes.Equal(got, wantSHA256) || !bytes.Equal(got, info.FileDigest) {
 		t.Errorf("plaintext SHA-256 %x, want %x (fileDigest %x)", got, wantSHA256, info.FileDigest)

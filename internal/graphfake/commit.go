@@ -104,7 +104,7 @@ func (c *commitCheck) run(ctx context.Context, client *http.Client) (digest []by
 	mac := hmac.New(sha256.New, info.macKey)
 	mac.Write(iv)
 	plainDigest := sha256.New()
-	plainLen, failure := decryptStream(io.TeeReader(resp.Body, mac), info.encryptionKey, iv, io.MultiWriter(plainDigest, tmp))
+	plainLen, failure := DecryptStream(io.TeeReader(resp.Body, mac), info.encryptionKey, iv, io.MultiWriter(plainDigest, tmp))
 	if failure != "" {
 		// The HMAC would fail too, but it is the clearer reason.
 		if !hmac.Equal(mac.Sum(nil), info.mac) {
@@ -132,9 +132,12 @@ func (c *commitCheck) run(ctx context.Context, client *http.Client) (digest []by
 	return digest, ""
 }
 
-// decryptStream decrypts AES-256-CBC ciphertext from r into w, removing
-// the PKCS#7 padding of the last block, which it holds back until the end.
-func decryptStream(r io.Reader, key, iv []byte, w io.Writer) (n int64, failure string) {
+// DecryptStream decrypts AES-256-CBC ciphertext from r into w, removing
+// the PKCS#7 padding of the last block, which it holds back until the end;
+// failure says why it could not. It is the commit check's, and the graph
+// package's upload tests check their blobs with it too: one decryption
+// that is not the upload's code.
+func DecryptStream(r io.Reader, key, iv []byte, w io.Writer) (n int64, failure string) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return 0, "encryptionKey: " + err.Error()
