@@ -80,7 +80,7 @@ func checkAppsHold(t *testing.T, srv *graphfake.Server, resources []tfharness.Ap
 	checkEach(t, len(resources), what, func(i int) string {
 		r := resources[i]
 		got, ok := srv.AppAssignments(r.AppID)
-		if g, w := graphfake.AppAssignmentsKey(got), graphfake.AppAssignmentsKey(r.Assignments); !ok || g != w {
+		if g, w := tfharness.AppAssignmentsKey(got), tfharness.AppAssignmentsKey(r.Assignments); !ok || g != w {
 			return fmt.Sprintf("app %s holds %s, want %s", r.AppID, g, w)
 		}
 		return ""

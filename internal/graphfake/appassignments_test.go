@@ -451,32 +451,3 @@ func TestSetAppAssignments(t *testing.T) {
 		t.Errorf("types the emulator does not know read back as %v", page.Value)
 	}
 }
-
-// AppAssignmentsKey compares sets as Graph does: order, case, ids, an empty
-// filter type and null settings spelled as their defaults do not count; an
-// intent or a setting does.
-func TestAppAssignmentsKey(t *testing.T) {
-	group := Target{ODataType: groupTargetType, GroupID: groupA, FilterID: filterF, FilterType: "include"}
-	devices := Target{ODataType: allDevicesTargetType}
-	set := []AppAssignment{{ID: "1", Intent: IntentRequired, Target: group}, {Intent: IntentUninstall, Target: devices}}
-	upper := group
-	upper.GroupID, upper.FilterID = strings.ToUpper(groupA), strings.ToUpper(filterF)
-	devicesNone := devices
-	devicesNone.FilterType = "none"
-	same := []AppAssignment{
-		{ID: "2", Intent: IntentUninstall, Target: devicesNone, Settings: &IOSLobAppAssignmentSettings{UninstallOnDeviceRemoval: ptrTo(true), IsRemovable: ptrTo(true), PreventManagedAppBackup: ptrTo(false)}},
-		{ID: "3", Intent: IntentRequired, Target: upper},
-	}
-	if a, b := AppAssignmentsKey(set), AppAssignmentsKey(same); a != b {
-		t.Errorf("the same set has two keys:\n%s\n%s", a, b)
-	}
-	for _, other := range [][]AppAssignment{
-		set[:1],
-		{set[0], {Intent: IntentRequired, Target: devices}},
-		{set[0], {Intent: IntentUninstall, Target: devices, Settings: &IOSLobAppAssignmentSettings{IsRemovable: ptrTo(false)}}},
-	} {
-		if AppAssignmentsKey(other) == AppAssignmentsKey(set) {
-			t.Errorf("%s has the key of %s", show(other), show(set))
-		}
-	}
-}

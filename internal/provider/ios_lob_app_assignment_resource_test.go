@@ -19,6 +19,7 @@ import (
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 	"github.com/intunetf/terraform-provider-intune/internal/ipa/ipatest"
+	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
 const appAssignmentAddress = "intune_ios_lob_app_assignment.test"
@@ -85,7 +86,7 @@ func checkAppHolds(app string, want ...graphfake.AppAssignment) resource.TestChe
 		if !ok {
 			return fmt.Errorf("app %s is gone", app)
 		}
-		if g, w := graphfake.AppAssignmentsKey(got), graphfake.AppAssignmentsKey(want); g != w {
+		if g, w := tfharness.AppAssignmentsKey(got), tfharness.AppAssignmentsKey(want); g != w {
 			return fmt.Errorf("the emulator holds\n%s\nwant\n%s", g, w)
 		}
 		return nil
