@@ -15,13 +15,15 @@ import (
 	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
-// An apply of 50 resources is interrupted after its first writes, with
-// SIGINT (Ctrl-C) or SIGKILL (a runner that dies); then `terraform apply`
-// again exits 0, every configuration holds exactly its plan, the next plan
-// is empty, and configurations with assignments made outside Terraform are
-// untouched. No run may crash: tfharness returns a *CrashError for a CLI
-// that panicked (Terraform 1.16.4 did, saving a failed Create's partial
-// state) or a plugin that did, which fails the test with the panic.
+// An apply of 50 profile assignments and 25 app assignments (the two
+// resources of the one assignment engine) is interrupted once assigns of
+// both have gone through, with SIGINT (Ctrl-C) or SIGKILL (a runner that
+// dies); then `terraform apply` again exits 0, every configuration and
+// every app holds exactly its plan, the next plan is empty, and
+// configurations and apps with assignments made outside Terraform are
+// untouched. No run may crash: tfharness returns a *CrashError for a CLI that panicked (Terraform
+// 1.16.4 did, saving a failed Create's partial state) or a plugin that did,
+// which fails the test with the panic.
 //
 // The interrupted apply is made slow on purpose, so that every kind of wait
 // is in progress when the signal comes: a write budget of 5 per 20 s (the
@@ -46,6 +48,7 @@ func TestAccInterrupt_sigkillReadLag(t *testing.T) { testInterrupt(t, syscall.SI
 
 const (
 	interruptCount = 50
+	interruptApps  = 25
 	// interruptWrites is the interrupted apply's write budget per window,
 	// and so the most writes that can be in flight when the signal comes.
 	interruptWrites = 5
@@ -58,6 +61,17 @@ func testInterrupt(t *testing.T, sig syscall.Signal, readLag time.Duration) {
 	for _, r := range resources {
 		w.srv.AddConfiguration(r.ConfigurationID, "interrupt "+r.ConfigurationID)
 	}
+	// One app more than the run manages: the last, assigned in the portal.
+	allApps := tfharness.AppResources(interruptApps + 1)
+	apps, portalApps := allApps[:interruptApps], allApps[interruptApps:]
+	if err := tfharness.SeedApps(w.srv, allApps); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range portalApps {
+		if err := w.srv.SetAppAssignments(a.AppID, a.Assignments); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Configurations the run does not manage, with assignments from the portal.
 	portal := []string{"0a0a0a0a-0000-4000-8000-00000000000a", "0b0b0b0b-0000-4000-8000-00000000000b"}
 	portalTargets := []graphfake.Target{{ODataType: "#microsoft.graph.allDevicesAssignmentTarget", FilterType: "none"}}
@@ -68,10 +82,11 @@ func testInterrupt(t *testing.T, sig syscall.Signal, readLag time.Duration) {
 		}
 	}
 	w.writeConfig("variable \"writes_per_window\" {\n  default = 100\n}\n\nprovider \"intune\" {\n  writes_per_window = var.writes_per_window\n}\n\n" +
-		tfharness.Configuration("", resources))
+		tfharness.Configuration("", resources) + tfharness.AppConfiguration(apps))
 
-	// assignsBetween counts the assigns that reached the emulator in
-	// [from, to), whatever it answered: writes the provider sent.
+	// assignsBetween counts the assigns (to configurations and to apps) that
+	// reached the emulator in [from, to), whatever it answered: writes the
+	// provider sent.
 	assignsBetween := func(from, to time.Time) int {
 		n := 0
 		for _, r := range w.srv.Requests() {
@@ -81,17 +96,28 @@ func testInterrupt(t *testing.T, sig syscall.Signal, readLag time.Duration) {
 		}
 		return n
 	}
-	assigned := func() int {
-		n := 0
+	// assigned counts the assigns Graph accepted, and those of them to apps.
+	assigned := func() (all, toApps int) {
 		for _, r := range w.srv.Requests() {
 			if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/assign") && r.Status == http.StatusNoContent {
-				n++
+				all++
+				if strings.Contains(r.Path, "/mobileApps/") {
+					toApps++
+				}
 			}
 		}
-		return n
+		return all, toApps
 	}
-	res, intr, err := w.tf.RunInterrupted(context.Background(), w.dir, func() bool { return assigned() >= 3 }, sig,
-		"apply", "-auto-approve", "-input=false", "-parallelism=10", "-var", fmt.Sprintf("writes_per_window=%d", interruptWrites), "-no-color")
+	// The signal comes once assigns of both resources went through. Every
+	// resource runs at once (-parallelism covers them all) and waits for the
+	// write budget, so Creates that wait on lagging reads hold no slot an
+	// app assignment needs; with 5 writes a window the apply is then far
+	// from done.
+	res, intr, err := w.tf.RunInterrupted(context.Background(), w.dir, func() bool {
+		all, toApps := assigned()
+		return all >= 3 && toApps >= 1 && all > toApps
+	}, sig, "apply", "-auto-approve", "-input=false", fmt.Sprintf("-parallelism=%d", len(resources)+len(apps)),
+		"-var", fmt.Sprintf("writes_per_window=%d", interruptWrites), "-no-color")
 	if err != nil {
 		// A *tfharness.CrashError shows the panic.
 		t.Fatalf("the interrupted apply: %v", err)
@@ -100,7 +126,8 @@ func testInterrupt(t *testing.T, sig syscall.Signal, readLag time.Duration) {
 		t.Fatalf("the apply ended before its first writes (exit %d):\n%s", res.ExitCode, res.Output)
 	}
 	ended := time.Now()
-	t.Logf("%v after %d writes; terraform exited %d, %.1fs after the signal", sig, assigned(), res.ExitCode, ended.Sub(intr.At).Seconds())
+	all, toApps := assigned()
+	t.Logf("%v after %d writes (%d to apps); terraform exited %d, %.1fs after the signal", sig, all, toApps, res.ExitCode, ended.Sub(intr.At).Seconds())
 	if d := ended.Sub(intr.At); sig == syscall.SIGINT && d > 5*time.Minute {
 		t.Errorf("terraform took %v to exit after SIGINT: the provider's waits were not cut short", d)
 	}
@@ -113,9 +140,10 @@ func testInterrupt(t *testing.T, sig syscall.Signal, readLag time.Duration) {
 	if sig == syscall.SIGKILL {
 		// Counted now that every write of the killed run has been answered
 		// and logged. Terraform died at the kill: what reached Graph after
-		// it was in flight then, which the write budget caps, and nothing
-		// came after the providers were gone. A provider that lived on would
-		// write the next window's budget, and more.
+		// it was in flight then, which the write budget (one for both
+		// resources) caps, and nothing came after the providers were gone.
+		// A provider that lived on would write the next window's budget,
+		// and more.
 		if n := assignsBetween(intr.At, settled); n > interruptWrites {
 			t.Errorf("%d assigns reached Graph after terraform was killed; at most %d (the write budget) can have been in flight", n, interruptWrites)
 		}
@@ -124,6 +152,7 @@ func testInterrupt(t *testing.T, sig syscall.Signal, readLag time.Duration) {
 		}
 	}
 	checkHolds(t, w.srv, resources, false)
+	checkAppsHold(t, w.srv, apps, "apps are not as planned")
 	w.run([]string{"plan", "-detailed-exitcode", "-input=false"}) // exit 0: no changes
 	for _, id := range portal {
 		groups, targets, _ := w.srv.Assignments(id)
@@ -131,6 +160,7 @@ func testInterrupt(t *testing.T, sig syscall.Signal, readLag time.Duration) {
 			t.Errorf("configuration %s, not managed by Terraform, now holds %v %v", id, groups, targets)
 		}
 	}
+	checkAppsHold(t, w.srv, portalApps, "apps not managed by Terraform changed")
 	t.Logf("the second apply took %.1fs", again.Wall.Seconds())
 }
 

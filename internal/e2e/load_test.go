@@ -58,22 +58,49 @@ func groupKeys(gs []string) string {
 // possibly lagging read) with want, or with nothing when empty is set.
 func checkHolds(t *testing.T, srv *graphfake.Server, resources []tfharness.Resource, empty bool) {
 	t.Helper()
-	bad := 0
-	for _, r := range resources {
+	checkEach(t, len(resources), "configurations are not as planned", func(i int) string {
+		r := resources[i]
 		groups, targets, ok := srv.Assignments(r.ConfigurationID)
 		wantGroups, wantTargets := r.Groups, r.Targets
 		if empty {
 			wantGroups, wantTargets = nil, nil
 		}
 		if !ok || groupKeys(groups) != groupKeys(wantGroups) || targetKeys(targets) != targetKeys(wantTargets) {
+			return fmt.Sprintf("configuration %s holds groups [%s] targets [%s], want [%s] [%s]", r.ConfigurationID,
+				groupKeys(groups), targetKeys(targets), groupKeys(wantGroups), targetKeys(wantTargets))
+		}
+		return ""
+	})
+}
+
+// checkAppsHold compares every app's true assignments (not a possibly
+// lagging read) with its resource's; what says what a mismatch means.
+func checkAppsHold(t *testing.T, srv *graphfake.Server, resources []tfharness.AppResource, what string) {
+	t.Helper()
+	checkEach(t, len(resources), what, func(i int) string {
+		r := resources[i]
+		got, ok := srv.AppAssignments(r.AppID)
+		if g, w := tfharness.AppAssignmentsKey(got), tfharness.AppAssignmentsKey(r.Assignments); !ok || g != w {
+			return fmt.Sprintf("app %s holds %s, want %s", r.AppID, g, w)
+		}
+		return ""
+	})
+}
+
+// checkEach fails the test, listing the first five problems, when problem
+// reports one for any of n objects; what says what the failures mean.
+func checkEach(t *testing.T, n int, what string, problem func(i int) string) {
+	t.Helper()
+	bad := 0
+	for i := range n {
+		if p := problem(i); p != "" {
 			if bad++; bad <= 5 {
-				t.Errorf("configuration %s holds groups [%s] targets [%s], want [%s] [%s]", r.ConfigurationID,
-					groupKeys(groups), targetKeys(targets), groupKeys(wantGroups), targetKeys(wantTargets))
+				t.Error(p)
 			}
 		}
 	}
 	if bad > 0 {
-		t.Fatalf("%d of %d configurations are not as planned", bad, len(resources))
+		t.Fatalf("%d of %d %s", bad, n, what)
 	}
 }
 

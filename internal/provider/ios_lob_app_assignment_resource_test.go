@@ -19,6 +19,7 @@ import (
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 	"github.com/intunetf/terraform-provider-intune/internal/ipa/ipatest"
+	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
 const appAssignmentAddress = "intune_ios_lob_app_assignment.test"
@@ -85,38 +86,11 @@ func checkAppHolds(app string, want ...graphfake.AppAssignment) resource.TestChe
 		if !ok {
 			return fmt.Errorf("app %s is gone", app)
 		}
-		if g, w := appAssignmentsKey(got), appAssignmentsKey(want); g != w {
+		if g, w := tfharness.AppAssignmentsKey(got), tfharness.AppAssignmentsKey(want); g != w {
 			return fmt.Errorf("the emulator holds\n%s\nwant\n%s", g, w)
 		}
 		return nil
 	}
-}
-
-func appAssignmentsKey(as []graphfake.AppAssignment) string {
-	var keys []string
-	for _, a := range as {
-		s := a.Settings
-		if s == nil {
-			s = &graphfake.IOSLobAppAssignmentSettings{}
-		}
-		b := func(p *bool, def bool) bool {
-			if p == nil {
-				return def
-			}
-			return *p
-		}
-		vpn := ""
-		if s.VPNConfigurationID != nil {
-			vpn = *s.VPNConfigurationID
-		}
-		ft := a.Target.FilterType
-		if ft == "" {
-			ft = "none"
-		}
-		keys = append(keys, strings.ToLower(fmt.Sprintf("%s %s %s %s %s vpn=%s uninstall=%v removable=%v backup=%v", a.Intent, a.Target.ODataType,
-			a.Target.GroupID, a.Target.FilterID, ft, vpn, b(s.UninstallOnDeviceRemoval, true), b(s.IsRemovable, true), b(s.PreventManagedAppBackup, false))))
-	}
-	return sortedStrings(keys)
 }
 
 func checkAppUnassigned(app string) resource.TestCheckFunc {

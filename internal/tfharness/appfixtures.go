@@ -3,6 +3,7 @@ package tfharness
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
@@ -77,4 +78,36 @@ func AppConfiguration(resources []AppResource) string {
 		b.WriteString(r.HCL)
 	}
 	return b.String()
+}
+
+// AppAssignmentsKey describes a set of app assignments as Graph compares
+// them, so that two sets hold the same assignments when their keys are
+// equal: in any order, ids aside, GUIDs in any case, an empty FilterType as
+// "none" and a null setting as Intune's default.
+func AppAssignmentsKey(as []graphfake.AppAssignment) string {
+	keys := make([]string, 0, len(as))
+	for _, a := range as {
+		s := a.Settings
+		if s == nil {
+			s = &graphfake.IOSLobAppAssignmentSettings{}
+		}
+		b := func(p *bool, def bool) bool {
+			if p == nil {
+				return def
+			}
+			return *p
+		}
+		vpn := ""
+		if s.VPNConfigurationID != nil {
+			vpn = *s.VPNConfigurationID
+		}
+		ft := a.Target.FilterType
+		if ft == "" {
+			ft = "none"
+		}
+		keys = append(keys, strings.ToLower(fmt.Sprintf("%s %s %s %s %s vpn=%s uninstall=%v removable=%v backup=%v", a.Intent, a.Target.ODataType,
+			a.Target.GroupID, a.Target.FilterID, ft, vpn, b(s.UninstallOnDeviceRemoval, true), b(s.IsRemovable, true), b(s.PreventManagedAppBackup, false))))
+	}
+	slices.Sort(keys)
+	return "[" + strings.Join(keys, " ") + "]"
 }

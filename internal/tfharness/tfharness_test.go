@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
 )
 
 func TestBanner(t *testing.T) {
@@ -100,5 +102,35 @@ func TestRunReportsACrash(t *testing.T) {
 	}
 	if res, err := tf.Run(context.Background(), dir, "apply"); err != nil || res.ExitCode != 1 {
 		t.Errorf("a failing CLI: exit %d, err %v; want exit 1 and no error", res.ExitCode, err)
+	}
+}
+
+// AppAssignmentsKey compares sets as Graph does: order, case, ids, an empty
+// filter type and null settings spelled as their defaults do not count; an
+// intent or a setting does.
+func TestAppAssignmentsKey(t *testing.T) {
+	no, yes := false, true
+	group := graphfake.Target{ODataType: groupType, GroupID: guid(2, 1), FilterID: guid(4, 1), FilterType: "include"}
+	devices := graphfake.Target{ODataType: allDevicesType}
+	set := []graphfake.AppAssignment{{ID: "1", Intent: "required", Target: group}, {Intent: "uninstall", Target: devices}}
+	upper := group
+	upper.GroupID, upper.FilterID = strings.ToUpper(group.GroupID), strings.ToUpper(group.FilterID)
+	devicesNone := devices
+	devicesNone.FilterType = "none"
+	same := []graphfake.AppAssignment{
+		{ID: "2", Intent: "uninstall", Target: devicesNone, Settings: &graphfake.IOSLobAppAssignmentSettings{UninstallOnDeviceRemoval: &yes, IsRemovable: &yes, PreventManagedAppBackup: &no}},
+		{ID: "3", Intent: "required", Target: upper},
+	}
+	if a, b := AppAssignmentsKey(set), AppAssignmentsKey(same); a != b {
+		t.Errorf("the same set has two keys:\n%s\n%s", a, b)
+	}
+	for _, other := range [][]graphfake.AppAssignment{
+		set[:1],
+		{set[0], {Intent: "required", Target: devices}},
+		{set[0], {Intent: "uninstall", Target: devices, Settings: &graphfake.IOSLobAppAssignmentSettings{IsRemovable: &no}}},
+	} {
+		if AppAssignmentsKey(other) == AppAssignmentsKey(set) {
+			t.Errorf("%v has the key of %v", AppAssignmentsKey(other), AppAssignmentsKey(set))
+		}
 	}
 }
