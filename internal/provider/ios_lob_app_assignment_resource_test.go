@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -18,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
-	"github.com/intunetf/terraform-provider-intune/internal/ipa/ipatest"
 	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
@@ -29,17 +27,7 @@ const appAssignmentAddress = "intune_ios_lob_app_assignment.test"
 func publishedApp(t *testing.T) string {
 	t.Helper()
 	needsEmulator(t)
-	var ipa bytes.Buffer
-	bundle := testBundleID()
-	if err := ipatest.Write(&ipa, ipatest.Options{BundleName: "Sales", BundleID: bundle, VersionNumber: "1.0", BuildNumber: "1", DisplayName: "Sales"}); err != nil {
-		t.Fatal(err)
-	}
-	id, err := emulator.AddIOSLobApp(graphfake.IOSLobAppSeed{DisplayName: uniqueName(t), IPA: ipa.Bytes()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emulator.DeleteIOSLobApp(id) })
-	return id
+	return seedAppWith(t, graphfake.IOSLobAppSeed{BundleID: testBundleID(), DisplayName: uniqueName(t)}, "1")
 }
 
 // appAssignmentConfig is an intune_ios_lob_app_assignment "test" of app
