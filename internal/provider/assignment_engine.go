@@ -208,9 +208,7 @@ func (r *assignmentResource[S, M]) Read(ctx context.Context, req resource.ReadRe
 
 func (r *assignmentResource[S, M]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	e := r.entity
-	within(ctx, req.Plan, opUpdate, &resp.Diagnostics, func(ctx context.Context, plan M, op operation) {
-		var prior M
-		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	withinUpdate(ctx, req, &resp.Diagnostics, func(ctx context.Context, plan, prior M, op operation) {
 		want, diags := e.expand(ctx, plan)
 		resp.Diagnostics.Append(diags...)
 		before, diags := e.expand(ctx, prior)

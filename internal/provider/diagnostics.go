@@ -107,6 +107,34 @@ func within[M timedModel](ctx context.Context, src modelSource, name string, dia
 	body(ctx, m, operation{name: name, timeout: timeout})
 }
 
+// withinUpdate is within for an Update: body has the prior state as well
+// as the plan.
+func withinUpdate[M timedModel](ctx context.Context, req resource.UpdateRequest, diags *diag.Diagnostics, body func(ctx context.Context, plan, state M, op operation)) {
+	within(ctx, req.Plan, opUpdate, diags, func(ctx context.Context, plan M, op operation) {
+		var state M
+		diags.Append(req.State.Get(ctx, &state)...)
+		if diags.HasError() {
+			return
+		}
+		body(ctx, plan, state, op)
+	})
+}
+
+// plannedChange is what a ModifyPlan reads: the plan, and the prior state,
+// nil on create. It reports false on destroy (a null plan) and when reading
+// failed.
+func plannedChange[M any](ctx context.Context, req resource.ModifyPlanRequest, diags *diag.Diagnostics) (plan M, state *M, ok bool) {
+	if req.Plan.Raw.IsNull() {
+		return plan, nil, false
+	}
+	diags.Append(req.Plan.Get(ctx, &plan)...)
+	if !req.State.Raw.IsNull() {
+		state = new(M)
+		diags.Append(req.State.Get(ctx, state)...)
+	}
+	return plan, state, !diags.HasError()
+}
+
 // A Create either succeeds with a whole state or fails with none.
 //
 // Terraform 1.16.4 panics while saving the state when a Create returns

@@ -249,12 +249,7 @@ func (r *iosLobAppResource) Read(ctx context.Context, req resource.ReadRequest, 
 }
 
 func (r *iosLobAppResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	within(ctx, req.Plan, opUpdate, &resp.Diagnostics, func(ctx context.Context, plan iosLobAppResourceModel, op operation) {
-		var state iosLobAppResourceModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+	withinUpdate(ctx, req, &resp.Diagnostics, func(ctx context.Context, plan, state iosLobAppResourceModel, op operation) {
 		id := state.ID.ValueString()
 		plan.ID = state.ID
 		// Set whatever the update does: a CLI before identities (Terraform
@@ -313,15 +308,9 @@ func (r *iosLobAppResource) ImportState(ctx context.Context, req resource.Import
 // ModifyPlan reads the .ipa at file_path: what it says of the app becomes
 // the plan, and what would fail at apply, or break devices, fails here.
 func (r *iosLobAppResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() { // destroy
+	plan, state, ok := plannedChange[iosLobAppResourceModel](ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
-	}
-	var plan iosLobAppResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	var state *iosLobAppResourceModel
-	if !req.State.Raw.IsNull() {
-		state = new(iosLobAppResourceModel)
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
 	}
 	var configuredMinOS types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("minimum_supported_operating_system"), &configuredMinOS)...)

@@ -203,12 +203,7 @@ func (r *iosLobProvisioningConfigurationResource) Read(ctx context.Context, req 
 }
 
 func (r *iosLobProvisioningConfigurationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	within(ctx, req.Plan, opUpdate, &resp.Diagnostics, func(ctx context.Context, plan configurationResourceModel, op operation) {
-		var state configurationResourceModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+	withinUpdate(ctx, req, &resp.Diagnostics, func(ctx context.Context, plan, state configurationResourceModel, op operation) {
 		id := state.ID.ValueString()
 		in, diags := configurationInput(ctx, plan, &state)
 		resp.Diagnostics.Append(diags...)
@@ -266,18 +261,12 @@ func (r *iosLobProvisioningConfigurationResource) ImportState(ctx context.Contex
 // `expiration_date_time` come from it, and what is wrong with it is said
 // before Intune pushes it to devices (planProfile).
 func (r *iosLobProvisioningConfigurationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() { // destroy
+	plan, state, ok := plannedChange[configurationResourceModel](ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	var plan configurationResourceModel
 	var configured rfc3339Value
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("expiration_date_time"), &configured)...)
-	var state *configurationResourceModel
-	if !req.State.Raw.IsNull() {
-		state = &configurationResourceModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
