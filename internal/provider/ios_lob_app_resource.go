@@ -26,17 +26,12 @@ import (
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
-var (
-	_ resource.ResourceWithConfigure   = &iosLobAppResource{}
-	_ resource.ResourceWithImportState = &iosLobAppResource{}
-	_ resource.ResourceWithModifyPlan  = &iosLobAppResource{}
-	_ resource.ResourceWithIdentity    = &iosLobAppResource{}
-)
-
 // iosLobAppResource is an in-house iOS app in Intune (#microsoft.graph.iosLobApp)
-// with the .ipa at file_path as its committed content.
+// with the .ipa at file_path as its committed content. An import takes the
+// app id; file_path is the configuration's: the first plan after an import
+// sets it, and uploads only if the file's build is not the one Intune holds.
 type iosLobAppResource struct {
-	configuredResource
+	entityResource
 }
 
 type iosLobAppResourceModel struct {
@@ -58,10 +53,6 @@ type uploadTimeouts struct {
 
 func (t uploadTimeouts) timeoutFor(ctx context.Context, name string) (time.Duration, diag.Diagnostics) {
 	return operationTimeout(ctx, t.Timeouts, name, defaultUploadTimeout)
-}
-
-func (r *iosLobAppResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_ios_lob_app"
 }
 
 func (r *iosLobAppResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -165,11 +156,6 @@ func (r *iosLobAppResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				UpdateDescription: "How long an update may take, the upload of a new file included (default 60m)."}),
 		},
 	}
-}
-
-// IdentitySchema: the app id, lower case (identity.go).
-func (r *iosLobAppResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = idIdentitySchema("id", appIdentityDescription)
 }
 
 // Create looks before it makes an app, since a Create cut short (Ctrl-C, a
@@ -295,14 +281,6 @@ func (r *iosLobAppResource) Delete(ctx context.Context, req resource.DeleteReque
 			resp.Diagnostics.AddError("Unable to delete iOS app", errorDetail(err, r.call("delete iOS app "+id, op, "id")))
 		}
 	})
-}
-
-// ImportState takes the app id, by id or by identity; the read that follows
-// fills the rest. file_path is the configuration's: the first plan after an
-// import sets it, and uploads only if the file's build is not the one Intune
-// holds.
-func (r *iosLobAppResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importByID(ctx, req, resp, "id")
 }
 
 // ModifyPlan reads the .ipa at file_path: what it says of the app becomes

@@ -22,16 +22,10 @@ import (
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
-var (
-	_ resource.ResourceWithConfigure    = &iosLobProvisioningConfigurationResource{}
-	_ resource.ResourceWithImportState  = &iosLobProvisioningConfigurationResource{}
-	_ resource.ResourceWithModifyPlan   = &iosLobProvisioningConfigurationResource{}
-	_ resource.ResourceWithUpgradeState = &iosLobProvisioningConfigurationResource{}
-	_ resource.ResourceWithIdentity     = &iosLobProvisioningConfigurationResource{}
-)
+var _ resource.ResourceWithUpgradeState = &iosLobProvisioningConfigurationResource{}
 
 type iosLobProvisioningConfigurationResource struct {
-	configuredResource
+	entityResource
 }
 
 type configurationResourceModel struct {
@@ -60,10 +54,6 @@ func roleScopeTagIDsAttribute(noun string) schema.SetAttribute {
 		},
 		PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
 	}
-}
-
-func (r *iosLobProvisioningConfigurationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_ios_lob_provisioning_configuration"
 }
 
 func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -137,11 +127,6 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 			"timeouts": timeouts.BlockAll(ctx),
 		},
 	}
-}
-
-// IdentitySchema: the configuration id, as `id` (identity.go).
-func (r *iosLobProvisioningConfigurationResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = idIdentitySchema("id", configurationIdentityDescription)
 }
 
 func (r *iosLobProvisioningConfigurationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -249,12 +234,6 @@ func (r *iosLobProvisioningConfigurationResource) Delete(ctx context.Context, re
 			}))
 		}
 	})
-}
-
-// ImportState takes the configuration id, by id or by identity; the read
-// that follows fills the rest.
-func (r *iosLobProvisioningConfigurationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importByID(ctx, req, resp, "id")
 }
 
 // ModifyPlan reads the planned profile: `profile` and, when left out,
