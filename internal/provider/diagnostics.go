@@ -120,19 +120,22 @@ func withinUpdate[M timedModel](ctx context.Context, req resource.UpdateRequest,
 	})
 }
 
-// plannedChange is what a ModifyPlan reads: the plan, and the prior state,
-// nil on create. It reports false on destroy (a null plan) and when reading
-// failed.
-func plannedChange[M any](ctx context.Context, req resource.ModifyPlanRequest, diags *diag.Diagnostics) (plan M, state *M, ok bool) {
+// plannedChange is what a ModifyPlan reads: the plan; the prior state,
+// nil on create; and the value in the configuration of the attribute the
+// plan fills when it is left out, which tells "left out" (null) from what
+// the plan computed. It reports false on destroy (a null plan) and when
+// reading failed.
+func plannedChange[M, C any](ctx context.Context, req resource.ModifyPlanRequest, attribute string, diags *diag.Diagnostics) (plan M, state *M, configured C, ok bool) {
 	if req.Plan.Raw.IsNull() {
-		return plan, nil, false
+		return plan, nil, configured, false
 	}
 	diags.Append(req.Plan.Get(ctx, &plan)...)
 	if !req.State.Raw.IsNull() {
 		state = new(M)
 		diags.Append(req.State.Get(ctx, state)...)
 	}
-	return plan, state, !diags.HasError()
+	diags.Append(req.Config.GetAttribute(ctx, path.Root(attribute), &configured)...)
+	return plan, state, configured, !diags.HasError()
 }
 
 // A Create either succeeds with a whole state or fails with none.

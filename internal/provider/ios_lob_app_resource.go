@@ -286,13 +286,8 @@ func (r *iosLobAppResource) Delete(ctx context.Context, req resource.DeleteReque
 // ModifyPlan reads the .ipa at file_path: what it says of the app becomes
 // the plan, and what would fail at apply, or break devices, fails here.
 func (r *iosLobAppResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	plan, state, ok := plannedChange[iosLobAppResourceModel](ctx, req, &resp.Diagnostics)
+	plan, state, configuredMinOS, ok := plannedChange[iosLobAppResourceModel, types.String](ctx, req, "minimum_supported_operating_system", &resp.Diagnostics)
 	if !ok {
-		return
-	}
-	var configuredMinOS types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("minimum_supported_operating_system"), &configuredMinOS)...)
-	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(planIPA(&plan, state, configuredMinOS, time.Now())...)

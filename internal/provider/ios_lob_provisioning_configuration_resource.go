@@ -240,13 +240,8 @@ func (r *iosLobProvisioningConfigurationResource) Delete(ctx context.Context, re
 // `expiration_date_time` come from it, and what is wrong with it is said
 // before Intune pushes it to devices (planProfile).
 func (r *iosLobProvisioningConfigurationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	plan, state, ok := plannedChange[configurationResourceModel](ctx, req, &resp.Diagnostics)
+	plan, state, configured, ok := plannedChange[configurationResourceModel, rfc3339Value](ctx, req, "expiration_date_time", &resp.Diagnostics)
 	if !ok {
-		return
-	}
-	var configured rfc3339Value
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("expiration_date_time"), &configured)...)
-	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(planProfile(&plan, state, configured, time.Now())...)
