@@ -17,8 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -59,9 +57,6 @@ func (r *iosLobAppResource) Schema(ctx context.Context, _ resource.SchemaRequest
 	computedString := func(d string) schema.StringAttribute {
 		return schema.StringAttribute{Computed: true, MarkdownDescription: d}
 	}
-	keptString := func(d string) schema.StringAttribute {
-		return schema.StringAttribute{Computed: true, MarkdownDescription: d, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
-	}
 	optionalString := func(d string) schema.StringAttribute {
 		return schema.StringAttribute{Optional: true, MarkdownDescription: d + " Leave it out rather than setting it to `\"\"`.",
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)}}
@@ -73,11 +68,7 @@ func (r *iosLobAppResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"A new file updates the app in place: a new content version is uploaded, encrypted, and committed, and only then does the app serve it. " +
 			"A different bundle id is a different app, so it replaces this one.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The app id (a GUID), which `intune_ios_lob_app_assignment.app_id` takes.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": keptString("The app id (a GUID), which `intune_ios_lob_app_assignment.app_id` takes."),
 			"file_path": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "The `.ipa` to upload: an enterprise-signed iOS app, at most 2 GB. Read at plan time; " +

@@ -56,6 +56,17 @@ func roleScopeTagIDsAttribute(noun string) schema.SetAttribute {
 	}
 }
 
+// keptString is a computed string that a plan keeps as the state has it
+// rather than showing it unknown, unless ModifyPlan says it changes: an id,
+// a creation time, what only an upload changes.
+func keptString(description string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Computed:            true,
+		MarkdownDescription: description,
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+}
+
 func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		// Version 1 added `profile` (UpgradeState).
@@ -66,11 +77,7 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 			"and a payload that is not a profile, or a profile that has expired, is refused at plan time (or, when `payload` is known " +
 			"only at apply, then, before anything is written). A profile that expires within 30 days plans with a warning.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The configuration id (a GUID), which `intune_ios_lob_provisioning_assignment.configuration_id` takes.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": keptString("The configuration id (a GUID), which `intune_ios_lob_provisioning_assignment.configuration_id` takes."),
 			"display_name": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "The name shown in the Intune portal.",
@@ -109,11 +116,7 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 					"The same instant written with another offset is not a change.",
 			},
 			"role_scope_tag_ids": roleScopeTagIDsAttribute("configuration"),
-			"created_date_time": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "When the configuration was created (RFC 3339).",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"created_date_time":  keptString("When the configuration was created (RFC 3339)."),
 			"last_modified_date_time": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "When the configuration was last changed (RFC 3339).",
