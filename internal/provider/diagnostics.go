@@ -208,15 +208,20 @@ func attributePath(d diag.Diagnostic) *path.Path {
 	return nil
 }
 
-// goneOutOfBand is how a resource's Read treats a 404: someone deleted the
-// object outside Terraform, so the state forgets it and the next plan
-// creates it again.
-func goneOutOfBand(ctx context.Context, err error, state *tfsdk.State) bool {
-	if !graph.IsNotFound(err) {
-		return false
+// readAnswered is how a resource's Read takes the error of its get, and
+// whether the Read goes on: on a 404, someone deleted the object outside
+// Terraform, so the state forgets it and the next plan creates it again;
+// any other error is reported as summary, about call.
+func readAnswered(ctx context.Context, err error, resp *resource.ReadResponse, summary string, call graphCall) bool {
+	switch {
+	case err == nil:
+		return true
+	case graph.IsNotFound(err):
+		resp.State.RemoveResource(ctx)
+	default:
+		resp.Diagnostics.AddError(summary, errorDetail(err, call))
 	}
-	state.RemoveResource(ctx)
-	return true
+	return false
 }
 
 // graphCall describes a failed Graph call for errorDetail.

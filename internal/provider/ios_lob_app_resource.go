@@ -193,11 +193,7 @@ func (r *iosLobAppResource) Read(ctx context.Context, req resource.ReadRequest, 
 		id := state.ID.ValueString()
 		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "id", id)...)
 		app, err := r.client.GetIOSLobApp(ctx, id)
-		if goneOutOfBand(ctx, err, &resp.State) {
-			return
-		}
-		if err != nil {
-			resp.Diagnostics.AddError("Unable to read iOS app", errorDetail(err, r.call("read iOS app "+id, op, "id")))
+		if !readAnswered(ctx, err, resp, "Unable to read iOS app", r.call("read iOS app "+id, op, "id")) {
 			return
 		}
 		attrs, diags := iosLobAppAttributesFrom(ctx, app)

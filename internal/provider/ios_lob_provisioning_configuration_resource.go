@@ -171,13 +171,9 @@ func (r *iosLobProvisioningConfigurationResource) Read(ctx context.Context, req 
 		// deleted outside Terraform) still answers with one, as Terraform requires.
 		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "id", id)...)
 		cfg, err := r.client.GetConfiguration(ctx, id)
-		if goneOutOfBand(ctx, err, &resp.State) {
-			return
-		}
-		if err != nil {
-			resp.Diagnostics.AddError("Unable to read provisioning configuration", errorDetail(err, graphCall{
-				action: "read " + configurationNoun(id), op: op, idAttribute: "id",
-			}))
+		if !readAnswered(ctx, err, resp, "Unable to read provisioning configuration", graphCall{
+			action: "read " + configurationNoun(id), op: op, idAttribute: "id",
+		}) {
 			return
 		}
 		read, diags := configurationResourceModelFrom(ctx, cfg, state.Payload.ValueString())
