@@ -190,11 +190,7 @@ func (r *assignmentResource[S, M]) Read(ctx context.Context, req resource.ReadRe
 		// deleted outside Terraform) still answers with one, as Terraform requires.
 		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, e.idAttribute, id)...)
 		current, err := e.read(r.client, ctx, id)
-		if goneOutOfBand(ctx, err, &resp.State) {
-			return
-		}
-		if err != nil {
-			resp.Diagnostics.AddError("Unable to read "+e.title+" assignments", errorDetail(err, e.call("read the assignments of "+e.noun+" "+id, op)))
+		if !readAnswered(ctx, err, resp, "Unable to read "+e.title+" assignments", e.call("read the assignments of "+e.noun+" "+id, op)) {
 			return
 		}
 		state, diags := e.flatten(state.withObjectID(id), ctx, current)
@@ -208,9 +204,7 @@ func (r *assignmentResource[S, M]) Read(ctx context.Context, req resource.ReadRe
 
 func (r *assignmentResource[S, M]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	e := r.entity
-	within(ctx, req.Plan, opUpdate, &resp.Diagnostics, func(ctx context.Context, plan M, op operation) {
-		var prior M
-		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	withinUpdate(ctx, req, &resp.Diagnostics, func(ctx context.Context, plan, prior M, op operation) {
 		want, diags := e.expand(ctx, plan)
 		resp.Diagnostics.Append(diags...)
 		before, diags := e.expand(ctx, prior)

@@ -20,11 +20,7 @@ import (
 func assignedObjectAttributes(idAttribute, noun, description string) map[string]schema.Attribute {
 	replaced := "Changing to another " + noun + " replaces the resource."
 	return map[string]schema.Attribute{
-		"id": schema.StringAttribute{
-			Computed:            true,
-			MarkdownDescription: "The " + noun + " id.",
-			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-		},
+		"id": keptString("The " + noun + " id."),
 		idAttribute: schema.StringAttribute{
 			Required:            true,
 			CustomType:          guidType{},

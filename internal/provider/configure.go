@@ -36,6 +36,49 @@ func (c *configuredResource) Configure(_ context.Context, req resource.Configure
 	}
 }
 
+// entityResource is embedded by the configuration and app resources, each
+// a Graph entity that its `id` identifies: besides the provider data, their
+// type name, their identity (the id, identity.go) and their import.
+type entityResource struct {
+	configuredResource
+	typeName string // after the provider's name: "_ios_lob_app"
+	identity string // the identity's description
+}
+
+// newEntityResource is the factory of a resource T that embeds
+// entityResource; its constraint is what every such resource implements.
+func newEntityResource[T any, P interface {
+	*T
+	resource.ResourceWithConfigure
+	resource.ResourceWithImportState
+	resource.ResourceWithIdentity
+	resource.ResourceWithModifyPlan
+	entity() *entityResource
+}](typeName, identity string) func() resource.Resource {
+	return func() resource.Resource {
+		r := P(new(T))
+		*r.entity() = entityResource{typeName: typeName, identity: identity}
+		return r
+	}
+}
+
+func (r *entityResource) entity() *entityResource { return r }
+
+func (r *entityResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + r.typeName
+}
+
+// IdentitySchema: the entity's id, lower case, as `id` (identity.go).
+func (r *entityResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("id", r.identity)
+}
+
+// ImportState takes the entity's id, by id or by identity; the read that
+// follows fills the rest.
+func (r *entityResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	importByID(ctx, req, resp, "id")
+}
+
 type configuredDataSource struct{ providerData }
 
 func (c *configuredDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
@@ -57,15 +100,8 @@ func fromProviderData(data any, diags *diag.Diagnostics) *providerData {
 	return pd
 }
 
-// newOf and newDataSourceOf make the zero value of a resource or data
-// source type: what the framework asks for each.
-func newOf[T any, P interface {
-	*T
-	resource.Resource
-}]() resource.Resource {
-	return P(new(T))
-}
-
+// newDataSourceOf makes the zero value of a data source type: what the
+// framework asks for each.
 func newDataSourceOf[T any, P interface {
 	*T
 	datasource.DataSource

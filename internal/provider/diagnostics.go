@@ -107,6 +107,37 @@ func within[M timedModel](ctx context.Context, src modelSource, name string, dia
 	body(ctx, m, operation{name: name, timeout: timeout})
 }
 
+// withinUpdate is within for an Update: body has the prior state as well
+// as the plan.
+func withinUpdate[M timedModel](ctx context.Context, req resource.UpdateRequest, diags *diag.Diagnostics, body func(ctx context.Context, plan, state M, op operation)) {
+	within(ctx, req.Plan, opUpdate, diags, func(ctx context.Context, plan M, op operation) {
+		var state M
+		diags.Append(req.State.Get(ctx, &state)...)
+		if diags.HasError() {
+			return
+		}
+		body(ctx, plan, state, op)
+	})
+}
+
+// plannedChange is what a ModifyPlan reads: the plan; the prior state,
+// nil on create; and the value in the configuration of the attribute the
+// plan fills when it is left out, which tells "left out" (null) from what
+// the plan computed. It reports false on destroy (a null plan) and when
+// reading failed.
+func plannedChange[M, C any](ctx context.Context, req resource.ModifyPlanRequest, attribute string, diags *diag.Diagnostics) (plan M, state *M, configured C, ok bool) {
+	if req.Plan.Raw.IsNull() {
+		return plan, nil, configured, false
+	}
+	diags.Append(req.Plan.Get(ctx, &plan)...)
+	if !req.State.Raw.IsNull() {
+		state = new(M)
+		diags.Append(req.State.Get(ctx, state)...)
+	}
+	diags.Append(req.Config.GetAttribute(ctx, path.Root(attribute), &configured)...)
+	return plan, state, configured, !diags.HasError()
+}
+
 // A Create either succeeds with a whole state or fails with none.
 //
 // Terraform 1.16.4 panics while saving the state when a Create returns
@@ -177,15 +208,20 @@ func attributePath(d diag.Diagnostic) *path.Path {
 	return nil
 }
 
-// goneOutOfBand is how a resource's Read treats a 404: someone deleted the
-// object outside Terraform, so the state forgets it and the next plan
-// creates it again.
-func goneOutOfBand(ctx context.Context, err error, state *tfsdk.State) bool {
-	if !graph.IsNotFound(err) {
-		return false
+// readAnswered is how a resource's Read takes the error of its get, and
+// whether the Read goes on: on a 404, someone deleted the object outside
+// Terraform, so the state forgets it and the next plan creates it again;
+// any other error is reported as summary, about call.
+func readAnswered(ctx context.Context, err error, resp *resource.ReadResponse, summary string, call graphCall) bool {
+	switch {
+	case err == nil:
+		return true
+	case graph.IsNotFound(err):
+		resp.State.RemoveResource(ctx)
+	default:
+		resp.Diagnostics.AddError(summary, errorDetail(err, call))
 	}
-	state.RemoveResource(ctx)
-	return true
+	return false
 }
 
 // graphCall describes a failed Graph call for errorDetail.

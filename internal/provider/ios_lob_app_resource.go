@@ -17,8 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -26,17 +24,12 @@ import (
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
-var (
-	_ resource.ResourceWithConfigure   = &iosLobAppResource{}
-	_ resource.ResourceWithImportState = &iosLobAppResource{}
-	_ resource.ResourceWithModifyPlan  = &iosLobAppResource{}
-	_ resource.ResourceWithIdentity    = &iosLobAppResource{}
-)
-
 // iosLobAppResource is an in-house iOS app in Intune (#microsoft.graph.iosLobApp)
-// with the .ipa at file_path as its committed content.
+// with the .ipa at file_path as its committed content. An import takes the
+// app id; file_path is the configuration's: the first plan after an import
+// sets it, and uploads only if the file's build is not the one Intune holds.
 type iosLobAppResource struct {
-	configuredResource
+	entityResource
 }
 
 type iosLobAppResourceModel struct {
@@ -60,16 +53,9 @@ func (t uploadTimeouts) timeoutFor(ctx context.Context, name string) (time.Durat
 	return operationTimeout(ctx, t.Timeouts, name, defaultUploadTimeout)
 }
 
-func (r *iosLobAppResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_ios_lob_app"
-}
-
 func (r *iosLobAppResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	computedString := func(d string) schema.StringAttribute {
 		return schema.StringAttribute{Computed: true, MarkdownDescription: d}
-	}
-	keptString := func(d string) schema.StringAttribute {
-		return schema.StringAttribute{Computed: true, MarkdownDescription: d, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
 	}
 	optionalString := func(d string) schema.StringAttribute {
 		return schema.StringAttribute{Optional: true, MarkdownDescription: d + " Leave it out rather than setting it to `\"\"`.",
@@ -82,11 +68,7 @@ func (r *iosLobAppResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"A new file updates the app in place: a new content version is uploaded, encrypted, and committed, and only then does the app serve it. " +
 			"A different bundle id is a different app, so it replaces this one.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The app id (a GUID), which `intune_ios_lob_app_assignment.app_id` takes.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": keptString("The app id (a GUID), which `intune_ios_lob_app_assignment.app_id` takes."),
 			"file_path": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "The `.ipa` to upload: an enterprise-signed iOS app, at most 2 GB. Read at plan time; " +
@@ -167,11 +149,6 @@ func (r *iosLobAppResource) Schema(ctx context.Context, _ resource.SchemaRequest
 	}
 }
 
-// IdentitySchema: the app id, lower case (identity.go).
-func (r *iosLobAppResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = idIdentitySchema("id", appIdentityDescription)
-}
-
 // Create looks before it makes an app, since a Create cut short (Ctrl-C, a
 // failed upload, a timeout) leaves an app with no committed content behind
 // and returns no state: the next apply finds that app by its bundle id and
@@ -216,11 +193,7 @@ func (r *iosLobAppResource) Read(ctx context.Context, req resource.ReadRequest, 
 		id := state.ID.ValueString()
 		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "id", id)...)
 		app, err := r.client.GetIOSLobApp(ctx, id)
-		if goneOutOfBand(ctx, err, &resp.State) {
-			return
-		}
-		if err != nil {
-			resp.Diagnostics.AddError("Unable to read iOS app", errorDetail(err, r.call("read iOS app "+id, op, "id")))
+		if !readAnswered(ctx, err, resp, "Unable to read iOS app", r.call("read iOS app "+id, op, "id")) {
 			return
 		}
 		attrs, diags := iosLobAppAttributesFrom(ctx, app)
@@ -249,12 +222,7 @@ func (r *iosLobAppResource) Read(ctx context.Context, req resource.ReadRequest, 
 }
 
 func (r *iosLobAppResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	within(ctx, req.Plan, opUpdate, &resp.Diagnostics, func(ctx context.Context, plan iosLobAppResourceModel, op operation) {
-		var state iosLobAppResourceModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+	withinUpdate(ctx, req, &resp.Diagnostics, func(ctx context.Context, plan, state iosLobAppResourceModel, op operation) {
 		id := state.ID.ValueString()
 		plan.ID = state.ID
 		// Set whatever the update does: a CLI before identities (Terraform
@@ -302,30 +270,11 @@ func (r *iosLobAppResource) Delete(ctx context.Context, req resource.DeleteReque
 	})
 }
 
-// ImportState takes the app id, by id or by identity; the read that follows
-// fills the rest. file_path is the configuration's: the first plan after an
-// import sets it, and uploads only if the file's build is not the one Intune
-// holds.
-func (r *iosLobAppResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importByID(ctx, req, resp, "id")
-}
-
 // ModifyPlan reads the .ipa at file_path: what it says of the app becomes
 // the plan, and what would fail at apply, or break devices, fails here.
 func (r *iosLobAppResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() { // destroy
-		return
-	}
-	var plan iosLobAppResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	var state *iosLobAppResourceModel
-	if !req.State.Raw.IsNull() {
-		state = new(iosLobAppResourceModel)
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	}
-	var configuredMinOS types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("minimum_supported_operating_system"), &configuredMinOS)...)
-	if resp.Diagnostics.HasError() {
+	plan, state, configuredMinOS, ok := plannedChange[iosLobAppResourceModel, types.String](ctx, req, "minimum_supported_operating_system", &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	resp.Diagnostics.Append(planIPA(&plan, state, configuredMinOS, time.Now())...)

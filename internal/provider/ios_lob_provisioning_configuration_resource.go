@@ -22,16 +22,10 @@ import (
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 )
 
-var (
-	_ resource.ResourceWithConfigure    = &iosLobProvisioningConfigurationResource{}
-	_ resource.ResourceWithImportState  = &iosLobProvisioningConfigurationResource{}
-	_ resource.ResourceWithModifyPlan   = &iosLobProvisioningConfigurationResource{}
-	_ resource.ResourceWithUpgradeState = &iosLobProvisioningConfigurationResource{}
-	_ resource.ResourceWithIdentity     = &iosLobProvisioningConfigurationResource{}
-)
+var _ resource.ResourceWithUpgradeState = &iosLobProvisioningConfigurationResource{}
 
 type iosLobProvisioningConfigurationResource struct {
-	configuredResource
+	entityResource
 }
 
 type configurationResourceModel struct {
@@ -62,8 +56,15 @@ func roleScopeTagIDsAttribute(noun string) schema.SetAttribute {
 	}
 }
 
-func (r *iosLobProvisioningConfigurationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_ios_lob_provisioning_configuration"
+// keptString is a computed string that a plan keeps as the state has it
+// rather than showing it unknown, unless ModifyPlan says it changes: an id,
+// a creation time, what only an upload changes.
+func keptString(description string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Computed:            true,
+		MarkdownDescription: description,
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
 }
 
 func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -76,11 +77,7 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 			"and a payload that is not a profile, or a profile that has expired, is refused at plan time (or, when `payload` is known " +
 			"only at apply, then, before anything is written). A profile that expires within 30 days plans with a warning.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The configuration id (a GUID), which `intune_ios_lob_provisioning_assignment.configuration_id` takes.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": keptString("The configuration id (a GUID), which `intune_ios_lob_provisioning_assignment.configuration_id` takes."),
 			"display_name": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "The name shown in the Intune portal.",
@@ -119,11 +116,7 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 					"The same instant written with another offset is not a change.",
 			},
 			"role_scope_tag_ids": roleScopeTagIDsAttribute("configuration"),
-			"created_date_time": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "When the configuration was created (RFC 3339).",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"created_date_time":  keptString("When the configuration was created (RFC 3339)."),
 			"last_modified_date_time": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "When the configuration was last changed (RFC 3339).",
@@ -137,11 +130,6 @@ func (r *iosLobProvisioningConfigurationResource) Schema(ctx context.Context, _ 
 			"timeouts": timeouts.BlockAll(ctx),
 		},
 	}
-}
-
-// IdentitySchema: the configuration id, as `id` (identity.go).
-func (r *iosLobProvisioningConfigurationResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = idIdentitySchema("id", configurationIdentityDescription)
 }
 
 func (r *iosLobProvisioningConfigurationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -183,13 +171,9 @@ func (r *iosLobProvisioningConfigurationResource) Read(ctx context.Context, req 
 		// deleted outside Terraform) still answers with one, as Terraform requires.
 		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, "id", id)...)
 		cfg, err := r.client.GetConfiguration(ctx, id)
-		if goneOutOfBand(ctx, err, &resp.State) {
-			return
-		}
-		if err != nil {
-			resp.Diagnostics.AddError("Unable to read provisioning configuration", errorDetail(err, graphCall{
-				action: "read " + configurationNoun(id), op: op, idAttribute: "id",
-			}))
+		if !readAnswered(ctx, err, resp, "Unable to read provisioning configuration", graphCall{
+			action: "read " + configurationNoun(id), op: op, idAttribute: "id",
+		}) {
 			return
 		}
 		read, diags := configurationResourceModelFrom(ctx, cfg, state.Payload.ValueString())
@@ -203,12 +187,7 @@ func (r *iosLobProvisioningConfigurationResource) Read(ctx context.Context, req 
 }
 
 func (r *iosLobProvisioningConfigurationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	within(ctx, req.Plan, opUpdate, &resp.Diagnostics, func(ctx context.Context, plan configurationResourceModel, op operation) {
-		var state configurationResourceModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+	withinUpdate(ctx, req, &resp.Diagnostics, func(ctx context.Context, plan, state configurationResourceModel, op operation) {
 		id := state.ID.ValueString()
 		in, diags := configurationInput(ctx, plan, &state)
 		resp.Diagnostics.Append(diags...)
@@ -256,29 +235,12 @@ func (r *iosLobProvisioningConfigurationResource) Delete(ctx context.Context, re
 	})
 }
 
-// ImportState takes the configuration id, by id or by identity; the read
-// that follows fills the rest.
-func (r *iosLobProvisioningConfigurationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importByID(ctx, req, resp, "id")
-}
-
 // ModifyPlan reads the planned profile: `profile` and, when left out,
 // `expiration_date_time` come from it, and what is wrong with it is said
 // before Intune pushes it to devices (planProfile).
 func (r *iosLobProvisioningConfigurationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() { // destroy
-		return
-	}
-	var plan configurationResourceModel
-	var configured rfc3339Value
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("expiration_date_time"), &configured)...)
-	var state *configurationResourceModel
-	if !req.State.Raw.IsNull() {
-		state = &configurationResourceModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	}
-	if resp.Diagnostics.HasError() {
+	plan, state, configured, ok := plannedChange[configurationResourceModel, rfc3339Value](ctx, req, "expiration_date_time", &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	resp.Diagnostics.Append(planProfile(&plan, state, configured, time.Now())...)

@@ -379,8 +379,8 @@ func (p *intuneProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		newAssignmentResource(&configurationAssignments),
 		newAssignmentResource(&appAssignments),
-		newOf[iosLobProvisioningConfigurationResource],
-		newOf[iosLobAppResource],
+		newEntityResource[iosLobProvisioningConfigurationResource]("_ios_lob_provisioning_configuration", configurationIdentityDescription),
+		newEntityResource[iosLobAppResource]("_ios_lob_app", appIdentityDescription),
 	}
 }
 
