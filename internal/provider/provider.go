@@ -87,7 +87,7 @@ func (p *intuneProvider) Metadata(_ context.Context, _ provider.MetadataRequest,
 
 func (p *intuneProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manages Intune iOS line-of-business app provisioning configurations and who receives them, through Microsoft Graph. " +
+		MarkdownDescription: "Manages Intune's in-house (line-of-business) iOS apps, the provisioning profiles that keep them running, and who receives each, through Microsoft Graph. " +
 			"Every setting is optional and falls back to the environment variables named in its description; an explicit value wins. " +
 			"Credentials are tried in this order: OIDC token, OIDC token file, OIDC token request (GitHub Actions or Azure DevOps), " +
 			"AKS workload identity, client secret, client certificate, managed identity, Azure CLI.",
