@@ -382,7 +382,7 @@ func (r *assignmentResource[S, M]) twoOwnersDetail(id string) string {
 	e := r.entity
 	return fmt.Sprintf("Two %[1]s resources manage %[2]s %[3]s (GUIDs compare without regard to case). "+
 		"Each owns the %[2]s's whole assignment set, so each apply would replace what the other wrote. "+
-		"Manage a %[2]s with one resource: merge the %[4]s of both into one of them and remove the other.", e.typeName, e.noun, id, e.blocks)
+		"Manage each %[2]s with one resource: merge the %[4]s of both into one of them and remove the other.", e.typeName, e.noun, id, e.blocks)
 }
 
 // adoptDetail is Create's error for an object that already holds
