@@ -21,9 +21,9 @@ import (
 // dies); then `terraform apply` again exits 0, every configuration and
 // every app holds exactly its plan, the next plan is empty, and
 // configurations and apps with assignments made outside Terraform are
-// untouched. No run may crash: tfharness returns a *CrashError for a CLI that panicked (Terraform
-// 1.16.4 did, saving a failed Create's partial state) or a plugin that did,
-// which fails the test with the panic.
+// untouched. No run may crash: tfharness returns a *CrashError for a CLI
+// that panicked (Terraform 1.16.4 did, saving a failed Create's partial
+// state) or a plugin that did, which fails the test with the panic.
 //
 // The interrupted apply is made slow on purpose, so that every kind of wait
 // is in progress when the signal comes: a write budget of 5 per 20 s (the
