@@ -2,10 +2,8 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 
@@ -58,18 +56,17 @@ func (g *githubTokenRequest) token(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("requesting an ID token from GitHub Actions: %w", err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return "", fmt.Errorf("reading the GitHub Actions ID token response: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
+	// The pipeline has read the body already (a failed read is Do's error),
+	// so Payload returns it without reading again.
+	if !runtime.HasStatusCode(resp, http.StatusOK) {
 		// The body of an error carries a message, never a token.
+		body, _ := runtime.Payload(resp)
 		return "", fmt.Errorf("GitHub Actions answered the ID token request with %s: %s", resp.Status, text.Truncate(string(body), 512))
 	}
 	var doc struct {
 		Value string `json:"value"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil || doc.Value == "" {
+	if err := runtime.UnmarshalAsJSON(resp, &doc); err != nil || doc.Value == "" {
 		return "", errors.New("GitHub Actions answered the ID token request without a token (expected JSON with a \"value\")")
 	}
 	return doc.Value, nil
