@@ -106,7 +106,7 @@ func TestAccAppAssignment_basic(t *testing.T) {
     type     = "exclusion_group"
     group_id = "`+groups[2]+`"`)
 	accTest(t, resource.TestCase{
-		CheckDestroy: func(*terraform.State) error { return checkAppUnassigned(app)(nil) },
+		CheckDestroy: checkAppUnassigned(app),
 		Steps: []resource.TestStep{
 			{
 				Config: first,
@@ -187,7 +187,7 @@ func TestAccAppAssignment_adoptOrRefuse(t *testing.T) {
 	})
 	t.Run("refuse", func(t *testing.T) {
 		accTest(t, resource.TestCase{
-			CheckDestroy: func(*terraform.State) error { return checkAppUnassigned(other)(nil) },
+			CheckDestroy: checkAppUnassigned(other),
 			Steps: []resource.TestStep{
 				{
 					Config: different,
@@ -397,7 +397,7 @@ func TestAccAppAssignment_readLagPastTheTimeout(t *testing.T) {
 	want := graphfake.AppAssignment{Intent: "required", Target: graphfake.Target{ODataType: "#microsoft.graph.groupAssignmentTarget", GroupID: groups[0]}}
 	var assigns int
 	accTest(t, resource.TestCase{
-		CheckDestroy: func(*terraform.State) error { return checkAppUnassigned(app)(nil) },
+		CheckDestroy: checkAppUnassigned(app),
 		Steps: []resource.TestStep{
 			{
 				Config: config,

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,9 +50,7 @@ func TestPlanIPA(t *testing.T) {
 	expired := testIPA(t, dir, "com.example.old", "1", time.Now().Add(-time.Hour))
 	soon := testIPA(t, dir, "com.example.soon", "1", time.Now().Add(10*24*time.Hour))
 	notZip := filepath.Join(dir, "notes.ipa")
-	if err := os.WriteFile(notZip, []byte("not an app"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, notZip, "not an app")
 
 	plan := func(path string) *iosLobAppResourceModel {
 		return &iosLobAppResourceModel{FilePath: types.StringValue(path), iosLobAppAttributes: iosLobAppAttributes{

@@ -357,14 +357,8 @@ func TestAccIOSLobApp_planErrors(t *testing.T) {
 	needsEmulator(t)
 	dir := t.TempDir()
 	notZip := filepath.Join(dir, "notes.ipa")
-	if err := os.WriteFile(notZip, []byte("not an app"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	expired := filepath.Join(dir, "expired.ipa")
-	p := testProfile("expired", time.Now().Add(-time.Hour))
-	if err := ipatest.WriteFile(expired, ipatest.Options{BundleID: "com.example.expired", BuildNumber: "1", Profile: testCA(t).Sign(t, p.XML())}); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, notZip, "not an app")
+	expired := testIPA(t, dir, "com.example.expired", "1", time.Now().Add(-time.Hour))
 	good := filepath.Join(dir, "good.ipa")
 	appBuild(t, good, "com.example.good", "1")
 	step := func(config, want string) resource.TestStep {
@@ -374,7 +368,7 @@ func TestAccIOSLobApp_planErrors(t *testing.T) {
 		Steps: []resource.TestStep{
 			step(appConfig("x", filepath.Join(dir, "missing.ipa")), `(?s)file_path.*there is no file`),
 			step(appConfig("x", notZip), `(?s)file_path.*not a zip`),
-			step(appConfig("x", expired), `(?s)Provisioning profile has expired.*expired\.ipa.*re-sign the app`),
+			step(appConfig("x", expired), wrapped("Provisioning profile has expired", filepath.Base(expired), "re-sign the app").String()),
 			step(appConfig("x", good, `  minimum_supported_operating_system = "15.0"`), `(?s)minimum_supported_operating_system.*MinimumOSVersion is\s+16.4`),
 			step(appConfig("x", good, `  minimum_supported_operating_system = "19.0"`), `(?s)minimum_supported_operating_system.*value must be one\s+of`),
 		},
