@@ -70,60 +70,91 @@ type IOSLobApp struct {
 	LastModifiedDateTime time.Time
 }
 
-type iosLobAppWire struct {
+// iosLobAppJSON is an iosLobApp as JSON, both ways: Graph's answers decode
+// into it (a null string reads as nil) and the bodies of create and update
+// encode from it. In a body, omitempty leaves out what the input leaves nil
+// and the read-only properties, which newIOSLobAppBody never sets; omitzero
+// keeps an empty, non-nil roleScopeTagIds, which clears them.
+type iosLobAppJSON struct {
 	ODataType                       string          `json:"@odata.type"`
-	ID                              string          `json:"id"`
-	DisplayName                     *string         `json:"displayName"`
-	Description                     *string         `json:"description"`
-	Publisher                       *string         `json:"publisher"`
-	Developer                       *string         `json:"developer"`
-	Owner                           *string         `json:"owner"`
-	Notes                           *string         `json:"notes"`
-	InformationURL                  *string         `json:"informationUrl"`
-	PrivacyInformationURL           *string         `json:"privacyInformationUrl"`
-	IsFeatured                      bool            `json:"isFeatured"`
-	RoleScopeTagIDs                 []string        `json:"roleScopeTagIds"`
-	BundleID                        *string         `json:"bundleId"`
-	FileName                        *string         `json:"fileName"`
-	BuildNumber                     *string         `json:"buildNumber"`
-	VersionNumber                   *string         `json:"versionNumber"`
-	Size                            int64           `json:"size"`
-	CommittedContentVersion         *string         `json:"committedContentVersion"`
-	PublishingState                 string          `json:"publishingState"`
-	ApplicableDeviceType            *IOSDeviceType  `json:"applicableDeviceType"`
-	MinimumSupportedOperatingSystem map[string]bool `json:"minimumSupportedOperatingSystem"`
-	ExpirationDateTime              *time.Time      `json:"expirationDateTime"`
-	CreatedDateTime                 time.Time       `json:"createdDateTime"`
-	LastModifiedDateTime            time.Time       `json:"lastModifiedDateTime"`
+	ID                              string          `json:"id,omitempty"`
+	DisplayName                     *string         `json:"displayName,omitempty"`
+	Description                     *emptyIsNull    `json:"description,omitempty"`
+	Publisher                       *emptyIsNull    `json:"publisher,omitempty"`
+	Developer                       *emptyIsNull    `json:"developer,omitempty"`
+	Owner                           *emptyIsNull    `json:"owner,omitempty"`
+	Notes                           *emptyIsNull    `json:"notes,omitempty"`
+	InformationURL                  *emptyIsNull    `json:"informationUrl,omitempty"`
+	PrivacyInformationURL           *emptyIsNull    `json:"privacyInformationUrl,omitempty"`
+	IsFeatured                      *bool           `json:"isFeatured,omitempty"`
+	RoleScopeTagIDs                 []string        `json:"roleScopeTagIds,omitzero"`
+	BundleID                        *string         `json:"bundleId,omitempty"`
+	FileName                        *string         `json:"fileName,omitempty"`
+	BuildNumber                     *string         `json:"buildNumber,omitempty"`
+	VersionNumber                   *string         `json:"versionNumber,omitempty"`
+	Size                            int64           `json:"size,omitempty"`
+	CommittedContentVersion         *string         `json:"committedContentVersion,omitempty"`
+	PublishingState                 string          `json:"publishingState,omitempty"`
+	ApplicableDeviceType            *IOSDeviceType  `json:"applicableDeviceType,omitempty"`
+	MinimumSupportedOperatingSystem map[string]bool `json:"minimumSupportedOperatingSystem,omitempty"`
+	ExpirationDateTime              *zeroIsNull     `json:"expirationDateTime,omitempty"`
+	CreatedDateTime                 time.Time       `json:"createdDateTime,omitzero"`
+	LastModifiedDateTime            time.Time       `json:"lastModifiedDateTime,omitzero"`
 }
 
+// emptyIsNull is an optional string property: "" is sent as null, which
+// clears it, as the configuration's description is cleared.
+type emptyIsNull string
+
+func (s emptyIsNull) MarshalJSON() ([]byte, error) {
+	if s == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(string(s))
+}
+
+// zeroIsNull is a nullable point in time: the zero time is sent as null,
+// which clears it, any other in UTC.
+type zeroIsNull time.Time
+
+func (t zeroIsNull) MarshalJSON() ([]byte, error) {
+	if time.Time(t).IsZero() {
+		return []byte("null"), nil
+	}
+	return time.Time(t).UTC().MarshalJSON()
+}
+
+func (t *zeroIsNull) UnmarshalJSON(b []byte) error { return (*time.Time)(t).UnmarshalJSON(b) }
+
 func (a *IOSLobApp) UnmarshalJSON(b []byte) error {
-	var w iosLobAppWire
+	var w iosLobAppJSON
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	s := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
 	*a = IOSLobApp{
 		ODataType: w.ODataType, ID: w.ID,
-		DisplayName: s(w.DisplayName), Description: s(w.Description), Publisher: s(w.Publisher),
-		Developer: s(w.Developer), Owner: s(w.Owner), Notes: s(w.Notes),
-		InformationURL: s(w.InformationURL), PrivacyInformationURL: s(w.PrivacyInformationURL),
-		IsFeatured: w.IsFeatured, RoleScopeTagIDs: w.RoleScopeTagIDs,
-		BundleID: s(w.BundleID), FileName: s(w.FileName), BuildNumber: s(w.BuildNumber), VersionNumber: s(w.VersionNumber),
-		Size: w.Size, CommittedContentVersion: s(w.CommittedContentVersion), PublishingState: w.PublishingState,
+		DisplayName: orEmpty(w.DisplayName), Description: orEmpty(w.Description), Publisher: orEmpty(w.Publisher),
+		Developer: orEmpty(w.Developer), Owner: orEmpty(w.Owner), Notes: orEmpty(w.Notes),
+		InformationURL: orEmpty(w.InformationURL), PrivacyInformationURL: orEmpty(w.PrivacyInformationURL),
+		IsFeatured: w.IsFeatured != nil && *w.IsFeatured, RoleScopeTagIDs: w.RoleScopeTagIDs,
+		BundleID: orEmpty(w.BundleID), FileName: orEmpty(w.FileName), BuildNumber: orEmpty(w.BuildNumber), VersionNumber: orEmpty(w.VersionNumber),
+		Size: w.Size, CommittedContentVersion: orEmpty(w.CommittedContentVersion), PublishingState: w.PublishingState,
 		MinimumSupportedOperatingSystem: minimumOSFromFlags(w.MinimumSupportedOperatingSystem),
-		ExpirationDateTime:              w.ExpirationDateTime,
+		ExpirationDateTime:              (*time.Time)(w.ExpirationDateTime),
 		CreatedDateTime:                 w.CreatedDateTime, LastModifiedDateTime: w.LastModifiedDateTime,
 	}
 	if w.ApplicableDeviceType != nil {
 		a.ApplicableDeviceType = *w.ApplicableDeviceType
 	}
 	return nil
+}
+
+// orEmpty is *p, or "" when p is nil (Graph sent null).
+func orEmpty[S ~string](p *S) string {
+	if p == nil {
+		return ""
+	}
+	return string(*p)
 }
 
 // minimumOSFromFlags is the highest vN_M flag that is true, as "N.M".
@@ -243,57 +274,38 @@ type IOSLobAppInput struct {
 	CommittedContentVersion *string
 }
 
-// iosLobAppBody renders in as JSON, always with the concrete @odata.type: a
+// newIOSLobAppBody is in as JSON, always with the concrete @odata.type: a
 // PATCH of a mobileApp without it (or with the abstract type) fails with
 // ModelValidationFailure (msgraph-beta-sdk-dotnet issue 699).
-func iosLobAppBody(in IOSLobAppInput) (map[string]any, error) {
-	props := map[string]any{"@odata.type": TypeIOSLobApp}
-	str := func(name string, v *string, emptyIsNull bool) {
-		switch {
-		case v == nil:
-		case *v == "" && emptyIsNull:
-			props[name] = nil
-		default:
-			props[name] = *v
-		}
-	}
-	str("displayName", in.DisplayName, false)
-	str("description", in.Description, true)
-	str("publisher", in.Publisher, true)
-	str("developer", in.Developer, true)
-	str("owner", in.Owner, true)
-	str("notes", in.Notes, true)
-	str("informationUrl", in.InformationURL, true)
-	str("privacyInformationUrl", in.PrivacyInformationURL, true)
-	str("bundleId", in.BundleID, false)
-	str("fileName", in.FileName, false)
-	str("buildNumber", in.BuildNumber, false)
-	str("versionNumber", in.VersionNumber, false)
-	str("committedContentVersion", in.CommittedContentVersion, false)
-	if in.IsFeatured != nil {
-		props["isFeatured"] = *in.IsFeatured
-	}
-	if in.RoleScopeTagIDs != nil {
-		props["roleScopeTagIds"] = in.RoleScopeTagIDs
-	}
-	if in.ApplicableDeviceType != nil {
-		props["applicableDeviceType"] = *in.ApplicableDeviceType
+func newIOSLobAppBody(in IOSLobAppInput) (*iosLobAppJSON, error) {
+	b := &iosLobAppJSON{
+		ODataType:               TypeIOSLobApp,
+		DisplayName:             in.DisplayName,
+		Description:             (*emptyIsNull)(in.Description),
+		Publisher:               (*emptyIsNull)(in.Publisher),
+		Developer:               (*emptyIsNull)(in.Developer),
+		Owner:                   (*emptyIsNull)(in.Owner),
+		Notes:                   (*emptyIsNull)(in.Notes),
+		InformationURL:          (*emptyIsNull)(in.InformationURL),
+		PrivacyInformationURL:   (*emptyIsNull)(in.PrivacyInformationURL),
+		IsFeatured:              in.IsFeatured,
+		RoleScopeTagIDs:         in.RoleScopeTagIDs,
+		BundleID:                in.BundleID,
+		FileName:                in.FileName,
+		BuildNumber:             in.BuildNumber,
+		VersionNumber:           in.VersionNumber,
+		ApplicableDeviceType:    in.ApplicableDeviceType,
+		ExpirationDateTime:      (*zeroIsNull)(in.ExpirationDateTime),
+		CommittedContentVersion: in.CommittedContentVersion,
 	}
 	if in.MinimumSupportedOperatingSystem != nil {
 		flags, err := minimumOSFlags(*in.MinimumSupportedOperatingSystem)
 		if err != nil {
 			return nil, err
 		}
-		props["minimumSupportedOperatingSystem"] = flags
+		b.MinimumSupportedOperatingSystem = flags
 	}
-	if in.ExpirationDateTime != nil {
-		if in.ExpirationDateTime.IsZero() {
-			props["expirationDateTime"] = nil
-		} else {
-			props["expirationDateTime"] = in.ExpirationDateTime.UTC().Format(time.RFC3339Nano)
-		}
-	}
-	return props, nil
+	return b, nil
 }
 
 func (c *Client) mobileAppsURL() string {
@@ -310,7 +322,7 @@ func (c *Client) CreateIOSLobApp(ctx context.Context, in IOSLobAppInput) (*IOSLo
 	if in.DisplayName == nil {
 		return nil, fmt.Errorf("creating an iOS LOB app needs a display name")
 	}
-	return sendEntity(ctx, c, http.MethodPost, c.mobileAppsURL(), func() (any, error) { return iosLobAppBody(in) }, decodeIOSLobApp, http.StatusCreated)
+	return sendEntity(ctx, c, http.MethodPost, c.mobileAppsURL(), func() (any, error) { return newIOSLobAppBody(in) }, decodeIOSLobApp, http.StatusCreated)
 }
 
 // WrongAppTypeError is a mobile app that exists but is not an iosLobApp.
@@ -351,7 +363,7 @@ func (c *Client) GetIOSLobApp(ctx context.Context, id string) (*IOSLobApp, error
 // UpdateIOSLobApp patches the fields of in that are set and returns the
 // app: the 200 entity Graph documents, or, after a 204, the app read again.
 func (c *Client) UpdateIOSLobApp(ctx context.Context, id string, in IOSLobAppInput) (*IOSLobApp, error) {
-	a, err := sendEntity(ctx, c, http.MethodPatch, c.mobileAppURL(id), func() (any, error) { return iosLobAppBody(in) }, decodeIOSLobApp,
+	a, err := sendEntity(ctx, c, http.MethodPatch, c.mobileAppURL(id), func() (any, error) { return newIOSLobAppBody(in) }, decodeIOSLobApp,
 		http.StatusOK, http.StatusNoContent)
 	if err == nil && a == nil {
 		return c.GetIOSLobApp(ctx, id)

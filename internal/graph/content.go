@@ -3,12 +3,12 @@ package graph
 import (
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
+
+	"howett.net/plist"
 )
 
 // Upload states of a content file (mobileAppContentFileUploadState) that
@@ -188,20 +188,11 @@ func (c *Client) waitUploadState(ctx context.Context, fileURL, stage string, sta
 // items[0].assets[0] a software-package at "{UrlPlaceHolder}", which
 // Intune fills in, and the app's bundle identifier, version and title.
 func iosManifest(bundleID, bundleVersion, title string) []byte {
-	esc := func(s string) string {
-		var b strings.Builder
-		_ = xml.EscapeText(&b, []byte(s))
-		return b.String()
-	}
-	return []byte(`<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
-<plist version="1.0"><dict><key>items</key><array><dict>` +
-		`<key>assets</key><array><dict><key>kind</key><string>software-package</string><key>url</key><string>{UrlPlaceHolder}</string></dict></array>` +
-		`<key>metadata</key><dict>` +
-		`<key>bundle-identifier</key><string>` + esc(bundleID) + `</string>` +
-		`<key>bundle-version</key><string>` + esc(bundleVersion) + `</string>` +
-		`<key>kind</key><string>software</string>` +
-		`<key>title</key><string>` + esc(title) + `</string>` +
-		`</dict></dict></array></dict></plist>
-`)
+	type dict = map[string]any
+	m := dict{"items": []dict{{
+		"assets":   []dict{{"kind": "software-package", "url": "{UrlPlaceHolder}"}},
+		"metadata": dict{"bundle-identifier": bundleID, "bundle-version": bundleVersion, "kind": "software", "title": title},
+	}}}
+	b, _ := plist.Marshal(m, plist.XMLFormat) // maps of strings always marshal
+	return b
 }
