@@ -156,7 +156,7 @@ func testInterrupt(t *testing.T, sig syscall.Signal, readLag time.Duration) {
 	w.run([]string{"plan", "-detailed-exitcode", "-input=false"}) // exit 0: no changes
 	for _, id := range portal {
 		groups, targets, _ := w.srv.Assignments(id)
-		if groupKeys(groups) != "0c0c0c0c-0000-4000-8000-00000000000c" || targetKeys(targets) != targetKeys(portalTargets) {
+		if tfharness.GroupsKey(groups) != "[0c0c0c0c-0000-4000-8000-00000000000c]" || tfharness.TargetsKey(targets) != tfharness.TargetsKey(portalTargets) {
 			t.Errorf("configuration %s, not managed by Terraform, now holds %v %v", id, groups, targets)
 		}
 	}

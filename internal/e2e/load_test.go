@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,24 +35,6 @@ func loadCount(t *testing.T) int {
 	return n
 }
 
-func targetKeys(ts []graphfake.Target) string {
-	keys := make([]string, len(ts))
-	for i, t := range ts {
-		keys[i] = strings.ToLower(strings.Join([]string{t.ODataType, t.GroupID, t.CollectionID, t.FilterID, t.FilterType}, "|"))
-	}
-	sort.Strings(keys)
-	return strings.Join(keys, " ")
-}
-
-func groupKeys(gs []string) string {
-	keys := make([]string, len(gs))
-	for i, g := range gs {
-		keys[i] = strings.ToLower(g)
-	}
-	sort.Strings(keys)
-	return strings.Join(keys, " ")
-}
-
 // checkHolds compares every configuration's true collections (not a
 // possibly lagging read) with want, or with nothing when empty is set.
 func checkHolds(t *testing.T, srv *graphfake.Server, resources []tfharness.Resource, empty bool) {
@@ -65,9 +46,9 @@ func checkHolds(t *testing.T, srv *graphfake.Server, resources []tfharness.Resou
 		if empty {
 			wantGroups, wantTargets = nil, nil
 		}
-		if !ok || groupKeys(groups) != groupKeys(wantGroups) || targetKeys(targets) != targetKeys(wantTargets) {
-			return fmt.Sprintf("configuration %s holds groups [%s] targets [%s], want [%s] [%s]", r.ConfigurationID,
-				groupKeys(groups), targetKeys(targets), groupKeys(wantGroups), targetKeys(wantTargets))
+		if !ok || tfharness.GroupsKey(groups) != tfharness.GroupsKey(wantGroups) || tfharness.TargetsKey(targets) != tfharness.TargetsKey(wantTargets) {
+			return fmt.Sprintf("configuration %s holds groups %s targets %s, want %s %s", r.ConfigurationID,
+				tfharness.GroupsKey(groups), tfharness.TargetsKey(targets), tfharness.GroupsKey(wantGroups), tfharness.TargetsKey(wantTargets))
 		}
 		return ""
 	})

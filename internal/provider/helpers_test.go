@@ -19,6 +19,7 @@ import (
 
 	"github.com/intunetf/terraform-provider-intune/internal/graph"
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
+	"github.com/intunetf/terraform-provider-intune/internal/tfharness"
 )
 
 // Helpers every acceptance test of this package uses: running a test case,
@@ -80,10 +81,10 @@ func emulatorHolds(configurationID string, groups []string, targets []graphfake.
 	if !ok {
 		return fmt.Errorf("configuration %s does not exist in the emulator", configurationID)
 	}
-	if g, w := sortedStrings(gotGroups), sortedStrings(lower(groups)); g != w {
+	if g, w := tfharness.GroupsKey(gotGroups), tfharness.GroupsKey(groups); g != w {
 		return fmt.Errorf("groupAssignments = %s, want %s", g, w)
 	}
-	if g, w := targetsKey(gotTargets), targetsKey(targets); g != w {
+	if g, w := tfharness.TargetsKey(gotTargets), tfharness.TargetsKey(targets); g != w {
 		return fmt.Errorf("assignments = %s, want %s", g, w)
 	}
 	return nil
@@ -114,26 +115,10 @@ func checkNoAssign(configurationID string) resource.TestCheckFunc {
 	})
 }
 
-func lower(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = strings.ToLower(s)
-	}
-	return out
-}
-
 func sortedStrings(ss []string) string {
 	c := append([]string(nil), ss...)
 	sort.Strings(c)
 	return "[" + strings.Join(c, " ") + "]"
-}
-
-func targetsKey(ts []graphfake.Target) string {
-	keys := make([]string, len(ts))
-	for i, t := range ts {
-		keys[i] = strings.ToLower(fmt.Sprintf("%s|%s|%s|%s|%s", t.ODataType, t.GroupID, t.CollectionID, t.FilterID, t.FilterType))
-	}
-	return sortedStrings(keys)
 }
 
 const configurationResourceName = "intune_ios_lob_provisioning_configuration.test"

@@ -3,7 +3,6 @@ package tfharness
 import (
 	"bytes"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
@@ -105,9 +104,8 @@ func AppAssignmentsKey(as []graphfake.AppAssignment) string {
 		if ft == "" {
 			ft = "none"
 		}
-		keys = append(keys, strings.ToLower(fmt.Sprintf("%s %s %s %s %s vpn=%s uninstall=%v removable=%v backup=%v", a.Intent, a.Target.ODataType,
-			a.Target.GroupID, a.Target.FilterID, ft, vpn, b(s.UninstallOnDeviceRemoval, true), b(s.IsRemovable, true), b(s.PreventManagedAppBackup, false))))
+		keys = append(keys, fmt.Sprintf("%s %s %s %s %s vpn=%s uninstall=%v removable=%v backup=%v", a.Intent, a.Target.ODataType,
+			a.Target.GroupID, a.Target.FilterID, ft, vpn, b(s.UninstallOnDeviceRemoval, true), b(s.IsRemovable, true), b(s.PreventManagedAppBackup, false)))
 	}
-	slices.Sort(keys)
-	return "[" + strings.Join(keys, " ") + "]"
+	return sortedLower(keys)
 }

@@ -2,6 +2,7 @@ package tfharness
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/intunetf/terraform-provider-intune/internal/graphfake"
@@ -79,4 +80,27 @@ func Configuration(providerBlock string, resources []Resource) string {
 		b.WriteString(r.HCL)
 	}
 	return b.String()
+}
+
+// GroupsKey and TargetsKey describe a configuration's two collections as
+// Graph compares them, so that two hold the same when their keys are equal:
+// in any order, ids aside, GUIDs in any case.
+func GroupsKey(groupIDs []string) string { return sortedLower(groupIDs) }
+
+// TargetsKey: see GroupsKey.
+func TargetsKey(ts []graphfake.Target) string {
+	keys := make([]string, len(ts))
+	for i, t := range ts {
+		keys[i] = strings.Join([]string{t.ODataType, t.GroupID, t.CollectionID, t.FilterID, t.FilterType}, "|")
+	}
+	return sortedLower(keys)
+}
+
+func sortedLower(ss []string) string {
+	keys := make([]string, len(ss))
+	for i, s := range ss {
+		keys[i] = strings.ToLower(s)
+	}
+	slices.Sort(keys)
+	return "[" + strings.Join(keys, " ") + "]"
 }

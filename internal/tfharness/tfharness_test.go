@@ -134,3 +134,25 @@ func TestAppAssignmentsKey(t *testing.T) {
 		}
 	}
 }
+
+func TestCollectionKeys(t *testing.T) {
+	g1, g2 := guid(2, 1), guid(3, 1)
+	if a, b := GroupsKey([]string{g1, g2}), GroupsKey([]string{strings.ToUpper(g2), g1}); a != b {
+		t.Errorf("the same groups have two keys: %s, %s", a, b)
+	}
+	if GroupsKey([]string{g1}) == GroupsKey([]string{g1, g2}) {
+		t.Error("one group has the key of two")
+	}
+	group := graphfake.Target{ODataType: groupType, GroupID: g1, FilterID: guid(4, 1), FilterType: "include"}
+	upper := group
+	upper.GroupID = strings.ToUpper(g1)
+	devices := graphfake.Target{ODataType: allDevicesType, FilterType: "none"}
+	if a, b := TargetsKey([]graphfake.Target{group, devices}), TargetsKey([]graphfake.Target{devices, upper}); a != b {
+		t.Errorf("the same targets have two keys: %s, %s", a, b)
+	}
+	excluded := group
+	excluded.FilterType = "exclude"
+	if TargetsKey([]graphfake.Target{group}) == TargetsKey([]graphfake.Target{excluded}) {
+		t.Error("an include filter has the key of an exclude filter")
+	}
+}
